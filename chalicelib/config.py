@@ -1,0 +1,114 @@
+"""Settings read once from the environment.
+
+Nothing here runs at import time: Chalice imports app.py while packaging (and under `cdk synth`,
+where values are unresolved tokens), so settings are built on first use and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A support address and the team whose queue its mail lands in."""
+
+    address: str
+    team: str
+
+    @property
+    def local_part(self) -> str:
+        return self.address.split("@", 1)[0]
+
+    @property
+    def domain(self) -> str:
+        return self.address.split("@", 1)[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    mail_bucket: str
+    mailboxes: tuple[Mailbox, ...]
+    cognito_user_pool_id: str
+    cognito_client_id: str
+    jwks_url: str
+    public_url: str
+    auto_replies_per_hour: int = 3
+    inline_body_limit: int = 64 * 1024
+    max_reply_bytes: int = 256 * 1024
+
+    def table_name(self, short_name: str) -> str:
+        return f"{self.table_prefix}{short_name}"
+
+    @property
+    def cognito_issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def default_mailbox(self) -> Mailbox:
+        return self.mailboxes[0]
+
+    def mailbox_for(self, address: str) -> Mailbox | None:
+        """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
+        local, _, domain = address.lower().partition("@")
+        base = local.split("+", 1)[0]
+        for mailbox in self.mailboxes:
+            if mailbox.address == f"{base}@{domain}":
+                return mailbox
+        return None
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        return frozenset(m.address for m in self.mailboxes)
+
+
+def parse_mailboxes(value: str) -> tuple[Mailbox, ...]:
+    """Parse `support@example.com=Support,billing@example.com=Billing`."""
+    mailboxes = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        address, sep, team = entry.partition("=")
+        address, team = address.strip().lower(), team.strip()
+        if not sep or "@" not in address or not team:
+            raise ConfigError(f"HELPDESK_MAILBOXES entry {entry!r} is not 'address=Team'")
+        mailboxes.append(Mailbox(address=address, team=team))
+    if not mailboxes:
+        raise ConfigError("HELPDESK_MAILBOXES names no mailbox")
+    return tuple(mailboxes)
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ConfigError(f"environment variable {name} is not set")
+    return value
+
+
+@functools.cache
+def settings() -> Settings:
+    stage = _env("HELPDESK_STAGE", "local")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    pool_id = _env("HELPDESK_USER_POOL_ID", "")
+    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    return Settings(
+        stage=stage,
+        region=region,
+        table_prefix=_env("HELPDESK_TABLE_PREFIX", f"helpdesk-{stage}-"),
+        mail_bucket=_env("HELPDESK_MAIL_BUCKET", f"helpdesk-{stage}-mail"),
+        mailboxes=parse_mailboxes(
+            _env("HELPDESK_MAILBOXES", "support@example.com=Support,billing@example.com=Billing")
+        ),
+        cognito_user_pool_id=pool_id,
+        cognito_client_id=_env("HELPDESK_USER_POOL_CLIENT_ID", ""),
+        jwks_url=_env("HELPDESK_JWKS_URL", f"{issuer}/.well-known/jwks.json"),
+        public_url=_env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        auto_replies_per_hour=int(_env("HELPDESK_AUTO_REPLIES_PER_HOUR", "3")),
+    )

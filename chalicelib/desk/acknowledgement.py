@@ -1,0 +1,71 @@
+"""The one automatic mail a new ticket gets, and the rules that keep it from starting mail loops."""
+
+from __future__ import annotations
+
+import time
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.config import settings
+from chalicelib.desk.outbound import send_and_record, ticket_mail
+from chalicelib.mail.autoreply import auto_reply_block_reason
+from chalicelib.mail.message import Address, ParsedMail
+from chalicelib.models import Counter, Ticket
+
+WINDOW_SECONDS = 3600
+
+
+def acknowledge(ticket: Ticket, mail: ParsedMail) -> tuple[bool, str]:
+    """Send the acknowledgement unless the mail is automatic or the sender had enough of them.
+
+    Returns whether it was sent and, when not, why (logged by the caller).
+    """
+    reason = auto_reply_block_reason(mail, settings().own_addresses)
+    if reason is None and not _within_rate_limit(ticket.requester_email, settings().auto_replies_per_hour):
+        reason = (
+            f"{ticket.requester_email} already got {settings().auto_replies_per_hour} auto-replies this hour"
+        )
+    if reason is not None:
+        return False, reason
+    outbound = ticket_mail(ticket, ticket.team, acknowledgement_text(ticket), auto_submitted="auto-replied")
+    send_and_record(
+        ticket, outbound, kind="reply", author=Address(email=ticket.mailbox, name=ticket.team), automatic=True
+    )
+    return True, ""
+
+
+def acknowledgement_text(ticket: Ticket) -> str:
+    first_name = (ticket.requester_name or "").split(" ")[0] or "there"
+    return (
+        f"Hello {first_name},\n\n"
+        f"Thank you for writing to us. We have received your request and opened ticket #{ticket.number}:\n\n"
+        f"    {ticket.subject}\n\n"
+        f"Someone from our {ticket.team} team will answer you by email as soon as possible.\n"
+        f"To add anything, reply to this message and keep [#{ticket.number}] in the subject.\n\n"
+        f"{ticket.team}\n"
+    )
+
+
+def _within_rate_limit(address: str, limit: int, attempts: int = 3) -> bool:
+    """Record an auto-reply to `address` if fewer than `limit` went out in the last hour.
+
+    The log is one item per address with the send times; the model's version attribute makes
+    the read-modify-write safe against a concurrent mail from the same sender.
+    """
+    for _ in range(attempts):
+        now = int(time.time())
+        try:
+            log = Counter.get(f"auto-reply#{address}")
+        except Counter.DoesNotExist:
+            log = Counter(key=f"auto-reply#{address}")
+        recent = [stamp for stamp in (log.stamps or []) if stamp > now - WINDOW_SECONDS]
+        if len(recent) >= limit:
+            return False
+        log.stamps = [*recent, now]
+        log.expires_at = now + WINDOW_SECONDS
+        try:
+            log.save()
+            return True
+        except PutError:
+            continue
+    return False

@@ -1,0 +1,299 @@
+"""Turning a received mail into a ticket, or into a new message on the ticket it answers.
+
+Idempotent by construction: the first item of every ingestion transaction is a conditional put of
+the mail's Message-ID into the thread index, so a redelivered mail (SES or Lambda retry, the same
+mail sent twice) cancels its own transaction and is reported as a duplicate. Attachments and large
+bodies go to S3 first under keys derived from that id, so a retry overwrites rather than adds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import Mailbox, settings
+from chalicelib.desk import acknowledgement, storage
+from chalicelib.desk.numbers import next_ticket_number
+from chalicelib.desk.records import event_message, message_key, thread_entry, utcnow
+from chalicelib.mail.message import Address, ParsedMail
+from chalicelib.mail.parse import parse_mail
+from chalicelib.mail.threading import ticket_number_in_address, ticket_number_in_subject
+from chalicelib.models import AttachmentRef, Contact, Message, ThreadIndex, Ticket
+
+PREVIEW_CHARS = 4000
+MAX_LOOKUP_IDS = 50
+MAX_REFERENCES = 20
+UNKNOWN_SENDER = Address(email="unknown-sender@invalid", name="Unknown sender")
+# A customer's mail moves these statuses back to open; `closed` starts a follow-up ticket instead.
+REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
+_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What SES tells us about a received mail; the mail itself is in S3."""
+
+    s3_key: str
+    ses_message_id: str
+    recipients: tuple[str, ...] = ()
+    envelope_sender: str = ""
+    verdicts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_spam(self) -> bool:
+        return self.verdicts.get("spam") == "FAIL" or self.verdicts.get("virus") == "FAIL"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: str  # created | appended | duplicate
+    ticket_number: int
+    acknowledged: bool = False
+    note: str = ""
+
+
+def ingest(delivery: Delivery) -> IngestResult:
+    raw = storage.get_object(delivery.s3_key)
+    return ingest_mail(parse_mail(raw), raw, delivery)
+
+
+def ingest_mail(mail: ParsedMail, raw: bytes, delivery: Delivery) -> IngestResult:
+    idempotency_id = mail.message_id or f"<sha256.{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
+    header_ids = _thread_ids(mail)
+    known = {
+        row.message_id: row.ticket_number for row in ThreadIndex.batch_get([idempotency_id, *header_ids])
+    }
+    if idempotency_id in known:
+        return IngestResult("duplicate", known[idempotency_id], note="message already received")
+    sender = _sender(mail, delivery)
+    blob_prefix = hashlib.sha256(idempotency_id.encode()).hexdigest()[:32]
+    message = _customer_message(mail, delivery, sender, blob_prefix)
+    for _ in range(_ATTEMPTS):
+        ticket = None if delivery.is_spam else _matching_ticket(mail, delivery, sender, header_ids, known)
+        try:
+            if ticket is None or ticket.status == "closed":
+                return _open_ticket(mail, delivery, sender, message, idempotency_id, follow_up_of=ticket)
+            return _append(ticket, mail, sender, message, idempotency_id)
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons or []
+            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+                existing = ThreadIndex.get(idempotency_id)
+                return IngestResult("duplicate", existing.ticket_number, note="delivered concurrently")
+            # The ticket changed under us (an agent, another mail): read it again and retry.
+    raise RuntimeError(f"could not record {idempotency_id} after {_ATTEMPTS} attempts")
+
+
+def _thread_ids(mail: ParsedMail) -> list[str]:
+    """Ids this mail answers, most direct first: In-Reply-To, then References newest first."""
+    ordered = dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)])
+    ordered.pop(mail.message_id, None)
+    return list(ordered)[:MAX_LOOKUP_IDS]
+
+
+def _sender(mail: ParsedMail, delivery: Delivery) -> Address:
+    if mail.from_ and mail.from_.email:
+        return mail.from_
+    if mail.reply_to:
+        return mail.reply_to[0]
+    if "@" in delivery.envelope_sender:
+        return Address(email=delivery.envelope_sender.lower())
+    return UNKNOWN_SENDER
+
+
+def _matching_ticket(
+    mail: ParsedMail, delivery: Delivery, sender: Address, header_ids: list[str], known: dict[str, int]
+) -> Ticket | None:
+    """The ticket this mail continues: by our thread index first, then by reference when the sender
+    already takes part in that ticket (a stranger's `Re: [#1042]` gets a ticket of its own)."""
+    for message_id in header_ids:
+        if message_id in known:
+            ticket = _get(known[message_id])
+            if ticket is not None:
+                return ticket
+    for number in _referenced_numbers(mail, delivery):
+        ticket = _get(number)
+        if ticket is not None and sender.email in _participants(ticket):
+            return ticket
+    return None
+
+
+def _referenced_numbers(mail: ParsedMail, delivery: Delivery) -> Iterable[int]:
+    number = ticket_number_in_subject(mail.subject)
+    if number is not None:
+        yield number
+    for address in _recipient_addresses(mail, delivery):
+        for mailbox in settings().mailboxes:
+            number = ticket_number_in_address(address, mailbox.address)
+            if number is not None:
+                yield number
+
+
+def _recipient_addresses(mail: ParsedMail, delivery: Delivery) -> list[str]:
+    return list(dict.fromkeys([*delivery.recipients, *(a.email for a in (*mail.to, *mail.cc))]))
+
+
+def _participants(ticket: Ticket) -> set[str]:
+    return {ticket.requester_email, *(ticket.participants or ())}
+
+
+def _get(number: int) -> Ticket | None:
+    try:
+        return Ticket.get(number)
+    except Ticket.DoesNotExist:
+        return None
+
+
+def _mailbox(mail: ParsedMail, delivery: Delivery) -> Mailbox:
+    for address in _recipient_addresses(mail, delivery):
+        mailbox = settings().mailbox_for(address)
+        if mailbox is not None:
+            return mailbox
+    return settings().default_mailbox
+
+
+def _copied(mail: ParsedMail, sender: Address) -> set[str]:
+    """People the customer copied in: they may write to the ticket too."""
+    return {a.email for a in mail.cc if a.email != sender.email and settings().mailbox_for(a.email) is None}
+
+
+def _open_ticket(
+    mail: ParsedMail,
+    delivery: Delivery,
+    sender: Address,
+    message: Message,
+    idempotency_id: str,
+    *,
+    follow_up_of: Ticket | None,
+) -> IngestResult:
+    at = message.created_at
+    mailbox = _mailbox(mail, delivery)
+    status = "spam" if delivery.is_spam else "new"
+    number = next_ticket_number()
+    ticket = Ticket(
+        number=number,
+        subject=mail.subject or "(no subject)",
+        status=status,
+        priority="normal",
+        requester_email=sender.email,
+        requester_name=sender.name or None,
+        participants=_copied(mail, sender) or None,
+        mailbox=mailbox.address,
+        team=mailbox.team,
+        team_status=f"{mailbox.team}#{status}",
+        created_at=at,
+        updated_at=at,
+        last_inbound_message_id=mail.message_id,
+        references=[*mail.references, *([mail.message_id] if mail.message_id else [])][-MAX_REFERENCES:],
+        follow_up_of=follow_up_of.number if follow_up_of else None,
+    )
+    message.ticket_number = number
+    with TransactWrite() as transaction:
+        transaction.save(
+            thread_entry(idempotency_id, number, "in", at), condition=ThreadIndex.message_id.does_not_exist()
+        )
+        transaction.save(ticket, condition=Ticket.number.does_not_exist())
+        transaction.save(message)
+        if follow_up_of is not None:
+            transaction.save(
+                event_message(
+                    number, None, at, {"type": "follow_up", "from": "", "to": str(follow_up_of.number)}
+                )
+            )
+        transaction.update(Contact(email=sender.email), actions=_contact_actions(sender, at, new_ticket=True))
+    acknowledged = False
+    note = "spam verdict: kept out of the queue" if delivery.is_spam else ""
+    if not delivery.is_spam:
+        acknowledged, note = acknowledgement.acknowledge(ticket, mail)
+    return IngestResult("created", number, acknowledged=acknowledged, note=note)
+
+
+def _append(
+    ticket: Ticket, mail: ParsedMail, sender: Address, message: Message, idempotency_id: str
+) -> IngestResult:
+    at = message.created_at
+    message.ticket_number = ticket.number
+    actions = [Ticket.updated_at.set(at)]
+    events = []
+    if ticket.status in REOPENING_STATUSES:
+        actions += [Ticket.status.set("open"), Ticket.team_status.set(f"{ticket.team}#open")]
+        events.append({"type": "status", "from": ticket.status, "to": "open"})
+    if mail.message_id:
+        references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
+        actions += [Ticket.last_inbound_message_id.set(mail.message_id), Ticket.references.set(references)]
+    newcomers = (_copied(mail, sender) | {sender.email}) - _participants(ticket)
+    if newcomers:
+        actions.append(Ticket.participants.add(newcomers))
+    with TransactWrite() as transaction:
+        transaction.save(
+            thread_entry(idempotency_id, ticket.number, "in", at),
+            condition=ThreadIndex.message_id.does_not_exist(),
+        )
+        transaction.update(ticket, actions=actions)
+        transaction.save(message)
+        for event in events:
+            transaction.save(event_message(ticket.number, None, at, event))
+        transaction.update(
+            Contact(email=sender.email), actions=_contact_actions(sender, at, new_ticket=False)
+        )
+    return IngestResult("appended", ticket.number)
+
+
+def _contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Any]:
+    actions = [Contact.created_at.set(Contact.created_at | at), Contact.last_seen_at.set(at)]
+    if sender.name:
+        actions.append(Contact.name.set(sender.name))
+    if new_ticket:
+        actions.append(Contact.ticket_count.add(1))
+    return actions
+
+
+def _customer_message(mail: ParsedMail, delivery: Delivery, sender: Address, blob_prefix: str) -> Message:
+    """The message item; bodies too large for DynamoDB and every attachment go to S3 first."""
+    at = utcnow()
+    attachments = []
+    for position, attachment in enumerate(mail.attachments):
+        key = f"attachments/{blob_prefix}/{position}/{attachment.filename}"
+        storage.put_object(key, attachment.content, attachment.content_type)
+        attachments.append(
+            AttachmentRef(
+                id=str(position),
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                size=attachment.size,
+                s3_key=key,
+                content_id=attachment.content_id,
+                inline=attachment.inline,
+            )
+        )
+    text, html, visible, body_key = mail.text, mail.html, mail.visible_text, None
+    if len(text.encode()) + len((html or "").encode()) + len(visible.encode()) > settings().inline_body_limit:
+        body_key = f"bodies/{blob_prefix}.json"
+        bodies = {"text": text, "html": html, "visible_text": visible}
+        storage.put_object(body_key, json.dumps(bodies).encode(), "application/json")
+        text, html, visible = text[:PREVIEW_CHARS], None, visible[:PREVIEW_CHARS]
+    return Message(
+        ticket_number=0,
+        key=message_key(at),
+        kind="customer",
+        from_email=sender.email,
+        from_name=sender.name or None,
+        to=[a.email for a in mail.to] or None,
+        cc=[a.email for a in mail.cc] or None,
+        subject=mail.subject,
+        body_text=text,
+        body_html=html,
+        visible_text=visible,
+        body_s3_key=body_key,
+        attachments=attachments or None,
+        message_id=mail.message_id,
+        raw_s3_key=delivery.s3_key,
+        verdicts=delivery.verdicts or None,
+        created_at=at,
+    )

@@ -1,0 +1,122 @@
+"""Sending mail about a ticket through SES and recording it so the customer's answer threads back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.desk.errors import DeliveryFailed
+from chalicelib.desk.records import message_key, thread_entry, utcnow
+from chalicelib.mail.compose import compose
+from chalicelib.mail.message import Address, OutboundMail
+from chalicelib.mail.sanitize import text_to_html
+from chalicelib.mail.threading import new_message_id, plus_address, reply_subject, ses_message_ids
+from chalicelib.models import Message, Ticket
+
+MAX_REFERENCES = 20
+_RECORD_ATTEMPTS = 5  # concurrent changes to one ticket are rare; five is plenty
+
+
+def ticket_mail(
+    ticket: Ticket, sender_name: str, text: str, auto_submitted: str | None = None
+) -> OutboundMail:
+    """A mail about the ticket to its requester (and CC'd participants), threaded on its history."""
+    mailbox = ticket.mailbox
+    requester = ticket.requester_email
+    own = settings().own_addresses
+    cc = sorted(p for p in (ticket.participants or ()) if p != requester and p not in own)
+    return OutboundMail(
+        from_=Address(email=mailbox, name=sender_name),
+        to=(Address(email=requester, name=ticket.requester_name or ""),),
+        cc=tuple(Address(email=p) for p in cc),
+        reply_to=Address(email=plus_address(mailbox, ticket.number), name=ticket.team),
+        subject=reply_subject(ticket.subject, ticket.number),
+        text=text,
+        html=text_to_html(text),
+        message_id=new_message_id(mailbox.split("@", 1)[1], ticket.number),
+        in_reply_to=ticket.last_inbound_message_id,
+        references=tuple(ticket.references or ()),
+        auto_submitted=auto_submitted,
+    )
+
+
+def send(mail: OutboundMail) -> str:
+    """Hand the composed MIME to SES; returns the MessageId SES assigned."""
+    from botocore.exceptions import ClientError
+
+    raw = compose(mail)
+    recipients = [a.email for a in (*mail.to, *mail.cc)]
+    try:
+        response = client("sesv2").send_email(
+            FromEmailAddress=mail.from_.email,
+            Destination={"ToAddresses": recipients},
+            Content={"Raw": {"Data": raw}},
+        )
+    except ClientError as error:
+        raise DeliveryFailed(
+            f"SES refused the message: {error.response['Error'].get('Message', error)}"
+        ) from None
+    return response["MessageId"]
+
+
+def send_and_record(
+    ticket: Ticket,
+    mail: OutboundMail,
+    *,
+    kind: str,
+    author: Address,
+    automatic: bool = False,
+    ticket_actions: list[Any] | None = None,
+    extra_items: tuple[Message, ...] = (),
+) -> Message:
+    """Send, then write the message, its thread ids and the ticket change in one transaction.
+
+    The mail is sent first: a recorded reply that never left would mislead the agent. Recording
+    retries on a concurrent ticket change (the additive parts are re-applied to the fresh version).
+    """
+    ses_id = send(mail)
+    at = utcnow()
+    message = Message(
+        ticket_number=ticket.number,
+        key=message_key(at),
+        kind=kind,
+        from_email=author.email,
+        from_name=author.name,
+        to=[a.email for a in mail.to],
+        cc=[a.email for a in mail.cc] or None,
+        subject=mail.subject,
+        body_text=mail.text,
+        body_html=mail.html,
+        visible_text=mail.text,
+        message_id=mail.message_id,
+        ses_message_id=ses_id,
+        automatic=automatic,
+        created_at=at,
+    )
+    ids = (mail.message_id, *ses_message_ids(ses_id, settings().region))
+    attempts = 0
+    while True:
+        try:
+            with TransactWrite() as transaction:
+                transaction.save(message)
+                for item in extra_items:
+                    transaction.save(item)
+                for message_id in ids:
+                    transaction.save(thread_entry(message_id, ticket.number, "out", at))
+                references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
+                actions = [
+                    *(ticket_actions or ()),
+                    Ticket.references.set(references),
+                    Ticket.updated_at.set(at),
+                ]
+                transaction.update(ticket, actions=actions)
+            return message
+        except TransactWriteError:
+            attempts += 1
+            if attempts >= _RECORD_ATTEMPTS:
+                raise
+            ticket = Ticket.get(ticket.number)

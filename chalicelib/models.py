@@ -1,0 +1,182 @@
+"""PynamoDB models: one table per kind of item, every list served by a key or an index.
+
+PynamoDB reads `Meta.table_name` when a class is created, so this module reads settings on import;
+it is imported only by the services (never by app.py at packaging time) and reads no AWS.
+
+Tables (all on-demand):
+- tickets   number → ticket; indexes for each queue filter (status, team+status, team, assignee,
+            requester, all), each sorted by `updated_at` (requester: `created_at`).
+- messages  ticket number + time-ordered key → customer mail, agent reply, note or event.
+- threads   Message-ID → ticket number. Every id we receive or send, so replies find their ticket;
+            its conditional put is also what makes ingestion idempotent.
+- contacts  customer address → name and counts.
+- agents    agent address → name, role, teams.
+- counters  named counters and short-lived records (ticket numbers, auto-reply log) with a TTL.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+
+_settings = settings()
+
+
+class _Meta:
+    region = _settings.region
+    billing_mode = "PAY_PER_REQUEST"
+
+
+def _index(name: str, hash_key: str, range_key: str) -> type[GlobalSecondaryIndex]:
+    """A GSI projecting all attributes, named after the attributes it is keyed on."""
+
+    class Meta:
+        index_name = name
+        projection = AllProjection()
+
+    attrs = {
+        "Meta": Meta,
+        hash_key: UnicodeAttribute(hash_key=True),
+        range_key: UTCDateTimeAttribute(range_key=True),
+    }
+    return type(f"{name.title().replace('_', '')}Index", (GlobalSecondaryIndex,), attrs)
+
+
+StatusIndex = _index("status_updated", "status", "updated_at")
+TeamStatusIndex = _index("team_status_updated", "team_status", "updated_at")
+TeamIndex = _index("team_updated", "team", "updated_at")
+AssigneeIndex = _index("assignee_updated", "assignee", "updated_at")
+RequesterIndex = _index("requester_created", "requester_email", "created_at")
+AllTicketsIndex = _index("scope_updated", "scope", "updated_at")
+
+
+class Ticket(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("tickets")
+
+    number = NumberAttribute(hash_key=True)
+    subject = UnicodeAttribute()
+    status = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    requester_email = UnicodeAttribute()
+    requester_name = UnicodeAttribute(null=True)
+    participants = UnicodeSetAttribute(null=True)
+    mailbox = UnicodeAttribute()
+    team = UnicodeAttribute()
+    team_status = UnicodeAttribute()
+    assignee = UnicodeAttribute(null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    # The customer's latest Message-ID and the id chain, for In-Reply-To/References of replies.
+    last_inbound_message_id = UnicodeAttribute(null=True)
+    references = ListAttribute(of=UnicodeAttribute, null=True)
+    follow_up_of = NumberAttribute(null=True)
+    scope = UnicodeAttribute(default="ticket")
+    version = VersionAttribute()
+
+    status_index = StatusIndex()
+    team_status_index = TeamStatusIndex()
+    team_index = TeamIndex()
+    assignee_index = AssigneeIndex()
+    requester_index = RequesterIndex()
+    all_index = AllTicketsIndex()
+
+
+class AttachmentRef(MapAttribute):
+    id = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    s3_key = UnicodeAttribute()
+    content_id = UnicodeAttribute(null=True)
+    inline = BooleanAttribute(default=False)
+
+
+class Message(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("messages")
+
+    ticket_number = NumberAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)  # "<created_at ISO>#<random>", so a Query is oldest first
+    kind = UnicodeAttribute()  # customer | reply | note | event
+    from_email = UnicodeAttribute(null=True)
+    from_name = UnicodeAttribute(null=True)
+    to = ListAttribute(of=UnicodeAttribute, null=True)
+    cc = ListAttribute(of=UnicodeAttribute, null=True)
+    subject = UnicodeAttribute(null=True)
+    body_text = UnicodeAttribute(null=True)
+    body_html = UnicodeAttribute(null=True)
+    visible_text = UnicodeAttribute(null=True)
+    # Bodies too large for the item live in S3 under this key; the item keeps a preview.
+    body_s3_key = UnicodeAttribute(null=True)
+    attachments = ListAttribute(of=AttachmentRef, null=True)
+    message_id = UnicodeAttribute(null=True)
+    ses_message_id = UnicodeAttribute(null=True)
+    raw_s3_key = UnicodeAttribute(null=True)
+    verdicts = MapAttribute(null=True)
+    event = MapAttribute(null=True)
+    automatic = BooleanAttribute(default=False)  # sent by the help desk itself (acknowledgements)
+    created_at = UTCDateTimeAttribute()
+
+
+class ThreadIndex(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("threads")
+
+    message_id = UnicodeAttribute(hash_key=True)
+    ticket_number = NumberAttribute()
+    direction = UnicodeAttribute()  # in | out
+    created_at = UTCDateTimeAttribute()
+
+
+class Contact(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("contacts")
+
+    email = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(null=True)
+    ticket_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    last_seen_at = UTCDateTimeAttribute()
+
+
+class Agent(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("agents")
+
+    email = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    role = UnicodeAttribute(default="agent")  # agent | admin
+    teams = ListAttribute(of=UnicodeAttribute, null=True)
+    active = BooleanAttribute(default=True)
+    time_zone = UnicodeAttribute(default="UTC")
+
+
+class Counter(Model):
+    """Named counters and short-lived records; `expires_at` is the table's TTL attribute."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("counters")
+
+    key = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+    stamps = ListAttribute(of=NumberAttribute, null=True)
+    expires_at = NumberAttribute(null=True)
+    version = VersionAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (Ticket, Message, ThreadIndex, Contact, Agent, Counter)
+TTL_ATTRIBUTES: dict[type[Model], str] = {Counter: "expires_at"}

@@ -1,0 +1,132 @@
+"""The agent JSON API. Each route decodes the request, calls one service, and encodes the answer."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.config import settings
+from chalicelib.desk import replies, tickets
+from chalicelib.desk.agents import AgentProfile
+from chalicelib.desk.errors import DeskError, InvalidRequest, NotFound, TooLarge
+from chalicelib.observability import logger
+from chalicelib.web import auth
+from chalicelib.web.serialize import agent_json, message_json, ticket_json
+
+blueprint = Blueprint(__name__)
+
+MAX_REQUEST_BYTES = 512 * 1024
+
+
+def error_response(error: DeskError) -> Response:
+    body = {"error": error.code, "message": error.message, **error.details}
+    return Response(body=body, status_code=error.status, headers={"Content-Type": "application/json"})
+
+
+def json_route(path: str, methods: list[str], *, agent: bool = True) -> Callable[..., Any]:
+    """Register a JSON route; agent routes get the verified agent as first argument.
+
+    Every DeskError becomes its JSON error, and anything unexpected a logged JSON 500.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handle(**params: str) -> Any:
+            request = blueprint.current_request
+            try:
+                if agent:
+                    params = {"agent": auth.authenticate(request.headers.get("authorization")), **params}
+                return view(**params)
+            except DeskError as error:
+                return error_response(error)
+            except Exception:
+                logger.exception("unhandled error", extra={"path": path})
+                body = {"error": "internal", "message": "something went wrong; it has been logged"}
+                return Response(body=body, status_code=500)
+
+        return blueprint.route(path, methods=methods, content_types=["application/json"])(handle)
+
+    return decorate
+
+
+def _body() -> dict[str, Any]:
+    raw = blueprint.current_request.raw_body or b""
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise TooLarge(f"request body is larger than {MAX_REQUEST_BYTES // 1024} KB")
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("request body must be a JSON object")
+    return data
+
+
+def _ticket_number(number: str) -> int:
+    if not number.isdigit() or len(number) > 12:
+        raise NotFound(f"ticket #{number} does not exist")
+    return int(number)
+
+
+@json_route("/api/session", methods=["POST"], agent=False)
+def sign_in() -> Response:
+    body = _body()
+    token, agent = auth.sign_in(body.get("email"), body.get("password"))
+    return Response(body={"token": token, "agent": agent_json(agent)}, status_code=200)
+
+
+@json_route("/api/tickets", methods=["GET"])
+def list_tickets(agent: AgentProfile) -> dict[str, Any]:
+    query = blueprint.current_request.query_params or {}
+    limit = query.get("limit", "25")
+    if not limit.isdigit():
+        raise InvalidRequest("limit must be a number")
+    page = tickets.list_tickets(
+        agent,
+        tickets.TicketFilter(
+            status=query.get("status") or None,
+            team=query.get("team") or None,
+            assignee=query.get("assignee") or None,
+            requester=query.get("requester") or None,
+        ),
+        cursor=query.get("cursor") or None,
+        limit=int(limit),
+    )
+    return {"items": [ticket_json(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@json_route("/api/tickets/{number}", methods=["GET"])
+def get_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
+    ticket = tickets.get_ticket(agent, _ticket_number(number))
+    return {**ticket_json(ticket), "messages": [message_json(m) for m in tickets.thread(ticket.number)]}
+
+
+@json_route("/api/tickets/{number}", methods=["PATCH"])
+def update_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
+    body = _body()
+    teams = frozenset(m.team for m in settings().mailboxes)
+    changes = tickets.parse_changes(body, teams)
+    return ticket_json(tickets.update_ticket(agent, _ticket_number(number), body.get("version"), changes))
+
+
+@json_route("/api/tickets/{number}/replies", methods=["POST"])
+def post_reply(agent: AgentProfile, number: str) -> Response:
+    body = _body()
+    message = replies.reply(
+        agent,
+        _ticket_number(number),
+        body.get("body"),
+        status=body.get("status"),
+        version=body.get("version"),
+    )
+    return Response(body=message_json(message), status_code=201)
+
+
+@json_route("/api/tickets/{number}/notes", methods=["POST"])
+def post_note(agent: AgentProfile, number: str) -> Response:
+    message = replies.add_note(agent, _ticket_number(number), _body().get("body"))
+    return Response(body=message_json(message), status_code=201)

@@ -1,0 +1,76 @@
+"""Tickets and messages as the JSON the API promises (field names are part of the contract)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from chalicelib.desk import storage
+from chalicelib.desk.agents import AgentProfile
+from chalicelib.models import Message, Ticket
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "requester": {"email": ticket.requester_email, "name": ticket.requester_name or ""},
+        "participants": sorted(ticket.participants or ()),
+        "mailbox": ticket.mailbox,
+        "team": ticket.team,
+        "assignee": ticket.assignee,
+        "tags": list(ticket.tags or ()),
+        "follow_up_of": ticket.follow_up_of,
+        "created_at": _time(ticket.created_at),
+        "updated_at": _time(ticket.updated_at),
+        "version": ticket.version,
+    }
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    text, html, visible = message.body_text, message.body_html, message.visible_text
+    if message.body_s3_key:
+        bodies = json.loads(storage.get_object(message.body_s3_key))
+        text, html, visible = bodies["text"], bodies["html"], bodies["visible_text"]
+    return {
+        "id": message.key,
+        "kind": message.kind,
+        "from": {"email": message.from_email, "name": message.from_name or ""},
+        "to": list(message.to or ()),
+        "cc": list(message.cc or ()),
+        "subject": message.subject,
+        "body_text": text or "",
+        "body_html": html,
+        "visible_text": visible or "",
+        "created_at": _time(message.created_at),
+        "automatic": bool(message.automatic),
+        "event": dict(message.event.as_dict()) if message.event else None,
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "inline": a.inline,
+                "content_id": a.content_id,
+            }
+            for a in message.attachments or ()
+        ],
+    }
+
+
+def agent_json(agent: AgentProfile) -> dict[str, Any]:
+    return {
+        "email": agent.email,
+        "name": agent.name,
+        "role": agent.role,
+        "teams": list(agent.teams),
+        "time_zone": agent.time_zone,
+    }
