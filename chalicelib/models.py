@@ -16,6 +16,8 @@ Tables (all on-demand):
 
 from __future__ import annotations
 
+import functools
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -26,8 +28,10 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import settings
 
@@ -180,3 +184,13 @@ class Counter(Model):
 
 ALL_MODELS: tuple[type[Model], ...] = (Ticket, Message, ThreadIndex, Contact, Agent, Counter)
 TTL_ATTRIBUTES: dict[type[Model], str] = {Counter: "expires_at"}
+
+
+@functools.cache
+def _connection() -> Connection:
+    return Connection(region=_settings.region)
+
+
+def write_transaction() -> TransactWrite:
+    """A TransactWriteItems across tables: all of its writes happen, or none."""
+    return TransactWrite(connection=_connection())

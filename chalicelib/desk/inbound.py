@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import Mailbox, settings
 from chalicelib.desk import acknowledgement, storage
@@ -25,7 +24,7 @@ from chalicelib.desk.records import event_message, message_key, thread_entry, ut
 from chalicelib.mail.message import Address, ParsedMail
 from chalicelib.mail.parse import parse_mail
 from chalicelib.mail.threading import ticket_number_in_address, ticket_number_in_subject
-from chalicelib.models import AttachmentRef, Contact, Message, ThreadIndex, Ticket
+from chalicelib.models import AttachmentRef, Contact, Message, ThreadIndex, Ticket, write_transaction
 
 PREVIEW_CHARS = 4000
 MAX_LOOKUP_IDS = 50
@@ -194,7 +193,7 @@ def _open_ticket(
         follow_up_of=follow_up_of.number if follow_up_of else None,
     )
     message.ticket_number = number
-    with TransactWrite() as transaction:
+    with write_transaction() as transaction:
         transaction.save(
             thread_entry(idempotency_id, number, "in", at), condition=ThreadIndex.message_id.does_not_exist()
         )
@@ -230,7 +229,7 @@ def _append(
     newcomers = (_copied(mail, sender) | {sender.email}) - _participants(ticket)
     if newcomers:
         actions.append(Ticket.participants.add(newcomers))
-    with TransactWrite() as transaction:
+    with write_transaction() as transaction:
         transaction.save(
             thread_entry(idempotency_id, ticket.number, "in", at),
             condition=ThreadIndex.message_id.does_not_exist(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.aws import client
 from chalicelib.config import settings
@@ -15,7 +14,7 @@ from chalicelib.mail.compose import compose
 from chalicelib.mail.message import Address, OutboundMail
 from chalicelib.mail.sanitize import text_to_html
 from chalicelib.mail.threading import new_message_id, plus_address, reply_subject, ses_message_ids
-from chalicelib.models import Message, Ticket
+from chalicelib.models import Message, Ticket, write_transaction
 
 MAX_REFERENCES = 20
 _RECORD_ATTEMPTS = 5  # concurrent changes to one ticket are rare; five is plenty
@@ -101,7 +100,7 @@ def send_and_record(
     attempts = 0
     while True:
         try:
-            with TransactWrite() as transaction:
+            with write_transaction() as transaction:
                 transaction.save(message)
                 for item in extra_items:
                     transaction.save(item)

@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.cursor import decode_cursor, encode_cursor
 from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.desk.records import PRIORITIES, STATUSES, event_message, utcnow
-from chalicelib.models import Agent, Message, Ticket
+from chalicelib.models import Agent, Message, Ticket, write_transaction
 
 MAX_PAGE_SIZE = 100
 MAX_TAGS = 20
@@ -194,7 +193,7 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
     at = utcnow()
     actions.append(Ticket.updated_at.set(at))
     try:
-        with TransactWrite() as transaction:
+        with write_transaction() as transaction:
             transaction.update(ticket, actions=actions)
             for event in events:
                 transaction.save(event_message(number, agent, at, event))

@@ -1,0 +1,62 @@
+"""When an automatic acknowledgement must not be sent (RFC 3834 and the headers real mailers use).
+
+Answering machines, lists, bounces and ourselves causes mail loops and spam; every rule here is a
+reason to stay silent. The per-sender rate limit is stateful and lives with the services.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+
+from chalicelib.mail.message import ParsedMail
+
+_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
+_SUPPRESS_TOKENS = frozenset({"all", "autoreply", "oof"})
+_LIST_HEADERS = ("list-id", "list-unsubscribe")
+_AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond")
+_MACHINE_LOCAL_PART = re.compile(
+    r"(?:^|[-._])(?:mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)(?:$|[-._])"
+)
+
+
+def _without_tag(address: str) -> str:
+    local, at, domain = address.strip().lower().rpartition("@")
+    return f"{local.partition('+')[0]}{at}{domain}"
+
+
+def _header_reason(headers: Mapping[str, str]) -> str | None:
+    auto_submitted = headers.get("auto-submitted")
+    if auto_submitted is not None and auto_submitted.split(";")[0].strip().lower() != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    if headers.get("precedence", "").strip().lower() in _BULK_PRECEDENCE:
+        return f"Precedence: {headers['precedence']}"
+    if listed := next((name for name in _LIST_HEADERS if name in headers), None):
+        return f"mailing list ({listed})"
+    suppress = {token.strip().lower() for token in headers.get("x-auto-response-suppress", "").split(",")}
+    if suppress & _SUPPRESS_TOKENS:
+        return f"X-Auto-Response-Suppress: {headers['x-auto-response-suppress']}"
+    if marked := next((name for name in _AUTOREPLY_HEADERS if name in headers), None):
+        return f"auto-reply header ({marked})"
+    if headers.get("return-path", "").replace(" ", "") == "<>":
+        return "null Return-Path (bounce)"
+    if headers.get("content-type", "").strip().lower().startswith("multipart/report"):
+        return "delivery report (multipart/report)"
+    return None
+
+
+def _sender_reason(mail: ParsedMail, own_addresses: Collection[str]) -> str | None:
+    sender = mail.from_.email if mail.from_ else ""
+    if "@" not in sender:
+        return "no usable From address"
+    local = sender.rpartition("@")[0].partition("+")[0]
+    if _MACHINE_LOCAL_PART.search(local):
+        return f"machine sender ({sender})"
+    if _without_tag(sender) in {_without_tag(own) for own in own_addresses}:
+        return f"sent by our own address ({sender})"
+    return None
+
+
+def auto_reply_block_reason(mail: ParsedMail, own_addresses: Collection[str]) -> str | None:
+    """Why no auto-acknowledgement may go out for this mail, or None when one is allowed."""
+    return _header_reason(mail.headers) or _sender_reason(mail, own_addresses)

@@ -1,0 +1,117 @@
+"""OutboundMail in, RFC 5322 bytes out, with no way for any field to add a header line.
+
+Addresses and message ids are machine values: a control character in one is an attack or a bug, so it
+raises. Subjects and display names are human text: control characters fold to spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.utils import format_datetime
+
+from chalicelib.mail.message import Address, OutboundMail
+
+_ID_HEADERS = frozenset({"message-id", "in-reply-to", "references"})
+_MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+>")  # printable ASCII without '<' and '>'
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_TOKEN = re.compile(r"[A-Za-z0-9-]+(?:\s*;\s*[A-Za-z0-9-]+=[A-Za-z0-9.-]+)*")
+_MAX_LINE = 78
+
+
+class HeaderInjectionError(ValueError):
+    """A machine value (address, message id) that would break out of its header."""
+
+
+class _SmtpPolicy(EmailPolicy):
+    """SMTP policy that folds id headers between ids: the default policy turns an id longer than a
+    line into RFC 2047 encoded words, which no client matches against its Message-IDs."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() not in _ID_HEADERS:
+            return super().fold(name, value)
+        lines = [f"{name}:"]
+        for message_id in str(value).split():
+            if len(lines[-1]) + 1 + len(message_id) > _MAX_LINE and lines[-1] != f"{name}:":
+                lines.append("")
+            lines[-1] += f" {message_id}"
+        return self.linesep.join(lines) + self.linesep
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() not in _ID_HEADERS:
+            return super().fold_binary(name, value)
+        return self.fold(name, value).encode("ascii")
+
+
+_POLICY = _SmtpPolicy(linesep="\r\n")
+
+
+def _human(text: str) -> str:
+    """Free text for a header: every control, line or paragraph separator becomes a space."""
+    kept = (" " if unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"} else ch for ch in text or "")
+    return " ".join("".join(kept).split())
+
+
+def _addr_spec(email: str) -> tuple[str, str]:
+    """(local part, ASCII domain) of a plain addr-spec; anything else is refused."""
+    local, at, domain = email.rpartition("@")
+    if not at or "@" in local or not _LOCAL_PART.fullmatch(local) or not domain:
+        raise HeaderInjectionError(f"invalid address {email!r}")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise HeaderInjectionError(f"invalid domain in {email!r}") from error
+    if not _DOMAIN.fullmatch(ascii_domain):
+        raise HeaderInjectionError(f"invalid domain in {email!r}")
+    return local, ascii_domain
+
+
+def _header_address(address: Address) -> HeaderAddress:
+    username, domain = _addr_spec(address.email)
+    return HeaderAddress(display_name=_human(address.name), username=username, domain=domain)
+
+
+def _message_id(value: str) -> str:
+    if not _MESSAGE_ID.fullmatch(value or ""):
+        raise HeaderInjectionError(f"invalid message id {value!r}")
+    return value
+
+
+def _auto_submitted(value: str) -> str:
+    if not _TOKEN.fullmatch(value):
+        raise HeaderInjectionError(f"invalid Auto-Submitted value {value!r}")
+    return value
+
+
+def _headers(mail: OutboundMail) -> list[tuple[str, object]]:
+    """Every header in order; validation happens here, before anything is written."""
+    headers: list[tuple[str, object]] = [
+        ("From", _header_address(mail.from_)),
+        ("To", [_header_address(a) for a in mail.to]),
+        ("Cc", [_header_address(a) for a in mail.cc]),
+        ("Reply-To", _header_address(mail.reply_to) if mail.reply_to else None),
+        ("Subject", _human(mail.subject)),
+        ("Date", format_datetime(datetime.now(UTC))),
+        ("Message-ID", _message_id(mail.message_id)),
+        ("In-Reply-To", _message_id(mail.in_reply_to) if mail.in_reply_to else None),
+        ("References", " ".join(_message_id(r) for r in mail.references)),
+        ("Auto-Submitted", _auto_submitted(mail.auto_submitted) if mail.auto_submitted else None),
+    ]
+    return [(name, value) for name, value in headers if value or name == "Subject"]
+
+
+def compose(mail: OutboundMail) -> bytes:
+    """The MIME message to hand to SES: text/plain, plus text/html as an alternative when given."""
+    message = EmailMessage(policy=_POLICY)
+    for name, value in _headers(mail):
+        message[name] = value
+    message.set_content(mail.text or "", subtype="plain", charset="utf-8", cte="quoted-printable")
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message.as_bytes()

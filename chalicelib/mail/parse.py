@@ -1,0 +1,388 @@
+"""Raw MIME in, ParsedMail out: whatever arrives, the help desk gets a ticket with readable text.
+
+Every repair (a charset that lied, broken base64, a header without an address) is noted in
+ParsedMail.defects instead of raising; the raw message stays in S3 for anything this misses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy as email_policy
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+
+from chalicelib.mail.message import Address, Attachment, ParsedMail
+from chalicelib.mail.quotes import visible_text
+from chalicelib.mail.sanitize import html_to_text, sanitize_html, text_to_html
+from chalicelib.mail.threading import message_ids, normalise_message_id
+
+# Labels mail clients use that Python does not know, or knows as a narrower charset than senders mean.
+_CHARSET_ALIASES = {
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "windows-874": "cp874",
+    "x-sjis": "shift_jis",
+    "shift-jis": "shift_jis",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "iso-8859-8-i": "iso8859-8",
+    "x-mac-roman": "mac_roman",
+    "macintosh": "mac_roman",
+    "iso-8859-1": "cp1252",  # as browsers do: "latin-1" mail routinely carries cp1252 quotes
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+}
+_FALLBACK_CODECS = ("utf-8", "cp1252")
+_EXTENSIONS = {
+    "application/pdf": "pdf",
+    "application/zip": "zip",
+    "application/ms-tnef": "dat",
+    "application/octet-stream": "bin",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "text/plain": "txt",
+    "text/html": "html",
+    "text/calendar": "ics",
+    "message/rfc822": "eml",
+    "message/delivery-status": "txt",
+    "text/rfc822-headers": "txt",
+}
+_BODY_TYPES = frozenset({"text/plain", "text/html"})
+_MAX_DEPTH = 20
+_MAX_FILENAME = 200
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_HEADER_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FILENAME_RESERVED = re.compile(r'[<>:"|?*]')
+_ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
+_FORWARD_MARKER = "---------- Forwarded message ----------"
+
+
+def _codec(charset: str | None) -> str | None:
+    """Python's codec name for a declared charset, or None when it is missing or unknown."""
+    if not charset:
+        return None
+    name = charset.strip().strip("\"'").lower()
+    try:
+        return codecs.lookup(_CHARSET_ALIASES.get(name, name)).name
+    except (LookupError, ValueError):
+        return None
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """Text from bytes and a note when the declared charset had to be overridden.
+
+    The declared charset is tried strictly first, then utf-8 and cp1252; latin-1 always succeeds.
+    """
+    declared = _codec(charset)
+    for codec in dict.fromkeys(c for c in (declared, *_FALLBACK_CODECS) if c):
+        try:
+            text = data.decode(codec)
+        except (ValueError, LookupError):
+            continue
+        return text, None if codec == declared or not charset else _charset_note(charset, declared, codec)
+    return data.decode("latin-1"), _charset_note(charset, declared, "latin-1")
+
+
+def _charset_note(charset: str | None, declared: str | None, used: str) -> str:
+    problem = "unknown charset" if declared is None else "bytes not valid in declared charset"
+    return f"{problem} {charset!r}; decoded as {used}"
+
+
+def _decode_base64(data: bytes) -> tuple[bytes, bool]:
+    """Decode what can be decoded (stray characters dropped, padding and a partial quantum fixed)
+    and tell whether anything needed repair."""
+    compact = b"".join(data.split())
+    cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", compact)
+    cleaned = cleaned[: len(cleaned) - (len(cleaned) % 4 == 1)]
+    padded = cleaned + b"=" * (-len(cleaned) % 4)
+    return base64.b64decode(padded), padded != compact
+
+
+def _word_bytes(kind: str, payload: str) -> bytes:
+    """Bytes of one RFC 2047 encoded word, repairing bad base64 padding and stray characters."""
+    if kind in "bB":
+        return _decode_base64(payload.encode("ascii", "ignore"))[0]
+    return binascii.a2b_qp(payload.encode("utf-8", "replace"), header=True)
+
+
+def _decode_words(value: str) -> str:
+    """Decode RFC 2047 words; adjacent words of one charset are joined first, since some encoders
+    split a multi-byte character across two words."""
+    pieces: list[str | tuple[bytes, str]] = []
+    position = 0
+    for match in _ENCODED_WORD.finditer(value):
+        between = value[position : match.start()]
+        previous = pieces[-1] if pieces else None
+        charset, data = match.group(1).split("*")[0].lower(), _word_bytes(match.group(2), match.group(3))
+        if isinstance(previous, tuple) and not between.strip():
+            if previous[1] == charset:
+                pieces[-1] = (previous[0] + data, charset)
+            else:
+                pieces.append((data, charset))
+        else:
+            pieces.extend((between, (data, charset)))
+        position = match.end()
+    pieces.append(value[position:])
+    return "".join(p if isinstance(p, str) else _decode_bytes(*p)[0] for p in pieces)
+
+
+def _unescape_8bit(value: str) -> str:
+    """Raw 8-bit header bytes arrive as surrogate escapes; most of them are unlabelled UTF-8."""
+    if not re.search(r"[\udc80-\udcff]", value):
+        return value
+    return _decode_bytes(value.encode("utf-8", "surrogateescape"), "utf-8")[0]
+
+
+def _decode_header(value: str) -> str:
+    """A header value as display text: unfolded, encoded words decoded, control characters gone."""
+    text = _decode_words(_FOLD.sub("", _unescape_8bit(str(value))))
+    return _HEADER_CONTROL.sub(lambda m: " " if m.group() in "\t\r\n" else "", text).strip()
+
+
+def _clean_body(text: str) -> str:
+    return _BODY_CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _raw_headers(part: Message) -> list[tuple[str, str]]:
+    return [(name.lower(), _unescape_8bit(_FOLD.sub("", str(value)))) for name, value in part.raw_items()]
+
+
+def _first_raw(part: Message, name: str) -> str | None:
+    return next((value for key, value in _raw_headers(part) if key == name), None)
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One piece of body in reading order; a part has text, HTML or (alternatives) both."""
+
+    text: str | None
+    html: str | None
+
+
+def _render_text(segments: list[_Segment]) -> str:
+    texts = (s.text if s.text is not None else html_to_text(s.html or "") for s in segments)
+    return "\n\n".join(t.strip("\n") for t in texts if t.strip())
+
+
+def _render_html(segments: list[_Segment]) -> str:
+    return "\n".join(s.html if s.html is not None else text_to_html(s.text or "") for s in segments)
+
+
+def _has_html(segments: list[_Segment]) -> bool:
+    return any(s.html is not None for s in segments)
+
+
+def _defect_note(defect: object) -> str:
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(defect).__name__.removesuffix("Defect")).lower()
+    return f"malformed MIME: {words}"
+
+
+def _safe_filename(name: str, content_type: str, index: int) -> str:
+    """A display/download name that cannot traverse paths, hide characters or spoof an extension."""
+    base = re.split(r"[/\\]", name)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Zl", "Zp"})
+    base = " ".join(_FILENAME_RESERVED.sub("_", base).split()).strip(" .")
+    if len(base) > _MAX_FILENAME:
+        stem, dot, extension = base.rpartition(".")
+        keep = f"{dot}{extension}" if dot and len(extension) <= 16 else ""
+        base = (stem if keep else base)[: _MAX_FILENAME - len(keep)] + keep
+    return base or f"attachment-{index}.{_EXTENSIONS.get(content_type, 'bin')}"
+
+
+class _Walker:
+    """Walks the MIME tree once, returning body segments and collecting attachments and defects."""
+
+    def __init__(self) -> None:
+        self.attachments: list[Attachment] = []
+        self.defects: list[str] = []
+
+    def walk(self, part: Message, depth: int = 0) -> list[_Segment]:
+        segments = self._dispatch(part, depth)
+        # after decoding: the payload decoders register their defects on the part while they run
+        self.defects.extend(_defect_note(d) for d in part.defects)
+        return segments
+
+    def _dispatch(self, part: Message, depth: int) -> list[_Segment]:
+        if depth > _MAX_DEPTH:
+            self.defects.append(f"MIME nesting deeper than {_MAX_DEPTH} levels ignored")
+            return []
+        content_type = part.get_content_type()
+        payload = part.get_payload()
+        if content_type == "message/rfc822" and isinstance(payload, list) and payload:
+            return self._forward(payload[0], depth)
+        if content_type == "multipart/alternative" and isinstance(payload, list):
+            return self._alternative(payload, depth)
+        if content_type.startswith("multipart/"):
+            if isinstance(payload, list):
+                return [segment for child in payload for segment in self.walk(child, depth + 1)]
+            return self._leaf(part, "text/plain")  # no usable boundary: the body is all we have
+        return self._leaf(part, content_type)
+
+    def _content(self, part: Message) -> bytes:
+        """Decoded content of a leaf part, or the serialised body of a structured one (delivery status).
+
+        Base64 is decoded here because the stdlib returns the undecoded text when the length is wrong.
+        """
+        if part.is_multipart():
+            return re.split(rb"\r?\n\r?\n", part.as_bytes(), maxsplit=1)[-1]
+        payload = part.get_payload()
+        if (_first_raw(part, "content-transfer-encoding") or "").strip().lower() == "base64" and isinstance(
+            payload, str
+        ):
+            content, repaired = _decode_base64(payload.encode("ascii", "ignore"))
+            self.defects.extend(["invalid base64 repaired"] if repaired else [])
+            return content
+        decoded = part.get_payload(decode=True)
+        return decoded if isinstance(decoded, bytes) else b""
+
+    def _alternative(self, children: list[Message], depth: int) -> list[_Segment]:
+        """The best plain and the richest HTML alternative, merged into one segment."""
+        walked = [self.walk(child, depth + 1) for child in children]
+        plain = next((s for s in walked if any(x.text is not None for x in s) and _render_text(s)), None)
+        rich = next((s for s in reversed(walked) if _has_html(s)), None)
+        if plain is None and rich is None:
+            return []
+        text = _render_text(plain if plain is not None else rich or [])
+        return [_Segment(text, _render_html(rich) if rich is not None else None)]
+
+    def _forward(self, inner: Message, depth: int) -> list[_Segment]:
+        """An attached message is content the customer sent us: show it after a forward header."""
+        segments = self.walk(inner, depth + 1)
+        fields = [(label, _first_raw(inner, label.lower())) for label in ("From", "Date", "Subject", "To")]
+        header = "\n".join([_FORWARD_MARKER, *(f"{label}: {_decode_header(v)}" for label, v in fields if v)])
+        text = f"{header}\n\n{_render_text(segments)}".strip()
+        html = text_to_html(header) + "\n" + _render_html(segments) if _has_html(segments) else None
+        return [_Segment(text, html)]
+
+    def _leaf(self, part: Message, content_type: str) -> list[_Segment]:
+        disposition = part.get_content_disposition()
+        filename = part.get_filename()
+        if content_type in _BODY_TYPES and disposition != "attachment" and not filename:
+            text, note = _decode_bytes(self._content(part), part.get_content_charset())
+            self.defects.extend([note] if note else [])
+            text = _clean_body(text)
+            return [_Segment(None, text) if content_type == "text/html" else _Segment(text, None)]
+        self._attach(part, content_type, disposition, filename)
+        return []
+
+    def _attach(
+        self, part: Message, content_type: str, disposition: str | None, filename: str | None
+    ) -> None:
+        content_id = (_first_raw(part, "content-id") or "").strip().strip("<>").strip() or None
+        name = _safe_filename(_decode_header(filename or ""), content_type, len(self.attachments) + 1)
+        inline = content_id is not None and disposition != "attachment"
+        self.attachments.append(Attachment(name, content_type, self._content(part), content_id, inline))
+
+
+def _addresses(values: list[str]) -> tuple[Address, ...]:
+    """Addresses with an '@', lower-cased; a regex scan rescues headers getaddresses gives up on."""
+    pairs = getaddresses(values)
+    if not any("@" in email for _, email in pairs):
+        pairs = [("", found) for value in values for found in _ADDR_SPEC.findall(value)]
+    found: dict[str, Address] = {}
+    for name, raw_email in pairs:
+        email = raw_email.strip().lower()
+        if "@" in email and not re.search(r"[\s\x00-\x1f\x7f]", email):
+            found.setdefault(email, Address(email, " ".join(_decode_header(name).split())))
+    return tuple(found.values())
+
+
+def _sender(values: list[str], defects: list[str]) -> Address | None:
+    if not values:
+        defects.append("no From header")
+        return None
+    found = _addresses(values[:1])
+    if found:
+        return found[0]
+    defects.append("From header has no usable address")
+    return Address("", _decode_header(values[0]))
+
+
+def _date(value: str | None, defects: list[str]) -> datetime | None:
+    if not value:
+        defects.append("no Date header")
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        defects.append(f"unparseable Date {value[:80]!r}")
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _parse(raw: bytes, policy: email_policy.Policy, defects: list[str]) -> ParsedMail:
+    message = BytesParser(policy=policy).parsebytes(raw)
+    raw_headers = _raw_headers(message)
+    if any(re.search(r"[^\x00-\x7f]", value) for _, value in raw_headers):
+        defects.append("raw 8-bit characters in headers decoded as UTF-8")
+    headers: dict[str, str] = {}
+    for name, value in raw_headers:
+        headers.setdefault(name, _decode_header(value))
+    values = {name: [v for k, v in raw_headers if k == name] for name in ("from", "to", "cc", "reply-to")}
+    walker = _Walker()
+    segments = walker.walk(message)
+    text = _render_text(segments)
+    message_id = normalise_message_id(headers.get("message-id"))
+    if message_id is None:
+        defects.append("no usable Message-ID")
+    return ParsedMail(
+        message_id=message_id,
+        in_reply_to=message_ids(headers.get("in-reply-to")),
+        references=message_ids(headers.get("references")),
+        from_=_sender(values["from"], defects),
+        reply_to=_addresses(values["reply-to"]),
+        to=_addresses(values["to"]),
+        cc=_addresses(values["cc"]),
+        subject=" ".join(headers.get("subject", "").split()),
+        date=_date(headers.get("date"), defects),
+        text=text,
+        html=sanitize_html(_render_html(segments)).strip() if _has_html(segments) else None,
+        visible_text=visible_text(text),
+        attachments=tuple(walker.attachments),
+        headers=headers,
+        defects=tuple(dict.fromkeys([*defects, *walker.defects])),
+    )
+
+
+def _unparseable(raw: bytes, defects: list[str]) -> ParsedMail:
+    """Last resort when both parsers fail: the bytes as text, so an agent still sees something."""
+    text = _clean_body(_decode_bytes(bytes(raw), None)[0]).strip()
+    return ParsedMail(
+        message_id=None,
+        in_reply_to=(),
+        references=(),
+        from_=None,
+        reply_to=(),
+        to=(),
+        cc=(),
+        subject="",
+        date=None,
+        text=text,
+        html=None,
+        visible_text=text,
+        attachments=(),
+        defects=tuple(defects),
+    )
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Parse with the modern email policy, falling back to compat32 where it raises on malformed input."""
+    defects: list[str] = []
+    for policy in (email_policy.default, email_policy.compat32):
+        try:
+            return _parse(raw, policy, list(defects))
+        except Exception as error:  # the stdlib header parsers have raised on hostile input before
+            defects.append(f"parser failed ({type(error).__name__}); retried with a more lenient policy")
+    return _unparseable(raw, defects)

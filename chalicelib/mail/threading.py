@@ -1,0 +1,118 @@
+"""Thread matching: message ids, ticket tags in subjects and plus-addressed mailboxes.
+
+Replies are matched to tickets by In-Reply-To/References first; the subject tag and the plus address are
+the fallbacks for clients that drop those headers, so all three are produced and recognised here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+_COMMENT = re.compile(r"\([^()]*\)")
+_ID_TOKEN = re.compile(r"<([^<>]*)>|([^\s<>,]+)")
+_BAD_ID_CHAR = re.compile(r"[\s\x00-\x1f\x7f<>]")
+_MAX_ID_LENGTH = 500  # ids end up in DynamoDB keys; anything longer is garbage, not a real id
+_TICKET_TAG = re.compile(r"\[#\s*(\d{1,10})\s*\]")
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|fwd?|wg|sv|antw)\s*(?:\[\d+\]|\(\d+\))?\s*:)+\s*", re.IGNORECASE)
+
+
+def _strip_comments(value: str) -> str:
+    """Remove RFC 5322 comments, innermost first, so nested parentheses go too."""
+    previous = None
+    while previous != value:
+        previous, value = value, _COMMENT.sub(" ", value)
+    return value
+
+
+def _valid_id(token: str) -> str | None:
+    token = token.strip().strip('"').lower()
+    if not token or len(token) > _MAX_ID_LENGTH or _BAD_ID_CHAR.search(token):
+        return None
+    return f"<{token}>"
+
+
+def normalise_message_id(value: str | None) -> str | None:
+    """The one canonical form ("<local@domain>", lower-case) used as a thread index key."""
+    if not value:
+        return None
+    value = _strip_comments(value).strip()
+    bracketed = re.search(r"<([^<>]*)>", value)
+    if bracketed:
+        return _valid_id(bracketed.group(1))
+    return _valid_id(value)
+
+
+def message_ids(value: str | None) -> tuple[str, ...]:
+    """All ids of a References/In-Reply-To header, in order, without duplicates.
+
+    Bare tokens outside brackets only count when they contain '@': old clients write prose such as
+    "your message of Monday" into In-Reply-To.
+    """
+    if not value:
+        return ()
+    found: dict[str, None] = {}
+    for match in _ID_TOKEN.finditer(_strip_comments(value)):
+        bracketed, bare = match.groups()
+        if bare is not None and "@" not in bare:
+            continue
+        normalised = _valid_id(bracketed if bracketed is not None else bare)
+        if normalised:
+            found.setdefault(normalised)
+    return tuple(found)
+
+
+def _positive(digits: str) -> int | None:
+    number = int(digits)
+    return number if number > 0 else None
+
+
+def ticket_number_in_subject(subject: str) -> int | None:
+    """The ticket number of the last "[#N]" tag; we append ours at the end, clients prepend prefixes."""
+    tags = _TICKET_TAG.findall(subject or "")
+    return _positive(tags[-1]) if tags else None
+
+
+def ticket_number_in_address(address: str, mailbox_address: str) -> int | None:
+    """N from "support+N@domain" when the address is our mailbox with a numeric plus tag."""
+    local, _, domain = (address or "").strip().strip("<>").lower().rpartition("@")
+    box_local, _, box_domain = mailbox_address.strip().lower().rpartition("@")
+    base, plus, tag = local.partition("+")
+    if not plus or base != box_local or domain != box_domain or not re.fullmatch(r"\d{1,10}", tag):
+        return None
+    return _positive(tag)
+
+
+def plus_address(mailbox_address: str, number: int) -> str:
+    """The Reply-To address that carries the ticket number through clients that drop headers."""
+    local, at, domain = mailbox_address.rpartition("@")
+    if not at or not local or number <= 0:
+        raise ValueError(f"cannot plus-address {mailbox_address!r} with {number!r}")
+    return f"{local}+{number}@{domain}"
+
+
+def _bare_subject(subject: str) -> str:
+    """Subject without reply/forward prefixes and ticket tags; repeated until nothing changes."""
+    text = " ".join((subject or "").split())
+    previous = None
+    while previous != text:
+        previous = text
+        text = _REPLY_PREFIX.sub("", _TICKET_TAG.sub(" ", text))
+        text = " ".join(text.split())
+    return text
+
+
+def reply_subject(subject: str, number: int) -> str:
+    """The "Re: <subject> [#N]" subject; earlier prefixes and tags are removed so they never accumulate."""
+    return f"Re: {_bare_subject(subject) or '(no subject)'} [#{number}]"
+
+
+def new_message_id(domain: str, number: int) -> str:
+    """A unique id that also names the ticket, so a reply's In-Reply-To alone identifies it."""
+    return f"<helpdesk.{number}.{secrets.token_hex(16)}@{domain.lower()}>"
+
+
+def ses_message_ids(ses_id: str, region: str) -> tuple[str, ...]:
+    """The ids SES may substitute for ours in mail it sends; index them so replies still thread."""
+    candidates = (f"<{ses_id}@{region}.amazonses.com>", f"<{ses_id}@email.amazonses.com>")
+    return tuple(dict.fromkeys(n for n in map(normalise_message_id, candidates) if n))

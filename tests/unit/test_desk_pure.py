@@ -1,0 +1,88 @@
+"""Pure parts of the desk: settings parsing, query planning, cursors, tags, SES event translation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.config import ConfigError, Mailbox, parse_mailboxes, settings
+from chalicelib.desk.cursor import decode_cursor, encode_cursor
+from chalicelib.desk.errors import InvalidRequest
+from chalicelib.desk.records import describe_event
+from chalicelib.desk.tickets import TicketFilter, normalise_tags, plan_query
+
+KEYS = frozenset({"number", "status", "updated_at"})
+
+
+def test_mailboxes_parse_and_map_plus_addresses():
+    mailboxes = parse_mailboxes(" Support@Example.com = Support , billing@example.com=Billing ")
+    assert mailboxes == (Mailbox("support@example.com", "Support"), Mailbox("billing@example.com", "Billing"))
+    configured = replace(settings(), mailboxes=mailboxes)
+    assert configured.mailbox_for("SUPPORT+1042@example.com").team == "Support"
+    assert configured.mailbox_for("support@other.test") is None
+
+
+@pytest.mark.parametrize("value", ["", "support@example.com", "=Support", "nope=Support", "a@b.c="])
+def test_bad_mailbox_settings_name_the_problem(value):
+    with pytest.raises(ConfigError):
+        parse_mailboxes(value)
+
+
+@pytest.mark.parametrize(
+    ("ticket_filter", "index", "key", "residual"),
+    [
+        (TicketFilter(), "all_index", "ticket", {}),
+        (TicketFilter(status="open"), "status_index", "open", {}),
+        (TicketFilter(team="Billing"), "team_index", "Billing", {}),
+        (TicketFilter(team="Billing", status="open"), "team_status_index", "Billing#open", {}),
+        (TicketFilter(assignee="A@x.test", status="open"), "assignee_index", "a@x.test", {"status": "open"}),
+        (
+            TicketFilter(requester="C@x.test", team="Billing", status="new"),
+            "requester_index",
+            "c@x.test",
+            {"team": "Billing", "status": "new"},
+        ),
+    ],
+)
+def test_each_filter_is_a_query_on_the_most_selective_index(ticket_filter, index, key, residual):
+    plan = plan_query(ticket_filter)
+    assert (plan.index, plan.hash_value, plan.residual) == (index, key, residual)
+
+
+@given(st.dictionaries(st.sampled_from(sorted(KEYS)), st.text(min_size=1), min_size=3, max_size=3))
+def test_cursor_round_trips(values):
+    key = {name: {"S": value} for name, value in values.items()}
+    assert decode_cursor(encode_cursor(key), KEYS) == key
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "%%%",
+        "bm90IGpzb24",
+        encode_cursor({"number": {"N": "1"}}),
+        encode_cursor({"number": {"X": "1"}, "a": 1}),
+    ],
+)
+def test_foreign_or_forged_cursors_are_rejected(cursor):
+    with pytest.raises(InvalidRequest):
+        decode_cursor(cursor, KEYS)
+
+
+def test_tags_are_normalised_and_deduplicated():
+    assert normalise_tags(["VIP", " Late  Delivery ", "vip"]) == ("vip", "late-delivery")
+    for bad in (["x" * 41], [""], ["a#b"], "vip", [1]):
+        with pytest.raises(InvalidRequest):
+            normalise_tags(bad)
+
+
+def test_events_read_as_sentences():
+    assert (
+        describe_event({"type": "status", "from": "new", "to": "open"}) == "Status changed from new to open"
+    )
+    assert describe_event({"type": "assignee", "from": "", "to": "a@x.test"}) == (
+        "Assignee changed from nobody to a@x.test"
+    )
