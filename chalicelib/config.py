@@ -70,6 +70,10 @@ class Settings:
     def own_addresses(self) -> frozenset[str]:
         return frozenset(m.address for m in self.mailboxes)
 
+    @property
+    def mail_domains(self) -> frozenset[str]:
+        return frozenset(m.domain for m in self.mailboxes)
+
 
 def parse_mailboxes(value: str) -> tuple[Mailbox, ...]:
     """Parse `support@example.com=Support,billing@example.com=Billing`."""

@@ -87,9 +87,7 @@ def list_tickets(
     if not agent.is_admin:
         visible = Ticket.team.is_in(*agent.teams) if agent.teams else Ticket.team == "\x00"
         condition = visible if condition is None else condition & visible
-    key_names = frozenset(
-        {"number", index._hash_key_attribute().attr_name, index._range_key_attribute().attr_name}
-    )
+    key_names = frozenset({"number", *(key["AttributeName"] for key in index._get_schema()["key_schema"])})
     results = index.query(
         plan.hash_value,
         filter_condition=condition,

@@ -20,7 +20,7 @@ def delivery_from_record(record: dict[str, Any]) -> Delivery:
     """Translate one SES event record; the S3 action stored the mail under the SES message id."""
     ses = record["ses"]
     mail, receipt = ses["mail"], ses.get("receipt", {})
-    own_domains = {m.domain for m in settings().mailboxes}
+    own_domains = settings().mail_domains
     recipients = [r.lower() for r in receipt.get("recipients", mail.get("destination", []))]
     return Delivery(
         s3_key=f"{INBOUND_PREFIX}{mail['messageId']}",

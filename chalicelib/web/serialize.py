@@ -50,6 +50,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "body_html": html,
         "visible_text": visible or "",
         "created_at": _time(message.created_at),
+        "message_id": message.message_id,
         "automatic": bool(message.automatic),
         "event": dict(message.event.as_dict()) if message.event else None,
         "attachments": [

@@ -1,0 +1,62 @@
+"""AWS requests per help-desk operation, on moto in-process (counts, not timings)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from bench.counting import RequestCounter
+from tests.mailbuilder import raw_mail
+
+
+def stored(raw: bytes) -> Callable[[], Any]:
+    """Store the raw mail as SES would (not measured); returns the ingestion to measure."""
+    from chalicelib.desk import storage
+    from chalicelib.desk.inbound import Delivery, ingest
+
+    ses_id = uuid.uuid4().hex
+    storage.put_object(f"inbound/{ses_id}", raw, "message/rfc822")
+    return lambda: ingest(
+        Delivery(s3_key=f"inbound/{ses_id}", ses_message_id=ses_id, recipients=("support@example.com",))
+    )
+
+
+def report(counter: RequestCounter) -> None:
+    from chalicelib.desk import agents, replies, tickets
+    from chalicelib.desk.tickets import TicketFilter
+    from chalicelib.models import Message
+    from chalicelib.web.serialize import message_json, ticket_json
+
+    admin = agents.load_agent("admin@example.com")
+    rows: list[tuple[str, dict[str, int]]] = []
+
+    def measure(name: str, operation: Callable[[], Any]) -> Any:
+        with counter.measure() as calls:
+            result = operation()
+        rows.append((name, dict(calls)))
+        return result
+
+    created = measure("new mail (with acknowledgement)", stored(raw_mail(sender="bench@customer.test")))
+    ack = next(m for m in Message.query(created.ticket_number) if m.kind == "reply")
+    measure(
+        "reply mail (In-Reply-To)", stored(raw_mail(sender="bench@customer.test", in_reply_to=ack.message_id))
+    )
+    measure("agent reply", lambda: replies.reply(admin, created.ticket_number, "Thanks, looking into it."))
+    measure(
+        "list queue page (25, status=open)",
+        lambda: [ticket_json(t) for t in tickets.list_tickets(admin, TicketFilter(status="open")).items],
+    )
+    measure(
+        "view ticket",
+        lambda: [
+            message_json(m) for m in tickets.thread(tickets.get_ticket(admin, created.ticket_number).number)
+        ],
+    )
+    agents._profiles.clear()
+    measure("agent profile, cold cache (once per 30 s)", lambda: agents.load_agent("admin@example.com"))
+
+    print("\n## AWS requests per operation")
+    for name, calls in rows:
+        detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
+        print(f"{name:44s} {sum(calls.values()):3d}  ({detail})")

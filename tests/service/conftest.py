@@ -1,0 +1,78 @@
+"""Service tests: the real services on moto in-process, provisioned by the local runtime's code."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from local.sandbox import in_process_aws
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws() -> Iterator[None]:
+    with in_process_aws():
+        yield
+
+
+@pytest.fixture
+def admin():
+    from chalicelib.desk.agents import load_agent
+
+    return load_agent("admin@example.com")
+
+
+@pytest.fixture
+def deliver() -> Callable[..., object]:
+    """Store a raw mail where SES's S3 action would and run the inbound handler on its event."""
+    from chalicelib.config import settings
+    from chalicelib.desk import storage
+    from chalicelib.desk.inbound import ingest
+    from chalicelib.handlers.inbound import delivery_from_record
+    from local.ses_event import ses_event
+
+    def deliver(
+        raw: bytes,
+        recipients: tuple[str, ...] = ("support@example.com",),
+        verdicts: dict[str, str] | None = None,
+        envelope_sender: str = "sender@customer.test",
+    ):
+        ses_id = uuid.uuid4().hex
+        storage.put_object(f"inbound/{ses_id}", raw, "message/rfc822")
+        event = ses_event(raw, ses_id, envelope_sender, list(recipients), settings().mail_domains, verdicts)
+        return ingest(delivery_from_record(event["Records"][0]))
+
+    return deliver
+
+
+@pytest.fixture
+def sent_mail() -> Callable[[], list[email.message.EmailMessage]]:
+    """Every mail SES accepted so far, parsed."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    def sent() -> list[email.message.EmailMessage]:
+        backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+        return [
+            email.message_from_string(m.raw_data, policy=email.policy.default)
+            for m in backend.sent_messages
+            if hasattr(m, "raw_data")
+        ]
+
+    return sent
+
+
+@pytest.fixture
+def update(admin) -> Callable[..., object]:
+    from chalicelib.desk import tickets
+    from chalicelib.models import Ticket
+
+    def update(number: int, **changes: object):
+        ticket = Ticket.get(number)
+        parsed = tickets.parse_changes(changes, frozenset({"Support", "Billing"}))
+        return tickets.update_ticket(admin, number, ticket.version, parsed)
+
+    return update

@@ -1,0 +1,151 @@
+"""Agent-side services on moto: queues, changes with optimistic locking, replies and notes."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.desk import replies, tickets
+from chalicelib.desk.agents import AgentProfile
+from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound, TooLarge
+from chalicelib.desk.tickets import TicketFilter, thread
+from chalicelib.models import Ticket
+from tests.mailbuilder import raw_mail
+
+BILLING_AGENT = AgentProfile(email="bea@example.com", name="Bea", role="agent", teams=("Billing",))
+
+
+def test_reply_goes_out_threaded_and_is_recorded(deliver, admin, sent_mail):
+    first = deliver(raw_mail(sender="Jo <jo@customer.test>", subject="Refund please"))
+    ticket = Ticket.get(first.ticket_number)
+    message = replies.reply(admin, ticket.number, "We refunded you.", status="pending")
+    mail = sent_mail()[-1]
+    assert mail["Subject"] == f"Re: Refund please [#{ticket.number}]"
+    assert mail["From"].addresses[0].display_name == f"{admin.name} via Support"
+    assert mail["From"].addresses[0].addr_spec == "support@example.com"
+    assert mail["Reply-To"].addresses[0].addr_spec == f"support+{ticket.number}@example.com"
+    assert mail["In-Reply-To"] == ticket.last_inbound_message_id
+    assert ticket.last_inbound_message_id in mail["References"]
+    assert mail["Message-ID"] == message.message_id
+    assert {part.get_content_type() for part in mail.walk()} >= {"text/plain", "text/html"}
+    assert message.ses_message_id
+    assert Ticket.get(ticket.number).status == "pending"
+    answer = raw_mail(sender="jo@customer.test", subject="thanks", in_reply_to=mail["Message-ID"])
+    assert deliver(answer).ticket_number == ticket.number
+    assert Ticket.get(ticket.number).status == "open"
+
+
+def test_reply_with_stale_version_sends_nothing(deliver, admin, sent_mail, update):
+    ticket = Ticket.get(deliver(raw_mail()).ticket_number)
+    update(ticket.number, priority="high")
+    before = len(sent_mail())
+    with pytest.raises(Conflict):
+        replies.reply(admin, ticket.number, "hello", version=ticket.version)
+    assert len(sent_mail()) == before
+
+
+def test_note_is_stored_and_never_mailed(deliver, admin, sent_mail):
+    number = deliver(raw_mail()).ticket_number
+    before = len(sent_mail())
+    replies.add_note(admin, number, "Customer is a VIP")
+    assert len(sent_mail()) == before
+    assert thread(number)[-1].kind == "note"
+
+
+def test_reply_validation(deliver, admin):
+    number = deliver(raw_mail()).ticket_number
+    with pytest.raises(InvalidRequest):
+        replies.reply(admin, number, "   ")
+    with pytest.raises(InvalidRequest):
+        replies.reply(admin, number, "ok", status="bogus")
+    with pytest.raises(TooLarge):
+        replies.reply(admin, number, "x" * 300_000)
+    with pytest.raises(NotFound):
+        replies.reply(admin, 999_999, "hello")
+
+
+def test_replying_to_spam_is_refused(deliver, admin):
+    number = deliver(raw_mail(), verdicts={"spam": "FAIL"}).ticket_number
+    with pytest.raises(InvalidRequest):
+        replies.reply(admin, number, "hello")
+
+
+def test_update_records_events_and_rejects_stale_versions(deliver, admin):
+    ticket = Ticket.get(deliver(raw_mail()).ticket_number)
+    changes = tickets.parse_changes(
+        {
+            "status": "open",
+            "priority": "urgent",
+            "tags": ["VIP", "Late Delivery", "vip"],
+            "assignee": admin.email,
+        },
+        frozenset({"Support", "Billing"}),
+    )
+    updated = tickets.update_ticket(admin, ticket.number, ticket.version, changes)
+    assert (updated.status, updated.priority, updated.assignee) == ("open", "urgent", admin.email)
+    assert updated.tags == ["vip", "late-delivery"]
+    assert updated.team_status == "Support#open"
+    assert updated.version == ticket.version + 1
+    events = {m.event.as_dict()["type"] for m in thread(ticket.number) if m.kind == "event"}
+    assert events == {"status", "priority", "tags", "assignee"}
+    with pytest.raises(Conflict):
+        tickets.update_ticket(admin, ticket.number, ticket.version, changes)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"status": "new"},
+        {"status": "deleted"},
+        {"priority": "critical"},
+        {"team": "Nowhere"},
+        {"tags": "not-a-list"},
+        {"tags": ["a,b"]},
+        {"assignee": 42},
+        {"colour": "red"},
+    ],
+)
+def test_invalid_changes_are_rejected(payload):
+    with pytest.raises(InvalidRequest):
+        tickets.parse_changes(payload, frozenset({"Support", "Billing"}))
+
+
+def test_assignee_must_be_an_agent_of_the_team(deliver, admin):
+    ticket = Ticket.get(deliver(raw_mail()).ticket_number)
+    changes = tickets.parse_changes({"assignee": "stranger@example.com"}, frozenset({"Support"}))
+    with pytest.raises(InvalidRequest):
+        tickets.update_ticket(admin, ticket.number, ticket.version, changes)
+
+
+def test_lists_filter_and_page_with_a_cursor(deliver, admin):
+    numbers = [deliver(raw_mail(sender="kim@customer.test")).ticket_number for _ in range(5)]
+    page = tickets.list_tickets(admin, TicketFilter(requester="KIM@customer.test"), limit=2)
+    seen = [t.number for t in page.items]
+    while page.next_cursor:
+        page = tickets.list_tickets(
+            admin, TicketFilter(requester="kim@customer.test"), cursor=page.next_cursor, limit=2
+        )
+        seen += [t.number for t in page.items]
+    assert sorted(seen) == sorted(numbers)
+    assert len(seen) == len(set(seen))
+    team_new = tickets.list_tickets(admin, TicketFilter(status="new", team="Support"), limit=100)
+    assert all(t.status == "new" and t.team == "Support" for t in team_new.items)
+
+
+def test_forged_cursor_is_a_400(admin):
+    with pytest.raises(InvalidRequest):
+        tickets.list_tickets(admin, TicketFilter(status="new"), cursor="not-a-cursor")
+
+
+def test_agents_see_only_their_teams(deliver):
+    support_ticket = deliver(raw_mail()).ticket_number
+    billing_ticket = deliver(
+        raw_mail(to="billing@example.com"), recipients=("billing@example.com",)
+    ).ticket_number
+    with pytest.raises(NotFound):
+        tickets.get_ticket(BILLING_AGENT, support_ticket)
+    assert tickets.get_ticket(BILLING_AGENT, billing_ticket).team == "Billing"
+    with pytest.raises(Forbidden):
+        tickets.list_tickets(BILLING_AGENT, TicketFilter(team="Support"))
+    listed = tickets.list_tickets(BILLING_AGENT, TicketFilter(), limit=100).items
+    assert listed
+    assert {t.team for t in listed} == {"Billing"}
