@@ -1,0 +1,142 @@
+"""`make run`: the whole help desk in one process tree, on localhost.
+
+Start order matters: the embedded AWS first (its endpoint goes into the environment), then the
+Cognito pool (its ids too), and only then chalicelib.models and app, which read settings on import.
+Stop order is the reverse of intake: SMTP and HTTP stop accepting, running handlers finish, the
+outbox and the state are flushed, and the embedded AWS goes last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+import boto3
+
+from local import provision
+from local.aws import EmbeddedAws, client_environment
+from local.background import Periodic
+from local.http import ApiServer, chalice_config
+from local.invoke import AsyncInvoker
+from local.options import DEFAULT_MAILBOXES, PROJECT_DIR, Options
+from local.outbox import Outbox
+from local.smtp import SesReceiptRule, smtp_server
+from local.state import StateStore
+
+log = logging.getLogger("local")
+SNAPSHOT_INTERVAL_S = 2.0
+OUTBOX_INTERVAL_S = 0.2
+
+
+def configure_environment(endpoint: str) -> None:
+    """Everything chalicelib reads, set before the first `settings()` call caches it."""
+    os.environ.update(client_environment(endpoint))
+    os.environ["HELPDESK_STAGE"] = "local"
+    os.environ.setdefault("HELPDESK_MAILBOXES", DEFAULT_MAILBOXES)
+
+
+def run(options: Options, stop: threading.Event) -> None:
+    started = time.monotonic()
+    with contextlib.ExitStack() as running:
+        aws = EmbeddedAws(options.host, options.aws_port)
+        aws.start()
+        running.callback(aws.stop)
+        configure_environment(aws.endpoint)
+
+        ids = provision.create_identity(options.admin_email, options.admin_password, options.admin_name)
+        os.environ["HELPDESK_USER_POOL_ID"] = ids["user_pool_id"]
+        os.environ["HELPDESK_USER_POOL_CLIENT_ID"] = ids["client_id"]
+        os.environ["HELPDESK_JWKS_URL"] = f"{aws.endpoint}/{ids['user_pool_id']}/.well-known/jwks.json"
+        config = chalice_config(PROJECT_DIR)
+        for name, value in config.environment_variables.items():  # as `chalice local` does, env wins
+            os.environ.setdefault(name, value)
+
+        from chalicelib.config import settings
+
+        provision.create_storage()
+        state = StateStore(options.state_dir, settings().mail_bucket, aws.writes)
+        state.restore()
+        provision.seed_admin(options.admin_email, options.admin_name)
+        snapshots = Periodic("state", SNAPSHOT_INTERVAL_S, state.save_if_changed, final=state.save)
+        snapshots.start()
+        running.callback(snapshots.stop)
+
+        outbox = Outbox(options.outbox_dir, settings().region)
+        mailer = Periodic("outbox", OUTBOX_INTERVAL_S, outbox.poll)
+        mailer.start()
+        running.callback(mailer.stop)
+
+        from app import app
+
+        inbound = next(f for f in app.pure_lambda_functions if f.name == "inbound_email")
+        invoker = AsyncInvoker(options.dead_letter_dir)
+        running.callback(invoker.stop)
+
+        api = ApiServer(app, config, options.host, options.http_port)
+        api.start()
+        running.callback(api.stop)
+
+        s3 = boto3.client("s3")
+        rule = SesReceiptRule(
+            settings().mail_domains,
+            store=lambda key, raw: s3.put_object(Bucket=settings().mail_bucket, Key=key, Body=raw),
+            deliver=lambda event, message_id: invoker.invoke(inbound.name, inbound, event, message_id),
+        )
+        smtp = smtp_server(rule, options.host, options.smtp_port)
+        smtp.start()
+        running.callback(smtp.stop)
+
+        print_banner(options, api.url, f"{smtp.hostname}:{smtp.port}", aws.endpoint, ids)
+        log.info("ready in %.1f s", time.monotonic() - started)
+        print(
+            f"HELPDESK READY http={api.url} smtp={smtp.hostname}:{smtp.port} aws={aws.endpoint}", flush=True
+        )
+        stop.wait()
+        log.info("stopping")
+    log.info("stopped; state saved in %s", options.state_dir)
+
+
+def print_banner(options: Options, http_url: str, smtp: str, aws: str, ids: dict[str, str]) -> None:
+    from chalicelib.config import settings
+
+    mailboxes = "\n".join(f"    {m.address:<28} → team {m.team}" for m in settings().mailboxes)
+    print(
+        f"""
+Help desk running locally
+  Web / API      {http_url}
+  SMTP           {smtp}   (mail to a support address becomes a ticket)
+  Support addresses
+{mailboxes}
+  Demo login     {options.admin_email} / {options.admin_password}
+  Outbox         {options.outbox_dir}   (every mail SES sent, as .eml)
+  State          {options.state_dir}   (kept across restarts)
+  Embedded AWS   {aws}   (user pool {ids["user_pool_id"]}, client {ids["client_id"]})
+Press Ctrl-C to stop.
+""",
+        flush=True,
+    )
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("werkzeug", "botocore", "mail.log", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    options = Options.from_env()
+    try:
+        run(options, stop)
+    except OSError as error:
+        log.error("could not start: %s (the HELPDESK_*_PORT variables choose other ports)", error)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Create the AWS resources the help desk expects, wherever `AWS_ENDPOINT_URL` points.
+
+Used by the local runtime against its embedded moto server and by the service tests under
+`moto.mock_aws()`. Split in two because PynamoDB models read settings on import: the Cognito part
+(`create_identity`) runs first and imports nothing of chalicelib, so its ids can be put into the
+environment before `chalicelib.models` is imported by `create_storage` and `seed_admin`.
+Every step is idempotent except the user pool, which is created anew on each start.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+
+AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def _client(service: str) -> Any:
+    """A client for the configured region; reads no chalicelib settings (they are cached once read)."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return boto3.client(service, region_name=region)
+
+
+def create_identity(
+    admin_email: str, admin_password: str, admin_name: str = "Demo Admin", pool_name: str = "helpdesk-local"
+) -> dict[str, str]:
+    """A user pool (email as username), an app client without secret, and the admin user."""
+    idp = _client("cognito-idp")
+    pool_id = idp.create_user_pool(
+        PoolName=pool_name,
+        UsernameAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+        Schema=[{"Name": "name", "AttributeDataType": "String", "Mutable": True, "Required": False}],
+    )["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="helpdesk-web", GenerateSecret=False, ExplicitAuthFlows=AUTH_FLOWS
+    )["UserPoolClient"]["ClientId"]
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username=admin_email,
+        UserAttributes=[
+            {"Name": "email", "Value": admin_email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": admin_name},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool_id, Username=admin_email, Password=admin_password, Permanent=True
+    )
+    return {"user_pool_id": pool_id, "client_id": client_id}
+
+
+def create_storage() -> None:
+    """Every table (with TTL), the mail bucket, and a verified SES identity per mailbox domain."""
+    from chalicelib.config import settings
+    from chalicelib.models import ALL_MODELS, TTL_ATTRIBUTES
+
+    dynamodb = _client("dynamodb")
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+            if model in TTL_ATTRIBUTES:
+                dynamodb.update_time_to_live(
+                    TableName=model.Meta.table_name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTES[model]},
+                )
+    config = settings()
+    s3 = _client("s3")
+    if config.mail_bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        where = {} if config.region == "us-east-1" else {"LocationConstraint": config.region}
+        s3.create_bucket(Bucket=config.mail_bucket, **({"CreateBucketConfiguration": where} if where else {}))
+    ses = _client("ses")
+    for domain in sorted(config.mail_domains):
+        ses.verify_domain_identity(Domain=domain)
+
+
+def seed_admin(admin_email: str, admin_name: str = "Demo Admin") -> None:
+    """The admin's agent row, in every mailbox team; an existing row (restored state) is kept."""
+    from chalicelib.config import settings
+    from chalicelib.models import Agent
+
+    try:
+        Agent.get(admin_email)
+    except Agent.DoesNotExist:
+        teams = list(dict.fromkeys(m.team for m in settings().mailboxes))
+        Agent(email=admin_email, name=admin_name, role="admin", teams=teams, active=True).save()
+
+
+def provision(admin_email: str, admin_password: str, admin_name: str = "Demo Admin") -> dict[str, str]:
+    """Everything at once, for callers that need no Cognito ids in their settings."""
+    ids = create_identity(admin_email, admin_password, admin_name)
+    create_storage()
+    seed_admin(admin_email, admin_name)
+    return ids

@@ -1,0 +1,170 @@
+"""The local runtime (`python -m local`) as a subprocess, and helpers to talk to it like a user.
+
+One runtime serves the whole session: free ports, a temporary state dir, and an environment with
+no HELPDESK_*/AWS_* value inherited from the test process (the in-process tests set their own).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+READY = re.compile(r"^HELPDESK READY http=(\S+) smtp=(\S+):(\d+) aws=(\S+)$")
+START_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 20
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Runtime:
+    state_dir: Path
+    ports: dict[str, int]
+    admin_email: str = "admin@example.com"
+    admin_password: str = "Helpdesk-E2e-1"
+    http_url: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 0
+    aws_endpoint: str = ""
+    output: list[str] = field(default_factory=list)
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.state_dir / "outbox"
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPDESK_", "AWS_"))}
+        env |= {
+            "HELPDESK_STATE_DIR": str(self.state_dir),
+            "HELPDESK_HTTP_PORT": str(self.ports["http"]),
+            "HELPDESK_SMTP_PORT": str(self.ports["smtp"]),
+            "HELPDESK_AWS_PORT": str(self.ports["aws"]),
+            "HELPDESK_ADMIN_EMAIL": self.admin_email,
+            "HELPDESK_ADMIN_PASSWORD": self.admin_password,
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.output.clear()
+        self.http_url = ""
+        ready = threading.Event()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read_output, args=(self.process, ready), daemon=True).start()
+        if not ready.wait(START_TIMEOUT_S) or not self.http_url:
+            self.process.kill()
+            pytest.fail(f"runtime not ready within {START_TIMEOUT_S} s:\n{self.log()}")
+
+    def _read_output(self, process: subprocess.Popen[str], ready: threading.Event) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.output.append(line)
+            if match := READY.match(line.strip()):
+                self.http_url, self.smtp_host, port, self.aws_endpoint = match.groups()
+                self.smtp_port = int(port)
+                ready.set()
+        ready.set()  # the process ended: start() need not wait for the timeout
+
+    def stop(self) -> int:
+        """SIGTERM, as a user's Ctrl-C or a supervisor would; the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail(f"runtime still running {STOP_TIMEOUT_S} s after SIGTERM:\n{self.log()}")
+
+    def restart(self) -> None:
+        assert self.stop() == 0, self.log()
+        self.start()
+
+    def log(self) -> str:
+        return "".join(self.output)
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    ports = {name: free_port() for name in ("http", "smtp", "aws")}
+    running = Runtime(state_dir=tmp_path_factory.mktemp("helpdesk-state"), ports=ports)
+    running.start()
+    yield running
+    assert running.stop() == 0, running.log()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A failed e2e test shows what the runtime logged (handler tracebacks live there)."""
+    report = yield
+    running = getattr(item, "funcargs", {}).get("runtime")
+    if report.failed and isinstance(running, Runtime):
+        report.sections.append(("local runtime output (last 200 lines)", "".join(running.output[-200:])))
+    return report
+
+
+def send_mail(runtime: Runtime, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
+    """Deliver a raw mail over SMTP as an MTA would (CRLF line endings); the SES message id."""
+    wire = re.sub(rb"(?<!\r)\n", b"\r\n", raw)
+    with smtplib.SMTP(runtime.smtp_host, runtime.smtp_port, timeout=60) as smtp:
+        smtp.ehlo()
+        code, reply = smtp.mail(mail_from)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, mail_from)
+        refused = {}
+        for rcpt in rcpt_tos:
+            code, reply = smtp.rcpt(rcpt)
+            if code != 250:
+                refused[rcpt] = (code, reply)
+        if len(refused) == len(rcpt_tos):
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, reply = smtp.data(wire)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+    return reply.decode().split()[-1]
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 20, interval: float = 0.1) -> T:
+    """The predicate's first truthy result; fails the test when none comes within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"nothing within {timeout} s: {getattr(predicate, '__name__', predicate)}")
+        time.sleep(interval)
+
+
+def outbox_messages(runtime: Runtime) -> list[EmailMessage]:
+    """Every mail the runtime's SES sent so far, oldest first."""
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for path in sorted(runtime.outbox_dir.glob("*.eml"))
+    ]

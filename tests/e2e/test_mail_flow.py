@@ -1,0 +1,159 @@
+"""The whole loop on the local runtime, over SMTP and HTTP only."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from email.utils import make_msgid
+
+import pytest
+
+from tests.e2e.conftest import outbox_messages, send_mail, wait_for
+from tests.mailbuilder import raw_mail
+
+pytestmark = pytest.mark.e2e
+
+
+def call(
+    runtime, method: str, path: str, body: object = None, token: str | None = None, raw: bytes | None = None
+):
+    """One HTTP request; returns (status, decoded JSON body)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(f"{runtime.http_url}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def token(runtime) -> str:
+    status, body = call(
+        runtime, "POST", "/api/session", {"email": runtime.admin_email, "password": runtime.admin_password}
+    )
+    assert status == 200, body
+    assert body["agent"]["role"] == "admin"
+    return body["token"]
+
+
+def tickets_of(runtime, token: str, requester: str) -> list[dict]:
+    status, body = call(runtime, "GET", f"/api/tickets?requester={requester}", token=token)
+    assert status == 200, body
+    return body["items"]
+
+
+def mails_to(runtime, address: str) -> list:
+    return [m for m in outbox_messages(runtime) if address in str(m["To"])]
+
+
+def test_mail_becomes_ticket_reply_goes_out_and_answer_threads_back(runtime, token):
+    customer = "ada.e2e@customer.test"
+    first = raw_mail(sender=f"Ada Lovelace <{customer}>", subject="Broken engine", body="It stopped working.")
+    send_mail(runtime, first, customer, ["support@example.com"])
+    [ticket] = wait_for(lambda: tickets_of(runtime, token, customer))
+    number = ticket["number"]
+    assert (ticket["status"], ticket["team"], ticket["requester"]["name"]) == (
+        "new",
+        "Support",
+        "Ada Lovelace",
+    )
+
+    [ack] = wait_for(lambda: mails_to(runtime, customer))
+    assert f"[#{number}]" in ack["Subject"]
+    assert ack["Auto-Submitted"] == "auto-replied"
+
+    status, reply = call(
+        runtime,
+        "POST",
+        f"/api/tickets/{number}/replies",
+        {"body": "Try turning it off and on.", "status": "pending"},
+        token,
+    )
+    assert status == 201, reply
+    [mail] = wait_for(
+        lambda: [m for m in mails_to(runtime, customer) if m["Message-ID"] == reply["message_id"]]
+    )
+    status, full = call(runtime, "GET", f"/api/tickets/{number}", token=token)
+    customer_message_id = first_message_id(first)
+    assert mail["Subject"] == f"Re: Broken engine [#{number}]"
+    assert mail["From"].addresses[0].display_name == "Demo Admin via Support"
+    assert mail["Reply-To"].addresses[0].addr_spec == f"support+{number}@example.com"
+    assert mail["In-Reply-To"] == customer_message_id
+    assert customer_message_id in mail["References"]
+    assert full["status"] == "pending"
+
+    answer = raw_mail(
+        sender=customer, subject="Re: that", body="Works now, thanks!", in_reply_to=mail["Message-ID"]
+    )
+    send_mail(runtime, answer, customer, ["support@example.com"])
+
+    def customer_messages() -> list:
+        _, body = call(runtime, "GET", f"/api/tickets/{number}", token=token)
+        found = [m for m in body["messages"] if m["kind"] == "customer"]
+        return found if len(found) == 2 else []
+
+    messages = wait_for(customer_messages)
+    assert messages[-1]["visible_text"].startswith("Works now")
+    assert len(tickets_of(runtime, token, customer)) == 1
+    _, reopened = call(runtime, "GET", f"/api/tickets/{number}", token=token)
+    assert reopened["status"] == "open"
+
+
+def first_message_id(raw: bytes) -> str:
+    import email
+
+    return email.message_from_bytes(raw)["Message-ID"].lower()
+
+
+def test_duplicate_delivery_is_one_message(runtime, token):
+    customer = "dup.e2e@customer.test"
+    raw = raw_mail(sender=customer, message_id=make_msgid(domain="customer.test"))
+    send_mail(runtime, raw, customer, ["support@example.com"])
+    send_mail(runtime, raw, customer, ["support@example.com"])
+    [ticket] = wait_for(lambda: tickets_of(runtime, token, customer))
+    _, body = call(runtime, "GET", f"/api/tickets/{ticket['number']}", token=token)
+    assert [m["kind"] for m in body["messages"]].count("customer") == 1
+    assert len(tickets_of(runtime, token, customer)) == 1
+
+
+@pytest.mark.parametrize("header", [("Precedence", "bulk"), ("Auto-Submitted", "auto-generated")])
+def test_automatic_mail_gets_no_acknowledgement(runtime, token, header):
+    customer = f"robot-{header[0].lower()}@lists.test"
+    send_mail(runtime, raw_mail(sender=customer, headers=dict([header])), customer, ["support@example.com"])
+    wait_for(lambda: tickets_of(runtime, token, customer))
+    control = "control.ack@customer.test"
+    send_mail(runtime, raw_mail(sender=control), control, ["support@example.com"])
+    wait_for(lambda: mails_to(runtime, control))  # acknowledgements are flowing...
+    assert mails_to(runtime, customer) == []  # ...but not to the robot
+
+
+def test_api_errors_are_json_with_the_right_status(runtime, token):
+    assert call(runtime, "GET", "/api/tickets")[0] == 401
+    assert call(runtime, "GET", "/api/tickets", token="not-a-jwt")[0] == 401
+    status, body = call(runtime, "POST", "/api/session", {"email": runtime.admin_email, "password": "wrong"})
+    assert (status, body["error"]) == (401, "unauthorized")
+    assert call(runtime, "GET", "/api/tickets/999999", token=token)[0] == 404
+    assert call(runtime, "GET", "/api/tickets/abc", token=token)[0] == 404
+    assert call(runtime, "GET", "/api/tickets?status=bogus", token=token)[0] == 400
+    assert call(runtime, "GET", "/api/tickets?cursor=forged", token=token)[0] == 400
+    assert call(runtime, "POST", "/api/tickets/1/notes", raw=b"{not json", token=token)[0] == 400
+    big = json.dumps({"body": "x" * 600_000}).encode()
+    assert call(runtime, "POST", "/api/tickets/1/notes", raw=big, token=token)[0] == 413
+
+    customer = "conflict.e2e@customer.test"
+    send_mail(runtime, raw_mail(sender=customer), customer, ["support@example.com"])
+    [ticket] = wait_for(lambda: tickets_of(runtime, token, customer))
+    path = f"/api/tickets/{ticket['number']}"
+    _, fresh = call(runtime, "GET", path, token=token)
+    status, changed = call(runtime, "PATCH", path, {"version": fresh["version"], "priority": "high"}, token)
+    assert (status, changed["priority"]) == (200, "high")
+    status, stale = call(runtime, "PATCH", path, {"version": fresh["version"], "priority": "low"}, token)
+    assert (status, stale["error"], stale["current_version"]) == (409, "conflict", changed["version"])
+    assert call(runtime, "PATCH", path, {"priority": "low"}, token)[0] == 400
+    status, note = call(runtime, "POST", f"{path}/notes", {"body": "internal only"}, token)
+    assert (status, note["kind"]) == (201, "note")
