@@ -52,12 +52,24 @@ class _CountWrites:
         return self._app(environ, start_response)
 
 
+class _OneAtATime:
+    """moto's backends are not thread-safe (a DynamoDB transaction deep-copies tables other
+    threads are writing), so the embedded AWS answers one request at a time, as a whole."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app, self._lock = app, threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
 class EmbeddedAws:
     """moto's server on host:port (0 picks a free port, known as soon as this is constructed)."""
 
     def __init__(self, host: str, port: int) -> None:
         self.writes = WriteCounter()
-        app = _CountWrites(DomainDispatcherApplication(create_backend_app), self.writes)
+        app = _OneAtATime(_CountWrites(DomainDispatcherApplication(create_backend_app), self.writes))
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.endpoint = f"http://{host}:{self._server.server_port}"
         serve = functools.partial(self._server.serve_forever, poll_interval=0.1)  # a quick Ctrl-C

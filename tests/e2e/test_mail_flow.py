@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import make_msgid
 
 import pytest
@@ -116,6 +118,18 @@ def test_duplicate_delivery_is_one_message(runtime, token):
     send_mail(runtime, raw, customer, ["support@example.com"])
     send_mail(runtime, raw, customer, ["support@example.com"])
     [ticket] = wait_for(lambda: tickets_of(runtime, token, customer))
+    _, body = call(runtime, "GET", f"/api/tickets/{ticket['number']}", token=token)
+    assert [m["kind"] for m in body["messages"]].count("customer") == 1
+    assert len(tickets_of(runtime, token, customer)) == 1
+
+
+def test_simultaneous_duplicate_deliveries_are_one_message(runtime, token):
+    customer = "race.e2e@customer.test"
+    raw = raw_mail(sender=customer, message_id=make_msgid(domain="customer.test"))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: send_mail(runtime, raw, customer, ["support@example.com"]), range(4)))
+    [ticket] = wait_for(lambda: tickets_of(runtime, token, customer))
+    time.sleep(2)  # let every delivery's handler finish
     _, body = call(runtime, "GET", f"/api/tickets/{ticket['number']}", token=token)
     assert [m["kind"] for m in body["messages"]].count("customer") == 1
     assert len(tickets_of(runtime, token, customer)) == 1
