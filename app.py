@@ -3,8 +3,20 @@
 from chalice import Chalice
 
 from chalicelib.handlers.inbound import blueprint as inbound_handlers
+from chalicelib.handlers.schedules import blueprint as scheduled_handlers
+from chalicelib.handlers.sla import blueprint as sla_handlers
 from chalicelib.web.api import blueprint as api_routes
+from chalicelib.web.pages.admin import blueprint as admin_pages
+from chalicelib.web.pages.queues import blueprint as queue_pages
+from chalicelib.web.pages.signin import blueprint as signin_pages
+from chalicelib.web.pages.ticket import blueprint as ticket_pages
 
 app = Chalice(app_name="helpdesk")
 app.register_blueprint(api_routes)
+app.register_blueprint(signin_pages)
+app.register_blueprint(queue_pages)
+app.register_blueprint(ticket_pages)
+app.register_blueprint(admin_pages)
 app.register_blueprint(inbound_handlers)
+app.register_blueprint(sla_handlers)
+app.register_blueprint(scheduled_handlers)

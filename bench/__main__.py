@@ -12,10 +12,14 @@ def main() -> None:
 
     counter = counting.install()
     with in_process_aws():
-        from bench import ingestion, operations
+        from bench import ingestion, operations, sla_cost
 
         operations.report(counter)
+        sla_cost.report(counter)
         ingestion.report()
+        from bench import pages
+
+        pages.report(counter)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,22 @@ from typing import Any
 
 
 class RequestCounter:
-    """A `before-call` hook: one count per AWS API request, by service and operation."""
+    """A `before-parameter-build` hook (it sees the API parameters): one count per AWS API request,
+    by service and operation, and the items each DynamoDB write touches, by table."""
 
     def __init__(self) -> None:
         self.counts: collections.Counter[str] = collections.Counter()
+        self.item_writes: collections.Counter[tuple[str, bool]] = collections.Counter()
 
-    def __call__(self, model: Any, **_: Any) -> None:
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         self.counts[f"{model.service_model.service_name}:{model.name}"] += 1
+        if model.name == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                action = next(iter(item.values()))
+                if "ConditionCheck" not in item:
+                    self.item_writes[(action["TableName"], True)] += 1
+        elif model.name in ("PutItem", "UpdateItem", "DeleteItem"):
+            self.item_writes[(params["TableName"], False)] += 1
 
     @contextmanager
     def measure(self) -> Iterator[collections.Counter[str]]:
@@ -31,5 +40,5 @@ def install() -> RequestCounter:
     from botocore.handlers import BUILTIN_HANDLERS
 
     counter = RequestCounter()
-    BUILTIN_HANDLERS.append(("before-call", counter))
+    BUILTIN_HANDLERS.append(("before-parameter-build", counter))
     return counter

@@ -42,7 +42,12 @@ class Settings:
     cognito_client_id: str
     jwks_url: str
     public_url: str
+    sla_state_machine_arn: str = ""
+    sla_queue_url: str = ""
+    sla_policies: str = ""  # JSON list of policies (chalicelib.sla.policy); empty: the default policy
+    secret_key: str = ""  # signs the web app's CSRF tokens; required by the HTML pages
     auto_replies_per_hour: int = 3
+    auto_close_days: int = 4
     inline_body_limit: int = 64 * 1024
     max_reply_bytes: int = 256 * 1024
 
@@ -114,5 +119,10 @@ def settings() -> Settings:
         cognito_client_id=_env("HELPDESK_USER_POOL_CLIENT_ID", ""),
         jwks_url=_env("HELPDESK_JWKS_URL", f"{issuer}/.well-known/jwks.json"),
         public_url=_env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        sla_state_machine_arn=_env("HELPDESK_SLA_STATE_MACHINE_ARN", ""),
+        sla_queue_url=_env("HELPDESK_SLA_QUEUE_URL", ""),
+        sla_policies=_env("HELPDESK_SLA_POLICIES", ""),
+        secret_key=_env("HELPDESK_SECRET_KEY", ""),
         auto_replies_per_hour=int(_env("HELPDESK_AUTO_REPLIES_PER_HOUR", "3")),
+        auto_close_days=int(_env("HELPDESK_AUTO_CLOSE_DAYS", "4")),
     )

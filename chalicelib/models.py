@@ -64,6 +64,12 @@ TeamIndex = _index("team_updated", "team", "updated_at")
 AssigneeIndex = _index("assignee_updated", "assignee", "updated_at")
 RequesterIndex = _index("requester_created", "requester_email", "created_at")
 AllTicketsIndex = _index("scope_updated", "scope", "updated_at")
+StatusSlaIndex = _index("status_sla", "status", "sla_due_at")
+# Queue views (chalicelib.desk.views): each view is one key of one of these, oldest waiting first.
+QueueIndex = _index("queue_updated", "queue", "updated_at")
+TeamQueueIndex = _index("team_queue_updated", "team_queue", "updated_at")
+AssigneeQueueIndex = _index("assignee_queue_updated", "assignee_queue", "updated_at")
+UnassignedIndex = _index("unassigned_updated", "unassigned", "updated_at")
 
 
 class Ticket(Model):
@@ -89,6 +95,17 @@ class Ticket(Model):
     references = ListAttribute(of=UnicodeAttribute, null=True)
     follow_up_of = NumberAttribute(null=True)
     scope = UnicodeAttribute(default="ticket")
+    # SLA clock (chalicelib.sla.clock.SlaState as a map), its version (timers of older versions are
+    # stale) and the earliest running due time (NO_SLA_DUE when none runs) for SLA-first queues.
+    # The timer state machine also writes sla_warned_<metric> / sla_breached_<metric>.
+    sla = MapAttribute(null=True)
+    sla_version = NumberAttribute(default=0)
+    sla_due_at = UTCDateTimeAttribute(null=True)
+    # Queue view keys, derived from status, team and assignee by chalicelib.desk.views.view_keys.
+    queue = UnicodeAttribute(null=True)
+    team_queue = UnicodeAttribute(null=True)
+    assignee_queue = UnicodeAttribute(null=True)
+    unassigned = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     status_index = StatusIndex()
@@ -97,6 +114,11 @@ class Ticket(Model):
     assignee_index = AssigneeIndex()
     requester_index = RequesterIndex()
     all_index = AllTicketsIndex()
+    status_sla_index = StatusSlaIndex()
+    queue_index = QueueIndex()
+    team_queue_index = TeamQueueIndex()
+    assignee_queue_index = AssigneeQueueIndex()
+    unassigned_index = UnassignedIndex()
 
 
 class AttachmentRef(MapAttribute):
@@ -157,6 +179,17 @@ class Contact(Model):
     last_seen_at = UTCDateTimeAttribute()
 
 
+class AgentDirectoryIndex(GlobalSecondaryIndex):
+    """All agents by address: the admin page and assignee lists, without a Scan."""
+
+    class Meta:
+        index_name = "scope_email"
+        projection = AllProjection()
+
+    scope = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute(range_key=True)
+
+
 class Agent(Model):
     class Meta(_Meta):
         table_name = _settings.table_name("agents")
@@ -167,6 +200,8 @@ class Agent(Model):
     teams = ListAttribute(of=UnicodeAttribute, null=True)
     active = BooleanAttribute(default=True)
     time_zone = UnicodeAttribute(default="UTC")
+    scope = UnicodeAttribute(default="agent")  # constant: every agent in one index partition
+    directory_index = AgentDirectoryIndex()
 
 
 class Counter(Model):
@@ -182,7 +217,51 @@ class Counter(Model):
     version = VersionAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (Ticket, Message, ThreadIndex, Contact, Agent, Counter)
+class TagLink(Model):
+    """Tag → ticket, written in the same transaction as the ticket's tags: the per-tag queue."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("tags")
+
+    tag = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(range_key=True)
+
+
+class SearchTerm(Model):
+    """Normalised subject word → ticket, written with the ticket: search without a Scan."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("search")
+
+    word = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(range_key=True)
+
+
+class DirectoryEntry(Model):
+    """The desk's editable setup in one partition, read with one Query: teams, mailboxes, canned replies."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("directory")
+
+    scope = UnicodeAttribute(hash_key=True, default="desk")
+    key = UnicodeAttribute(range_key=True)  # "<kind>#<name>", kind: team | mailbox | canned
+    kind = UnicodeAttribute()
+    name = UnicodeAttribute()  # team name | mailbox address | canned reply title
+    team = UnicodeAttribute(null=True)  # mailbox: the team its mail goes to
+    body = UnicodeAttribute(null=True)  # canned: the reply text with {{placeholders}}
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    Ticket,
+    Message,
+    ThreadIndex,
+    Contact,
+    Agent,
+    Counter,
+    TagLink,
+    SearchTerm,
+    DirectoryEntry,
+)
 TTL_ATTRIBUTES: dict[type[Model], str] = {Counter: "expires_at"}
 
 

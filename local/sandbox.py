@@ -13,6 +13,7 @@ IN_PROCESS_ENV = {
     "AWS_REGION": "us-east-1",
     "HELPDESK_STAGE": "test",
     "HELPDESK_MAILBOXES": "support@example.com=Support,billing@example.com=Billing",
+    "HELPDESK_SECRET_KEY": "in-process-test-secret",
 }
 
 

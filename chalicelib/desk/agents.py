@@ -15,6 +15,7 @@ class AgentProfile:
     role: str
     teams: tuple[str, ...]
     time_zone: str = "UTC"
+    active: bool = True
 
     @property
     def is_admin(self) -> bool:
@@ -42,6 +43,11 @@ def load_agent(email: str) -> AgentProfile:
     if profile is None:
         raise Forbidden(f"{email} is not an active agent of this help desk")
     return profile
+
+
+def forget_profile(email: str) -> None:
+    """Drop a cached profile after an admin changed it, so this container applies the change at once."""
+    _profiles.pop(email.lower(), None)
 
 
 def _read_profile(email: str) -> AgentProfile | None:

@@ -18,9 +18,10 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox, settings
-from chalicelib.desk import acknowledgement, storage
+from chalicelib.desk import acknowledgement, directory, search, sla, storage
 from chalicelib.desk.numbers import next_ticket_number
 from chalicelib.desk.records import event_message, message_key, thread_entry, utcnow
+from chalicelib.desk.views import view_key_actions, view_keys
 from chalicelib.mail.message import Address, ParsedMail
 from chalicelib.mail.parse import parse_mail
 from chalicelib.mail.threading import ticket_number_in_address, ticket_number_in_subject
@@ -128,7 +129,7 @@ def _referenced_numbers(mail: ParsedMail, delivery: Delivery) -> Iterable[int]:
     if number is not None:
         yield number
     for address in _recipient_addresses(mail, delivery):
-        for mailbox in settings().mailboxes:
+        for mailbox in directory.directory().mailboxes:
             number = ticket_number_in_address(address, mailbox.address)
             if number is not None:
                 yield number
@@ -151,15 +152,16 @@ def _get(number: int) -> Ticket | None:
 
 def _mailbox(mail: ParsedMail, delivery: Delivery) -> Mailbox:
     for address in _recipient_addresses(mail, delivery):
-        mailbox = settings().mailbox_for(address)
+        mailbox = directory.directory().mailbox_for(address)
         if mailbox is not None:
             return mailbox
-    return settings().default_mailbox
+    return directory.directory().default_mailbox
 
 
 def _copied(mail: ParsedMail, sender: Address) -> set[str]:
     """People the customer copied in: they may write to the ticket too."""
-    return {a.email for a in mail.cc if a.email != sender.email and settings().mailbox_for(a.email) is None}
+    setup = directory.directory()
+    return {a.email for a in mail.cc if a.email != sender.email and setup.mailbox_for(a.email) is None}
 
 
 def _open_ticket(
@@ -185,7 +187,7 @@ def _open_ticket(
         participants=_copied(mail, sender) or None,
         mailbox=mailbox.address,
         team=mailbox.team,
-        team_status=f"{mailbox.team}#{status}",
+        **view_keys(status, mailbox.team, None),
         created_at=at,
         updated_at=at,
         last_inbound_message_id=mail.message_id,
@@ -193,12 +195,15 @@ def _open_ticket(
         follow_up_of=follow_up_of.number if follow_up_of else None,
     )
     message.ticket_number = number
+    clock = sla.start(ticket, at)
     with write_transaction() as transaction:
         transaction.save(
             thread_entry(idempotency_id, number, "in", at), condition=ThreadIndex.message_id.does_not_exist()
         )
         transaction.save(ticket, condition=Ticket.number.does_not_exist())
         transaction.save(message)
+        for term in search.index_items(number, ticket.subject):
+            transaction.save(term)
         if follow_up_of is not None:
             transaction.save(
                 event_message(
@@ -206,6 +211,7 @@ def _open_ticket(
                 )
             )
         transaction.update(Contact(email=sender.email), actions=_contact_actions(sender, at, new_ticket=True))
+    sla.arm(ticket, clock)
     acknowledged = False
     note = "spam verdict: kept out of the queue" if delivery.is_spam else ""
     if not delivery.is_spam:
@@ -220,9 +226,16 @@ def _append(
     message.ticket_number = ticket.number
     actions = [Ticket.updated_at.set(at)]
     events = []
+    transitions = []
     if ticket.status in REOPENING_STATUSES:
-        actions += [Ticket.status.set("open"), Ticket.team_status.set(f"{ticket.team}#open")]
+        actions += [
+            Ticket.status.set("open"),
+            *view_key_actions(ticket, "open", ticket.team, ticket.assignee),
+        ]
         events.append({"type": "status", "from": ticket.status, "to": "open"})
+        transitions.append(sla.status_changed(ticket, ticket.status, "open", at))
+    clock = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
+    actions += clock.actions
     if mail.message_id:
         references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
         actions += [Ticket.last_inbound_message_id.set(mail.message_id), Ticket.references.set(references)]
@@ -241,6 +254,8 @@ def _append(
         transaction.update(
             Contact(email=sender.email), actions=_contact_actions(sender, at, new_ticket=False)
         )
+    if clock.moved:
+        sla.arm(ticket, clock.state)
     return IngestResult("appended", ticket.number)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
+from chalicelib.desk import directory
 from chalicelib.desk.errors import DeliveryFailed
 from chalicelib.desk.records import message_key, thread_entry, utcnow
 from chalicelib.mail.compose import compose
@@ -26,7 +28,7 @@ def ticket_mail(
     """A mail about the ticket to its requester (and CC'd participants), threaded on its history."""
     mailbox = ticket.mailbox
     requester = ticket.requester_email
-    own = settings().own_addresses
+    own = directory.directory().own_addresses
     cc = sorted(p for p in (ticket.participants or ()) if p != requester and p not in own)
     return OutboundMail(
         from_=Address(email=mailbox, name=sender_name),
@@ -69,13 +71,14 @@ def send_and_record(
     kind: str,
     author: Address,
     automatic: bool = False,
-    ticket_actions: list[Any] | None = None,
+    ticket_changes: Callable[[Ticket], list[Any]] | None = None,
     extra_items: tuple[Message, ...] = (),
-) -> Message:
+) -> tuple[Message, Ticket]:
     """Send, then write the message, its thread ids and the ticket change in one transaction.
 
     The mail is sent first: a recorded reply that never left would mislead the agent. Recording
-    retries on a concurrent ticket change (the additive parts are re-applied to the fresh version).
+    retries on a concurrent ticket change, asking `ticket_changes` again for the fresh version.
+    Returns the message and the ticket version the committed change was computed from.
     """
     ses_id = send(mail)
     at = utcnow()
@@ -108,12 +111,12 @@ def send_and_record(
                     transaction.save(thread_entry(message_id, ticket.number, "out", at))
                 references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
                 actions = [
-                    *(ticket_actions or ()),
+                    *(ticket_changes(ticket) if ticket_changes else ()),
                     Ticket.references.set(references),
                     Ticket.updated_at.set(at),
                 ]
                 transaction.update(ticket, actions=actions)
-            return message
+            return message, ticket
         except TransactWriteError:
             attempts += 1
             if attempts >= _RECORD_ATTEMPTS:

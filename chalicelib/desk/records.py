@@ -29,6 +29,7 @@ def thread_entry(message_id: str, ticket_number: int, direction: str, at: dateti
 def describe_event(event: dict[str, str]) -> str:
     """The one line an agent reads for a change in the ticket's history."""
     kind, old, new = event["type"], event.get("from") or "nobody", event.get("to") or "nobody"
+    metric = event.get("metric", "").replace("_", " ")
     labels = {
         "status": f"Status changed from {old} to {new}",
         "priority": f"Priority changed from {old} to {new}",
@@ -37,6 +38,8 @@ def describe_event(event: dict[str, str]) -> str:
         "tags": f"Tags changed from [{event.get('from', '')}] to [{event.get('to', '')}]",
         "follow_up": f"Follow-up of closed ticket #{event.get('to')}",
         "reopened": f"Reopened by the customer's reply (was {old})",
+        "sla_warning": f"SLA warning: the {metric} target is close",
+        "sla_breach": f"SLA breached: the {metric} target was missed",
     }
     return labels.get(kind, kind)
 

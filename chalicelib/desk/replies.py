@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalicelib.config import settings
+from chalicelib.desk import sla
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Conflict, InvalidRequest, TooLarge
 from chalicelib.desk.outbound import send_and_record, ticket_mail
 from chalicelib.desk.records import STATUSES, event_message, message_key, utcnow
 from chalicelib.desk.tickets import get_ticket
+from chalicelib.desk.views import view_key_actions
 from chalicelib.mail.message import Address
 from chalicelib.models import Message, Ticket
 
@@ -32,20 +35,38 @@ def reply(agent: AgentProfile, number: int, body: Any, status: Any = None, versi
     if ticket.status == "spam":
         raise InvalidRequest(f"ticket #{number} is marked as spam; release it before replying")
     new_status = status or ("open" if ticket.status == "new" else ticket.status)
-    actions, events = [], []
-    if new_status != ticket.status:
-        actions = [Ticket.status.set(new_status), Ticket.team_status.set(f"{ticket.team}#{new_status}")]
-        events = [{"type": "status", "from": ticket.status, "to": new_status}]
-    mail = ticket_mail(ticket, f"{agent.name} via {ticket.team}", text)
     at = utcnow()
-    return send_and_record(
+    events = []
+    if new_status != ticket.status:
+        events = [
+            event_message(number, agent, at, {"type": "status", "from": ticket.status, "to": new_status})
+        ]
+    message, committed = send_and_record(
         ticket,
-        mail,
+        ticket_mail(ticket, f"{agent.name} via {ticket.team}", text),
         kind="reply",
         author=Address(email=agent.email, name=agent.name),
-        ticket_actions=actions,
-        extra_items=tuple(event_message(number, agent, at, event) for event in events),
+        ticket_changes=lambda current: _reply_changes(current, new_status, at)[0],
+        extra_items=tuple(events),
     )
+    clock = _reply_changes(committed, new_status, at)[1]
+    if clock.moved:
+        sla.arm(committed, clock.state)
+    return message
+
+
+def _reply_changes(ticket: Ticket, new_status: str, at: datetime) -> tuple[list[Any], sla.SlaStep]:
+    """What an agent's reply changes on the ticket: its status, and the SLA clock it satisfies."""
+    actions: list[Any] = []
+    transitions = [sla.agent_replied(ticket, at)]
+    if new_status != ticket.status:
+        actions = [
+            Ticket.status.set(new_status),
+            *view_key_actions(ticket, new_status, ticket.team, ticket.assignee),
+        ]
+        transitions.append(sla.status_changed(ticket, ticket.status, new_status, at))
+    clock = sla.step(ticket, *transitions)
+    return actions + clock.actions, clock
 
 
 def add_note(agent: AgentProfile, number: int, body: Any) -> Message:

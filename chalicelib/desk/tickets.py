@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
+from chalicelib.desk import sla
 from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.cursor import decode_cursor, encode_cursor
 from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from chalicelib.desk.queues import Page, both, query_page, visibility
 from chalicelib.desk.records import PRIORITIES, STATUSES, event_message, utcnow
+from chalicelib.desk.tags import tag_links
+from chalicelib.desk.views import view_key_actions
 from chalicelib.models import Agent, Message, Ticket, write_transaction
 
-MAX_PAGE_SIZE = 100
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 
@@ -33,12 +36,6 @@ class QueryPlan:
     index: str
     hash_value: str
     residual: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Ticket]
-    next_cursor: str | None
 
 
 def plan_query(ticket_filter: TicketFilter) -> QueryPlan:
@@ -75,28 +72,14 @@ def list_tickets(
         raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}")
     if ticket_filter.team and not agent.can_see_team(ticket_filter.team):
         raise Forbidden(f"you are not a member of team {ticket_filter.team}")
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}")
     plan = plan_query(ticket_filter)
-    index = getattr(Ticket, plan.index)
     condition = None
     for name, value in plan.residual.items():
         attribute = getattr(Ticket, _ATTRIBUTE_OF_FILTER[name])
-        term = attribute == (value.lower() if name in ("assignee", "requester") else value)
-        condition = term if condition is None else condition & term
-    if not agent.is_admin:
-        visible = Ticket.team.is_in(*agent.teams) if agent.teams else Ticket.team == "\x00"
-        condition = visible if condition is None else condition & visible
-    key_names = frozenset({"number", *(key["AttributeName"] for key in index._get_schema()["key_schema"])})
-    results = index.query(
-        plan.hash_value,
-        filter_condition=condition,
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=decode_cursor(cursor, key_names),
-    )
-    items = list(results)
-    return Page(items=items, next_cursor=encode_cursor(results.last_evaluated_key))
+        wanted = value.lower() if name in ("assignee", "requester") else value
+        condition = both(condition, attribute == wanted)
+    condition = both(condition, visibility(agent))
+    return query_page(plan.index, plan.hash_value, condition, newest_first=True, cursor=cursor, limit=limit)
 
 
 def get_ticket(agent: AgentProfile, number: int) -> Ticket:
@@ -189,15 +172,32 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
     if not actions:
         return ticket
     at = utcnow()
-    actions.append(Ticket.updated_at.set(at))
+    clock = _sla_step(ticket, changes, at)
+    actions += [*clock.actions, Ticket.updated_at.set(at)]
     try:
         with write_transaction() as transaction:
             transaction.update(ticket, actions=actions)
             for event in events:
                 transaction.save(event_message(number, agent, at, event))
+            if changes.tags is not None:
+                tag_links(transaction, number, ticket.tags or (), changes.tags)
     except (TransactWriteError, UpdateError):
         raise Conflict(_stale_message(number)) from None
-    return Ticket.get(number)
+    updated = Ticket.get(number)
+    if clock.moved:
+        sla.arm(updated, clock.state)
+    return updated
+
+
+def _sla_step(ticket: Ticket, changes: TicketChanges, at: datetime) -> sla.SlaStep:
+    """A status change pauses, resumes or stops the clock; a priority change moves its targets."""
+    transitions = []
+    if changes.status is not None and changes.status != ticket.status:
+        transitions.append(sla.status_changed(ticket, ticket.status, changes.status, at))
+    priority = changes.priority or ticket.priority
+    if priority != ticket.priority:
+        transitions.append(sla.priority_changed(ticket.priority, priority))
+    return sla.step(ticket, *transitions, priority=priority)
 
 
 def _stale_message(number: int) -> str:
@@ -236,6 +236,7 @@ def _diff(ticket: Ticket, changes: TicketChanges) -> tuple[list[Any], list[dict[
         actions.append(Ticket.tags.set(list(changes.tags)))
         events.append({"type": "tags", "from": ", ".join(ticket.tags or ()), "to": ", ".join(changes.tags)})
     status, team = changes.status or ticket.status, changes.team or ticket.team
-    if (status, team) != (ticket.status, ticket.team):
-        actions.append(Ticket.team_status.set(f"{team}#{status}"))
+    assignee = changes.assignee if changes.assign else ticket.assignee
+    if (status, team, assignee) != (ticket.status, ticket.team, ticket.assignee):
+        actions.extend(view_key_actions(ticket, status, team, assignee))
     return actions, events

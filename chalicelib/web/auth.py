@@ -27,7 +27,7 @@ def sign_in(email: Any, password: Any) -> tuple[str, AgentProfile]:
     if "AuthenticationResult" not in result:
         raise Unauthorized(f"sign-in needs another step ({result.get('ChallengeName', 'challenge')})")
     token = result["AuthenticationResult"]["IdToken"]
-    return token, load_agent(verify_token(token)["email"])
+    return token, agent_for_token(token)[0]
 
 
 def authenticate(authorization: str | None) -> AgentProfile:
@@ -35,8 +35,13 @@ def authenticate(authorization: str | None) -> AgentProfile:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("sign in first: send Authorization: Bearer <token>")
-    claims = verify_token(token.strip())
-    return load_agent(claims["email"])
+    return agent_for_token(token.strip())[0]
+
+
+def agent_for_token(token: str) -> tuple[AgentProfile, dict[str, Any]]:
+    """The active agent a verified ID token (from a header or the session cookie) belongs to."""
+    claims = verify_token(token)
+    return load_agent(claims["email"]), claims
 
 
 def verify_token(token: str) -> dict[str, Any]:

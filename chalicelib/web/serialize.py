@@ -6,8 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from chalicelib.desk import storage
+from chalicelib.desk import sla, storage
 from chalicelib.desk.agents import AgentProfile
+from chalicelib.desk.records import utcnow
 from chalicelib.models import Message, Ticket
 
 
@@ -31,6 +32,7 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "created_at": _time(ticket.created_at),
         "updated_at": _time(ticket.updated_at),
         "version": ticket.version,
+        "sla": sla.summary(ticket, utcnow()),
     }
 
 

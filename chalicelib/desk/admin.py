@@ -1,0 +1,155 @@
+"""What admins change: agents (Cognito users + agent rows), teams, mailboxes and canned replies."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from zoneinfo import available_timezones
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.desk import directory
+from chalicelib.desk.agents import AgentProfile, forget_profile
+from chalicelib.desk.errors import Forbidden, InvalidRequest
+from chalicelib.models import Agent, DirectoryEntry
+
+ROLES = ("agent", "admin")
+MAX_NAME = 80
+
+
+def require_admin(actor: AgentProfile) -> None:
+    if not actor.is_admin:
+        raise Forbidden("only admins can change the desk's setup")
+
+
+def temporary_password() -> str:
+    """A password meeting Cognito's default policy, shown once to the inviting admin."""
+    alphabet = string.ascii_letters + string.digits
+    return "Hd-" + "".join(secrets.choice(alphabet) for _ in range(14)) + "7a"
+
+
+def invite_agent(actor: AgentProfile, email: str, name: str, role: str, teams: list[str]) -> str:
+    """Create the Cognito user and the agent row; returns the one-time password to hand over.
+
+    No mail is sent (MessageAction=SUPPRESS): the password is set permanently and shown once, so
+    the same flow works locally, where Cognito sends nothing, and in AWS.
+    """
+    require_admin(actor)
+    email, name = _email(email), _name(name)
+    _check(role, teams)
+    password = temporary_password()
+    try:
+        Agent(email=email, name=name, role=role, teams=teams, active=True).save(
+            condition=Agent.email.does_not_exist()
+        )
+    except PutError:
+        raise InvalidRequest(f"{email} is already an agent") from None
+    idp, pool = client("cognito-idp"), settings().cognito_user_pool_id
+    idp.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": name},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
+    directory.forget()
+    return password
+
+
+def update_agent(actor: AgentProfile, email: str, role: str, teams: list[str], time_zone: str) -> None:
+    require_admin(actor)
+    _check(role, teams)
+    if time_zone not in available_timezones():
+        raise InvalidRequest(f"{time_zone!r} is not a time zone")
+    if email == actor.email and role != "admin":
+        raise InvalidRequest("you cannot remove your own admin role")
+    Agent(email=email).update(
+        actions=[Agent.role.set(role), Agent.teams.set(teams), Agent.time_zone.set(time_zone)],
+        condition=Agent.email.exists(),
+    )
+    _changed(email)
+
+
+def set_active(actor: AgentProfile, email: str, active: bool) -> None:
+    """Deactivate (or reactivate) an agent: their row and their Cognito user both."""
+    require_admin(actor)
+    if email == actor.email:
+        raise InvalidRequest("you cannot deactivate yourself")
+    Agent(email=email).update(actions=[Agent.active.set(active)], condition=Agent.email.exists())
+    idp, pool = client("cognito-idp"), settings().cognito_user_pool_id
+    if active:
+        idp.admin_enable_user(UserPoolId=pool, Username=email)
+    else:
+        idp.admin_disable_user(UserPoolId=pool, Username=email)
+    _changed(email)
+
+
+def add_team(actor: AgentProfile, name: str) -> None:
+    require_admin(actor)
+    _put(directory.entry("team", _name(name)))
+
+
+def add_mailbox(actor: AgentProfile, address: str, team: str) -> None:
+    """Route a new support address to a team; its domain is verified with SES for sending."""
+    require_admin(actor)
+    address = _email(address)
+    if team not in directory.directory().teams:
+        raise InvalidRequest(f"team {team!r} does not exist")
+    _put(directory.entry("mailbox", address, team=team))
+    client("ses").verify_domain_identity(Domain=address.split("@", 1)[1])
+
+
+def save_canned(actor: AgentProfile, title: str, body: str) -> None:
+    require_admin(actor)
+    if not body.strip():
+        raise InvalidRequest("a canned reply needs a text")
+    directory.entry("canned", _name(title), body=body.strip().replace("\r\n", "\n")).save()
+    directory.forget()
+
+
+def delete_canned(actor: AgentProfile, title: str) -> None:
+    require_admin(actor)
+    DirectoryEntry(scope="desk", key=f"canned#{title}").delete()
+    directory.forget()
+
+
+def _put(item: DirectoryEntry) -> None:
+    try:
+        item.save(condition=DirectoryEntry.key.does_not_exist())
+    except PutError:
+        raise InvalidRequest(f"{item.name} already exists") from None
+    directory.forget()
+
+
+def _changed(email: str) -> None:
+    forget_profile(email)
+    directory.forget()
+
+
+def _check(role: str, teams: list[str]) -> None:
+    if role not in ROLES:
+        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
+    unknown = sorted(set(teams) - set(directory.directory().teams))
+    if unknown:
+        raise InvalidRequest(f"unknown team(s): {', '.join(unknown)}")
+
+
+def _email(value: str) -> str:
+    value = value.strip().lower()
+    local, at, domain = value.partition("@")
+    if not at or not local or "." not in domain or any(ch in value for ch in " <>,;\"'"):
+        raise InvalidRequest(f"{value!r} is not an email address")
+    return value
+
+
+def _name(value: str) -> str:
+    value = " ".join(value.split())
+    if not value or len(value) > MAX_NAME or "#" in value:
+        raise InvalidRequest(f"a name needs 1 to {MAX_NAME} characters and no #")
+    return value

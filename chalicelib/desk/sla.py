@@ -1,0 +1,147 @@
+"""Keeping each ticket's SLA clock: apply a transition, store it with the ticket, arm the timers.
+
+Services call `step(ticket, transition)` while building their write, put the returned actions in
+the same transaction, and call `arm` once it committed. Timers of an older `sla_version` find the
+version moved and end quietly, so arming never has to cancel anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.models import Ticket
+from chalicelib.sla import clock
+from chalicelib.sla.clock import SlaState
+from chalicelib.sla.policy import SlaPolicy, default_policy, policy_for, policy_from_config
+from chalicelib.sla.timer import execution_input, execution_name
+
+# Sort key of tickets with no running clock: after every real due time in an SLA-first queue.
+NO_SLA_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+Transition = Callable[[SlaState, SlaPolicy], SlaState]
+
+
+@functools.cache
+def policies() -> tuple[SlaPolicy, ...]:
+    raw = settings().sla_policies
+    return tuple(policy_from_config(item) for item in json.loads(raw)) if raw else (default_policy(),)
+
+
+def policy(ticket: Ticket) -> SlaPolicy:
+    return policy_for(policies(), ticket.team, ticket.mailbox)
+
+
+def state_of(ticket: Ticket) -> SlaState:
+    return SlaState.from_dict(ticket.sla.as_dict()) if ticket.sla else SlaState()
+
+
+@dataclass(frozen=True)
+class SlaStep:
+    state: SlaState
+    actions: list[Any]
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.actions)
+
+
+def start(ticket: Ticket, at: datetime) -> SlaState:
+    """The clock of a new ticket, set on the unsaved item (spam starts paused)."""
+    rules = policy(ticket)
+    state = clock.on_ticket_created(rules, ticket.priority, at)
+    if ticket.status != "new":
+        state = clock.on_status_change(state, rules, ticket.priority, "new", ticket.status, at=at)
+    ticket.sla = state.to_dict()
+    ticket.sla_version = state.version
+    ticket.sla_due_at = clock.next_due(state, rules, ticket.priority) or NO_SLA_DUE
+    return state
+
+
+def step(ticket: Ticket, *transitions: Transition, priority: str | None = None) -> SlaStep:
+    """Apply transitions in order; actions only when a due time moved (the version moved)."""
+    rules = policy(ticket)
+    before = state_of(ticket)
+    state = before
+    for transition in transitions:
+        state = transition(state, rules)
+    if state.version == before.version:
+        return SlaStep(state, [])
+    due = clock.next_due(state, rules, priority or ticket.priority) or NO_SLA_DUE
+    return SlaStep(
+        state,
+        [Ticket.sla.set(state.to_dict()), Ticket.sla_version.set(state.version), Ticket.sla_due_at.set(due)],
+    )
+
+
+def arm(ticket: Ticket, state: SlaState, priority: str | None = None) -> None:
+    """Start one timer execution per running metric of this sla_version (a retry finds it running)."""
+    if not settings().sla_state_machine_arn:
+        return
+    sfn = client("stepfunctions")
+    priority = priority or ticket.priority
+    for metric, due in clock.due_times(state, policy(ticket), priority).items():
+        if due.due_at is None:
+            continue
+        name = execution_name(ticket.number, metric, state.version)
+        payload = execution_input(
+            ticket.number,
+            metric,
+            state.version,
+            warn_at=due.warn_at,
+            due_at=due.due_at,
+            table=Ticket.Meta.table_name,
+            queue_url=settings().sla_queue_url,
+        )
+        try:
+            sfn.start_execution(
+                stateMachineArn=settings().sla_state_machine_arn, name=name, input=json.dumps(payload)
+            )
+        except sfn.exceptions.ExecutionAlreadyExists:
+            continue
+
+
+def summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """The `sla` object of the API: overall state, and per metric its state and due times."""
+    state, rules = state_of(ticket), policy(ticket)
+    statuses = clock.status_of(state, rules, ticket.priority, now)
+    due = clock.due_times(state, rules, ticket.priority)
+    return {
+        "policy": rules.name,
+        "state": clock.overall_status(statuses),
+        "due_at": _iso(clock.next_due(state, rules, ticket.priority)),
+        "metrics": {
+            metric: {
+                "state": status,
+                "warn_at": _iso(due[metric].warn_at),
+                "due_at": _iso(due[metric].due_at),
+            }
+            for metric, status in statuses.items()
+        },
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def customer_wrote(ticket: Ticket, at: datetime) -> Transition:
+    return lambda state, rules: clock.on_customer_message(state, rules, ticket.priority, at)
+
+
+def agent_replied(ticket: Ticket, at: datetime) -> Transition:
+    return lambda state, rules: clock.on_agent_reply(state, rules, ticket.priority, at)
+
+
+def status_changed(ticket: Ticket, old: str, new: str, at: datetime) -> Transition:
+    return lambda state, rules: clock.on_status_change(state, rules, ticket.priority, old, new, at=at)
+
+
+def priority_changed(old: str, new: str) -> Transition:
+    return lambda state, rules: clock.on_priority_change(state, rules, old, new)

@@ -1,0 +1,95 @@
+"""Queue views as DynamoDB keys: pure functions, no I/O.
+
+Every view (Unassigned, Mine, All open, …) is one key of one ticket index. The keys are derived
+from status, team and assignee by `view_keys` and written with every change to those three, so
+listing a view is always one Query, oldest waiting first, and counting it is one COUNT Query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# "new" and "open" both need an agent: they share the open queue.
+ACTIVE_STATUSES = frozenset({"new", "open"})
+# Views whose tickets wait for an agent read oldest first; finished work reads newest first.
+_NEWEST_FIRST = frozenset({"solved", "closed", "spam"})
+
+
+def queue_of(status: str) -> str:
+    return "open" if status in ACTIVE_STATUSES else status
+
+
+def view_keys(status: str, team: str, assignee: str | None) -> dict[str, str | None]:
+    """The index keys of a ticket in this state; None removes the ticket from that (sparse) index."""
+    queue = queue_of(status)
+    return {
+        "team_status": f"{team}#{status}",
+        "queue": queue,
+        "team_queue": f"{team}#{queue}",
+        "assignee_queue": f"{assignee}#{queue}" if assignee else None,
+        "unassigned": None if assignee else queue,
+    }
+
+
+def view_key_actions(ticket: Any, status: str, team: str, assignee: str | None) -> list[Any]:
+    """UpdateItem actions moving `ticket` (a chalicelib.models.Ticket) to the keys of its new state."""
+    actions = []
+    for name, value in view_keys(status, team, assignee).items():
+        attribute = getattr(type(ticket), name)
+        actions.append(attribute.set(value) if value is not None else attribute.remove())
+    return actions
+
+
+@dataclass(frozen=True)
+class View:
+    """A named queue: which index and key list it, as the agent sees it in the sidebar."""
+
+    slug: str
+    title: str
+    index: str
+    hash_value: str
+    newest_first: bool = False
+    empty: str = ""
+
+
+@dataclass(frozen=True)
+class ViewFilter:
+    status: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+    tag: str | None = None
+
+
+def standard_views(me: str) -> tuple[View, ...]:
+    """The sidebar's fixed views for the agent `me`."""
+    return (
+        View("unassigned", "Unassigned", "unassigned_index", "open", empty="Nobody is waiting for an owner."),
+        View("mine", "Mine", "assignee_queue_index", f"{me}#open", empty="Nothing assigned to you is open."),
+        View("open", "All open", "queue_index", "open", empty="No open tickets: the queue is clear."),
+        View("pending", "Pending", "queue_index", "pending", empty="No ticket waits on a customer."),
+        View("solved", "Solved", "queue_index", "solved", newest_first=True, empty="Nothing solved yet."),
+        View("spam", "Spam", "queue_index", "spam", newest_first=True, empty="No mail was marked as spam."),
+    )
+
+
+def team_view(team: str) -> View:
+    return View(
+        f"team:{team}", team, "team_queue_index", f"{team}#open", empty=f"Team {team} has no open tickets."
+    )
+
+
+def find_view(slug: str, me: str) -> View | None:
+    if slug.startswith("team:") and len(slug) > 5:
+        return team_view(slug[5:])
+    return next((view for view in standard_views(me) if view.slug == slug), None)
+
+
+def narrowed(view: View, status: str | None) -> View:
+    """The view with its queue replaced by the queue of `status` (the status filter of a view)."""
+    if not status or view.index == "status_index":
+        return view
+    queue = queue_of(status)
+    prefix, _, _ = view.hash_value.rpartition("#")
+    hash_value = f"{prefix}#{queue}" if prefix else queue
+    return View(view.slug, view.title, view.index, hash_value, queue in _NEWEST_FIRST, view.empty)

@@ -1,0 +1,1 @@
+"""The agent web app: server-rendered pages, one blueprint per area."""

@@ -1,0 +1,86 @@
+"""Admin pages: agents, teams, mailboxes and canned replies. Every change is a form with CSRF."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.desk import admin, directory
+from chalicelib.desk.canned import PLACEHOLDERS
+from chalicelib.web.pages.queues import sidebar
+from chalicelib.web.pages.render import redirect
+from chalicelib.web.pages.routing import Context, page
+
+blueprint = Blueprint(__name__)
+
+
+@page(blueprint, "/admin")
+def overview(context: Context) -> Response:
+    return _overview(context)
+
+
+def _overview(context: Context, invited: tuple[str, str] | None = None) -> Response:
+    """The admin page; after an invitation it shows the new agent's password, once."""
+    admin.require_admin(context.session.agent)
+    return context.render(
+        "admin.html",
+        directory=directory.directory(),
+        agents=directory.agents(),
+        roles=admin.ROLES,
+        placeholders=PLACEHOLDERS,
+        invited=invited,
+        **sidebar(context.session.agent),
+    )
+
+
+@page(blueprint, "/admin/agents", methods=("POST",))
+def invite(context: Context) -> Response:
+    form = context.form
+    email = form.get("email", "")
+    password = admin.invite_agent(
+        context.session.agent,
+        email,
+        form.get("name", ""),
+        form.get("role", ""),
+        context.form_lists.get("teams", []),
+    )
+    return _overview(context, invited=(email.strip().lower(), password))
+
+
+@page(blueprint, "/admin/agents/update", methods=("POST",))
+def update_agent(context: Context) -> Response:
+    form = context.form
+    admin.update_agent(
+        context.session.agent,
+        form.get("email", ""),
+        form.get("role", ""),
+        context.form_lists.get("teams", []),
+        form.get("time_zone", "UTC"),
+    )
+    return redirect("/admin")
+
+
+@page(blueprint, "/admin/agents/active", methods=("POST",))
+def set_active(context: Context) -> Response:
+    admin.set_active(context.session.agent, context.form.get("email", ""), context.form.get("active") == "1")
+    return redirect("/admin")
+
+
+@page(blueprint, "/admin/teams", methods=("POST",))
+def add_team(context: Context) -> Response:
+    admin.add_team(context.session.agent, context.form.get("name", ""))
+    return redirect("/admin")
+
+
+@page(blueprint, "/admin/mailboxes", methods=("POST",))
+def add_mailbox(context: Context) -> Response:
+    admin.add_mailbox(context.session.agent, context.form.get("address", ""), context.form.get("team", ""))
+    return redirect("/admin")
+
+
+@page(blueprint, "/admin/canned", methods=("POST",))
+def save_canned(context: Context) -> Response:
+    if context.form.get("delete"):
+        admin.delete_canned(context.session.agent, context.form.get("title", ""))
+    else:
+        admin.save_canned(context.session.agent, context.form.get("title", ""), context.form.get("body", ""))
+    return redirect("/admin")

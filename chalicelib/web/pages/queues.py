@@ -1,0 +1,103 @@
+"""Queue pages: the sidebar's views, team and tag views, and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.desk import directory, queues, search
+from chalicelib.desk.agents import AgentProfile
+from chalicelib.desk.errors import NotFound
+from chalicelib.desk.records import PRIORITIES, STATUSES
+from chalicelib.desk.views import View, ViewFilter, find_view, standard_views, team_view
+from chalicelib.web.pages.render import redirect
+from chalicelib.web.pages.routing import Context, page
+
+blueprint = Blueprint(__name__)
+PAGE_SIZE = 25
+_UNCOUNTED = frozenset({"solved"})  # finished work grows without bound; nobody needs its total
+
+
+def sidebar(agent: AgentProfile) -> dict[str, Any]:
+    """The views with their counts, and the agent's teams; shared by every page with a sidebar."""
+    teams = directory.directory().teams if agent.is_admin else agent.teams
+    views = [*standard_views(agent.email), *(team_view(team) for team in teams)]
+    return {
+        "views": [
+            (view, None if view.slug in _UNCOUNTED else queues.count_view(agent, view)) for view in views
+        ]
+    }
+
+
+def _filter(query: dict[str, str]) -> ViewFilter:
+    return ViewFilter(
+        status=query.get("status") or None,
+        priority=query.get("priority") or None,
+        assignee=query.get("assignee") or None,
+        tag=query.get("tag") or None,
+    )
+
+
+def _show(context: Context, view: View, page_of_tickets: queues.Page) -> Response:
+    agent = context.session.agent
+    return context.render(
+        "queue.html",
+        view=view,
+        tickets=page_of_tickets.items,
+        next_cursor=page_of_tickets.next_cursor,
+        statuses=STATUSES,
+        priorities=PRIORITIES,
+        assignees=[a for a in directory.agents() if a.active],
+        **sidebar(agent),
+    )
+
+
+@page(blueprint, "/")
+def home(context: Context) -> Response:
+    return redirect("/queues/unassigned")
+
+
+@page(blueprint, "/queues/{slug}")
+def queue(context: Context, slug: str) -> Response:
+    agent = context.session.agent
+    view = find_view(slug, agent.email)
+    if view is None or view.slug.startswith("team:"):
+        raise NotFound(f"there is no view {slug!r}")
+    return _list(context, view)
+
+
+@page(blueprint, "/teams/{team}")
+def team(context: Context, team: str) -> Response:
+    return _list(context, team_view(team))
+
+
+def _list(context: Context, view: View) -> Response:
+    view_filter = _filter(context.query)
+    found = queues.list_view(
+        context.session.agent, view, view_filter, cursor=context.query.get("cursor"), limit=PAGE_SIZE
+    )
+    return _show(context, view, found)
+
+
+@page(blueprint, "/tags/{tag}")
+def tag(context: Context, tag: str) -> Response:
+    view = View(f"tag:{tag}", f"Tag: {tag}", "tags", tag, empty=f"No ticket is tagged {tag}.")
+    found = queues.list_tag(
+        context.session.agent,
+        tag,
+        _filter(context.query),
+        cursor=context.query.get("cursor"),
+        limit=PAGE_SIZE,
+    )
+    return _show(context, view, found)
+
+
+@page(blueprint, "/search")
+def find(context: Context) -> Response:
+    text = context.query.get("q", "").strip()
+    found = search.search(context.session.agent, text)
+    if len(found) == 1 and text.lstrip("#").isdigit():
+        return redirect(f"/tickets/{found[0].number}")
+    view = View("search", f"Search: {text}", "search", text, empty="No ticket matches; try fewer words.")
+    return _show(context, view, queues.Page(items=found, next_cursor=None))

@@ -1,0 +1,64 @@
+"""Turning templates into responses, with the headers every page of the app carries."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalice import Response
+
+from chalicelib.web.mailframe import page_policy
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def local_time(value: datetime | None, time_zone: str) -> str:
+    """A timestamp in the agent's time zone, e.g. `12 Mar 14:05`."""
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return value.astimezone(zone).strftime("%-d %b %Y %H:%M")
+
+
+@functools.cache
+def _environment() -> Any:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["local_time"] = local_time
+    return environment
+
+
+def render(template: str, status: int = 200, remote_images: bool = False, **context: Any) -> Response:
+    body = _environment().get_template(template).render(**context)
+    return Response(body=body, status_code=status, headers=headers("text/html; charset=utf-8", remote_images))
+
+
+def headers(content_type: str, remote_images: bool = False) -> dict[str, str]:
+    return {
+        "Content-Type": content_type,
+        "Content-Security-Policy": page_policy(remote_images),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+def redirect(location: str, cookie: str | None = None) -> Response:
+    """303 See Other: after a form, the browser GETs the result (a reload never re-submits)."""
+    extra = {"Set-Cookie": cookie} if cookie else {}
+    return Response(
+        body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store", **extra}
+    )

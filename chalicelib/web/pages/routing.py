@@ -1,0 +1,118 @@
+"""The page decorator: every page checks the session server side, every POST its CSRF token."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from chalice import Blueprint, Response
+
+from chalicelib.desk.errors import DeskError, Forbidden, InvalidRequest, NotFound, TooLarge, Unauthorized
+from chalicelib.observability import logger
+from chalicelib.web.pages.render import redirect, render
+from chalicelib.web.session import Session, check_csrf, expired_cookie, session_from_cookies
+
+MAX_FORM_BYTES = 512 * 1024
+FORM_TYPES = ["application/x-www-form-urlencoded"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page view gets: the signed-in agent's session, the form (POST) and the query string."""
+
+    session: Session
+    path: str
+    form: dict[str, str] = field(default_factory=dict)
+    form_lists: dict[str, list[str]] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+
+    def render(
+        self, template: str, status: int = 200, remote_images: bool = False, **context: Any
+    ) -> Response:
+        """A page with what every template needs: the agent, the CSRF token and the current path."""
+        return render(
+            template,
+            status,
+            remote_images,
+            agent=self.session.agent,
+            csrf=self.session.csrf_token,
+            path=self.path,
+            query=self.query,
+            **context,
+        )
+
+
+def page(blueprint: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[..., Any]:
+    """Register a page; signed-out (or expired) visitors are sent to the login page and back."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handle(**params: str) -> Response:
+            request = blueprint.current_request
+            here = path.format(**{name: quote(value, safe="") for name, value in params.items()})
+            query = dict(request.query_params or {})
+            try:
+                session = session_from_cookies(request.headers.get("cookie"))
+            except (Unauthorized, Forbidden):
+                back = f"{here}?{urlencode(query)}" if request.method == "GET" and query else here
+                return redirect(f"/login?{urlencode({'next': back})}", cookie=expired_cookie())
+            try:
+                context = Context(session=session, path=here, query=query)
+                if request.method == "POST":
+                    pairs = _form_pairs(request.raw_body or b"")
+                    check_csrf(session, dict(pairs).get("csrf"))
+                    lists: dict[str, list[str]] = {}
+                    for name, value in pairs:
+                        lists.setdefault(name, []).append(value)
+                    context = Context(session, here, dict(pairs), lists, query)
+                return view(context, **params)
+            except DeskError as error:
+                return _error_page(session, error.status, error)
+            except Exception:
+                logger.exception("page failed", extra={"path": path})
+                return _error_page(session, 500, None)
+
+        content_types = FORM_TYPES if "POST" in methods else None
+        options = {"content_types": content_types} if content_types else {}
+        return blueprint.route(path, methods=list(methods), **options)(handle)
+
+    return decorate
+
+
+def _error_page(session: Session, status: int, error: DeskError | None) -> Response:
+    """What went wrong, in the app's frame (without the sidebar: it may be what failed)."""
+    return render(
+        "error.html",
+        status,
+        agent=session.agent,
+        csrf=session.csrf_token,
+        error=error,
+        views=[],
+        path="",
+        query={},
+    )
+
+
+def _form_pairs(raw: bytes) -> list[tuple[str, str]]:
+    if len(raw) > MAX_FORM_BYTES:
+        raise TooLarge(f"the form is larger than {MAX_FORM_BYTES // 1024} KB")
+    try:
+        return parse_qsl(raw.decode(), keep_blank_values=True, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("the form could not be read") from None
+
+
+def ticket_number(number: str) -> int:
+    if not number.isdigit() or len(number) > 12:
+        raise NotFound(f"ticket #{number} does not exist")
+    return int(number)
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path of this app: never an open redirect to another site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return quote(value, safe="/?=&#:%+-_.~")

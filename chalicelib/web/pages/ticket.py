@@ -1,0 +1,144 @@
+"""The ticket workspace: thread, reply and note boxes, inline changes, attachments, next ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.desk import directory, queues, replies, storage, tickets
+from chalicelib.desk.canned import expand_all
+from chalicelib.desk.errors import Conflict, NotFound
+from chalicelib.desk.records import PRIORITIES, STATUSES
+from chalicelib.desk.views import find_view
+from chalicelib.models import Message, Ticket
+from chalicelib.web import mailframe
+from chalicelib.web.pages.queues import sidebar
+from chalicelib.web.pages.render import redirect
+from chalicelib.web.pages.routing import Context, page, ticket_number
+from chalicelib.web.serialize import message_json
+
+blueprint = Blueprint(__name__)
+CUSTOMER_TICKETS = 10
+REPLY_STATUSES = ("pending", "solved")
+
+
+def _entry(message: Message, remote_images_for: str | None) -> dict[str, Any]:
+    """A thread entry for the template; mail HTML only ever as an isolated frame document."""
+    data = message_json(message)
+    html = data["body_html"] if message.kind == "customer" else None
+    remote = remote_images_for == message.key
+    return {
+        **data,
+        "created": message.created_at,
+        "frame": mailframe.srcdoc(html, remote) if html else None,
+        "frame_size": mailframe.frame_size(data["body_text"]),
+        "remote_images": bool(html) and mailframe.has_remote_images(html) and not remote,
+    }
+
+
+def workspace(
+    context: Context, ticket: Ticket, status: int = 200, *, conflict: str = "", draft: str = ""
+) -> Response:
+    """The whole ticket page; also re-rendered (with the agent's draft) when a change conflicts."""
+    agent = context.session.agent
+    images_for = context.query.get("images")
+    thread = [_entry(m, images_for) for m in tickets.thread(ticket.number)]
+    others = tickets.list_tickets(
+        agent, tickets.TicketFilter(requester=ticket.requester_email), limit=CUSTOMER_TICKETS
+    ).items
+    setup = directory.directory()
+    assignable = [a for a in directory.agents() if a.active and (a.is_admin or ticket.team in a.teams)]
+    return context.render(
+        "ticket.html",
+        status,
+        remote_images=bool(images_for),
+        ticket=ticket,
+        thread=thread,
+        others=[t for t in others if t.number != ticket.number],
+        teams=setup.teams,
+        canned=expand_all(setup.canned, ticket, agent),
+        assignable=assignable,
+        statuses=[s for s in STATUSES if s != "new"],
+        priorities=PRIORITIES,
+        conflict=conflict,
+        draft=draft,
+        view=context.query.get("view", ""),
+        **sidebar(agent),
+    )
+
+
+@page(blueprint, "/tickets/{number}")
+def show(context: Context, number: str) -> Response:
+    return workspace(context, tickets.get_ticket(context.session.agent, ticket_number(number)))
+
+
+def _version(context: Context) -> int | None:
+    value = context.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@page(blueprint, "/tickets/{number}/reply", methods=("POST",))
+def reply(context: Context, number: str) -> Response:
+    agent, n = context.session.agent, ticket_number(number)
+    body = context.form.get("body", "")
+    status = context.form.get("status") or None
+    try:
+        replies.reply(agent, n, body, status=status, version=_version(context))
+    except Conflict:
+        fresh = tickets.get_ticket(agent, n)
+        message = "This ticket changed since you opened it: read what is new below. Your reply was not sent."
+        return workspace(context, fresh, 409, conflict=message, draft=body)
+    return redirect(f"/tickets/{n}")
+
+
+@page(blueprint, "/tickets/{number}/note", methods=("POST",))
+def note(context: Context, number: str) -> Response:
+    n = ticket_number(number)
+    replies.add_note(context.session.agent, n, context.form.get("body", ""))
+    return redirect(f"/tickets/{n}")
+
+
+@page(blueprint, "/tickets/{number}/update", methods=("POST",))
+def update(context: Context, number: str) -> Response:
+    agent, n = context.session.agent, ticket_number(number)
+    form = context.form
+    payload: dict[str, Any] = {k: form[k] for k in ("status", "priority", "team") if form.get(k)}
+    if "assignee" in form:
+        payload["assignee"] = form["assignee"] or None
+    if "tags" in form:
+        payload["tags"] = [tag for tag in (t.strip() for t in form["tags"].split(",")) if tag]
+    changes = tickets.parse_changes(payload, frozenset(directory.directory().teams))
+    try:
+        tickets.update_ticket(agent, n, _version(context), changes)
+    except Conflict:
+        fresh = tickets.get_ticket(agent, n)
+        message = "Someone changed this ticket since you opened it: nothing was overwritten. Check and retry."
+        return workspace(context, fresh, 409, conflict=message)
+    return redirect(f"/tickets/{n}")
+
+
+@page(blueprint, "/tickets/{number}/attachment")
+def attachment(context: Context, number: str) -> Response:
+    ticket = tickets.get_ticket(context.session.agent, ticket_number(number))
+    key, wanted = context.query.get("message", ""), context.query.get("id", "")
+    try:
+        message = Message.get(ticket.number, key)
+    except Message.DoesNotExist:
+        raise NotFound("no such attachment") from None
+    found = next((a for a in message.attachments or () if a.id == wanted), None)
+    if found is None:
+        raise NotFound("no such attachment")
+    url = storage.presigned_get(found.s3_key, found.filename, found.content_type)
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+@page(blueprint, "/tickets/{number}/next")
+def next_ticket(context: Context, number: str) -> Response:
+    agent = context.session.agent
+    ticket = tickets.get_ticket(agent, ticket_number(number))
+    view = find_view(context.query.get("view") or "open", agent.email) or find_view("open", agent.email)
+    assert view is not None
+    following = queues.next_in_view(agent, view, ticket)
+    suffix = f"?view={view.slug}"
+    return redirect(f"/tickets/{following}{suffix}" if following else f"/queues/{view.slug}")

@@ -1,0 +1,186 @@
+"""The agent app in Chromium: the day's main flow, team isolation, and hostile mail HTML."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from tests.browser.conftest import sign_in
+from tests.e2e.conftest import outbox_messages, send_mail, wait_for
+from tests.mailbuilder import raw_mail
+
+pytestmark = pytest.mark.e2e
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def open_ticket(page, runtime, subject: str) -> int:
+    """Find the ticket in All open (it arrived by SMTP moments ago) and open it."""
+
+    def listed():
+        page.goto(f"{runtime.http_url}/queues/open")
+        return page.locator(f"a:has-text('{subject}')").count() > 0
+
+    wait_for(listed, timeout=30, interval=0.5)
+    page.click(f"a:has-text('{subject}')")
+    page.wait_for_selector("form#reply")
+    return int(re.search(r"/tickets/(\d+)", page.url).group(1))
+
+
+@pytest.fixture(scope="module")
+def admin_page(browser, runtime):
+    page = sign_in(browser, runtime, runtime.admin_email, runtime.admin_password)
+    yield page
+    page.context.close()
+
+
+def test_sign_in_answer_with_a_canned_reply_note_assign_solve(admin_page, runtime, browser):
+    page = admin_page
+    # Setup an admin does once: a canned reply with placeholders, and an agent of another team.
+    page.goto(f"{runtime.http_url}/admin")
+    page.fill("#canned-new input[name=title]", "Thanks")
+    page.fill(
+        "#canned-new textarea[name=body]",
+        "Hi {{customer.first_name}}, ticket {{ticket.number}} is sorted. {{agent.name}}",
+    )
+    page.click("#canned-new button")
+    page.fill("#invite input[name=email]", "bo.billing@example.com")
+    page.fill("#invite input[name=name]", "Bo Billing")
+    page.check("#invite input[value=Billing]")
+    page.click("#invite button")
+    password = page.locator("code.password").inner_text()
+
+    send_mail(
+        runtime,
+        raw_mail(
+            sender="Ada Lovelace <ada.browser@customer.test>", subject="Engine stopped", body="It stopped."
+        ),
+        "ada.browser@customer.test",
+        ["support@example.com"],
+    )
+    page.set_viewport_size({"width": 1280, "height": 800})
+    number = open_ticket(page, runtime, "Engine stopped")
+    page.goto(f"{runtime.http_url}/queues/open")
+    page.screenshot(path=str(SCREENSHOTS / "queue.png"))
+    page.goto(f"{runtime.http_url}/tickets/{number}")
+
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.id") == "reply-body"
+    page.select_option("select.canned", label="Thanks")
+    assert page.input_value("#reply-body") == f"Hi Ada, ticket {number} is sorted. Demo Admin"
+    page.click("button:has-text('Send and set pending')")
+    page.wait_for_selector(".message.reply >> text=is sorted")
+    assert page.locator(".bar .status").inner_text() == "pending"
+    sent = wait_for(
+        lambda: [m for m in outbox_messages(runtime) if "is sorted" in str(m.get_body(("plain",)))]
+    )
+    assert f"[#{number}]" in sent[-1]["Subject"]
+
+    page.fill("#note-body", "Customer called too; nothing else to do.")
+    page.click("#note button")
+    page.wait_for_selector(".message.note >> text=Customer called too")
+    page.select_option("#properties select[name=assignee]", "admin@example.com")
+    page.wait_for_selector("text=Assignee changed from nobody to admin@example.com")
+    page.select_option("#properties select[name=status]", "solved")
+    page.wait_for_selector("text=Status changed from pending to solved")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.screenshot(path=str(SCREENSHOTS / "ticket.png"), full_page=True)
+    assert not [
+        m for m in outbox_messages(runtime) if "nothing else to do" in m.as_string()
+    ]  # notes are never mailed
+
+    # Phone width: same page, one column.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.locator("form#reply").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "ticket-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # An agent of another team neither sees it in a queue nor opens it.
+    other = sign_in(browser, runtime, "bo.billing@example.com", password)
+    other.goto(f"{runtime.http_url}/queues/solved")
+    assert other.locator(f"a[href^='/tickets/{number}?']").count() == 0
+    response = other.goto(f"{runtime.http_url}/tickets/{number}")
+    assert response.status == 404
+    other.context.close()
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _Recorder.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/gif")
+        self.end_headers()
+        self.wfile.write(
+            b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+        )
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[str]:
+    """An HTTP server on localhost that records every request: the 'remote' side of hostile mail."""
+    _Recorder.hits = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_hostile_mail_html_runs_nothing_and_loads_nothing(admin_page, runtime, recorder):
+    page = admin_page
+    hostile = f"""<html><head>
+<script>window.top.__pwned = 1; alert('script');</script>
+<link rel="stylesheet" href="{recorder}/sheet.css">
+<style>body {{ background: url({recorder}/style-bg.png); width: expression(alert('css')); }}</style>
+<meta http-equiv="refresh" content="0;url={recorder}/refresh">
+</head><body onload="alert('onload')">
+<p>Please see the picture <img src="{recorder}/remote.png" onerror="alert('onerror')"></p>
+<img src="x" onerror="window.top.__pwned = 2; alert('handler')">
+<a href="javascript:alert('link')" id="jslink">click me</a>
+<div style="background-image: url({recorder}/inline-style.png)">styled</div>
+<table background="{recorder}/table-bg.png"><tr><td>cell</td></tr></table>
+<iframe src="{recorder}/frame"></iframe><object data="{recorder}/object"></object>
+<svg onload="alert('svg')"><image href="{recorder}/svg.png"/></svg>
+<form action="{recorder}/form"><button>Go</button></form>
+</body></html>"""
+    send_mail(
+        runtime,
+        raw_mail(sender="Mallory <mallory@evil.test>", subject="Invoice attached", html=hostile),
+        "mallory@evil.test",
+        ["support@example.com"],
+    )
+    dialogs: list[str] = []
+    errors: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    open_ticket(page, runtime, "Invoice attached")
+    frame = page.frame_locator("iframe.mail").first
+    frame.locator("text=Please see the picture").wait_for()
+    frame.locator("text=click me").click()
+    page.wait_for_timeout(1500)
+    assert dialogs == []
+    assert page.evaluate("window.__pwned") is None
+    assert _Recorder.hits == []
+    assert (
+        page.locator("iframe.mail").first.get_attribute("sandbox")
+        == "allow-popups allow-popups-to-escape-sandbox"
+    )
+    assert page.locator("body script:not([src])").count() == 0  # mail HTML never entered the page's DOM
+
+    # Remote images load only when asked for, and still nothing runs.
+    page.click("a:has-text('Load images')")
+    page.frame_locator("iframe.mail").first.locator("text=Please see the picture").wait_for()
+    wait_for(lambda: "/remote.png" in _Recorder.hits, timeout=10)
+    page.wait_for_timeout(500)
+    assert set(_Recorder.hits) == {"/remote.png"}
+    assert dialogs == [] and page.evaluate("window.__pwned") is None

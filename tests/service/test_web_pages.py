@@ -1,0 +1,210 @@
+"""The agent web app through Chalice's test client: sessions, CSRF, queues, the ticket workspace."""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlencode
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.desk.agents import AgentProfile
+from chalicelib.models import Agent, Ticket
+from tests.mailbuilder import raw_mail
+
+
+@pytest.fixture(scope="module")
+def client():
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+def fake_tokens(monkeypatch):
+    """A token `agent:<email>` stands for a verified Cognito ID token of that agent."""
+    from chalicelib.desk.agents import load_agent
+    from chalicelib.desk.errors import Unauthorized
+    from chalicelib.web import session
+
+    def agent_for_token(token: str):
+        if not token.startswith("agent:"):
+            raise Unauthorized("invalid or expired token")
+        email = token.removeprefix("agent:")
+        return load_agent(email), {"sub": email, "iat": 1, "exp": time.time() + 3600, "email": email}
+
+    monkeypatch.setattr(session, "agent_for_token", agent_for_token)
+
+
+def cookie(email: str = "admin@example.com") -> dict[str, str]:
+    return {"cookie": f"helpdesk_session=agent:{email}"}
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
+
+
+def post(client, path: str, form: dict, email: str = "admin@example.com"):
+    headers = {**cookie(email), "content-type": "application/x-www-form-urlencoded"}
+    return client.http.post(path, body=urlencode(form, doseq=True), headers=headers)
+
+
+def test_pages_redirect_to_login_without_a_valid_session(client):
+    for headers in ({}, {"cookie": "helpdesk_session=forged"}):
+        response = client.http.get("/tickets/1?x=1", headers=headers)
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/login?next=%2Ftickets%2F1%3Fx%3D1"
+        assert "Max-Age=0" in response.headers["Set-Cookie"]
+
+
+def test_queue_lists_a_new_ticket_and_the_page_is_locked_down(client, deliver):
+    number = deliver(raw_mail(subject="Queue page smoke test")).ticket_number
+    path, pages = "/queues/unassigned", []
+    while path and len(pages) < 20:  # oldest first: earlier tests' tickets come before this one
+        response = client.http.get(path, headers=cookie())
+        assert response.status_code == 200
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        pages.append(response.body.decode())
+        more = re.search(r'<p class="more"><a href="([^"]+)"', pages[-1])
+        path = f"/queues/unassigned{more.group(1).replace('&amp;', '&')}" if more else None
+    html = "".join(pages)
+    assert f"/tickets/{number}?view=unassigned" in html
+    assert "Queue page smoke test" in html
+
+
+def test_forms_without_the_session_csrf_token_change_nothing(client, deliver):
+    number = deliver(raw_mail()).ticket_number
+    version = Ticket.get(number).version
+    for token in ("", "0" * 64):
+        response = post(
+            client, f"/tickets/{number}/update", {"csrf": token, "version": version, "priority": "high"}
+        )
+        assert response.status_code == 403
+    assert Ticket.get(number).priority == "normal"
+
+
+def test_reply_note_and_inline_changes_from_the_workspace(client, deliver, sent_mail):
+    number = deliver(
+        raw_mail(sender="Grace Hopper <grace@customer.test>", subject="Compiler bug")
+    ).ticket_number
+    page = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    token, version = csrf_of(page), Ticket.get(number).version
+    reply = post(
+        client,
+        f"/tickets/{number}/reply",
+        {"csrf": token, "version": version, "body": "Fixed!", "status": "pending"},
+    )
+    assert reply.status_code == 303
+    assert "Fixed!" in sent_mail()[-1].get_body(("plain",)).get_content()
+    assert (
+        post(client, f"/tickets/{number}/note", {"csrf": token, "body": "Checked the logs"}).status_code
+        == 303
+    )
+    version = Ticket.get(number).version
+    changed = post(
+        client,
+        f"/tickets/{number}/update",
+        {
+            "csrf": token,
+            "version": version,
+            "status": "solved",
+            "priority": "high",
+            "assignee": "admin@example.com",
+            "tags": "Bug, compiler",
+        },
+    )
+    assert changed.status_code == 303
+    ticket = Ticket.get(number)
+    assert (ticket.status, ticket.priority, ticket.assignee, ticket.tags) == (
+        "solved",
+        "high",
+        "admin@example.com",
+        ["bug", "compiler"],
+    )
+    html = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    assert "Internal note · never sent" in html and "Checked the logs" in html
+    assert "Status changed from pending to solved" in html
+    assert f"/tickets/{number}" in client.http.get("/tags/compiler", headers=cookie()).body.decode()
+    assert f"/tickets/{number}" in client.http.get("/search?q=compiler+bug", headers=cookie()).body.decode()
+
+
+def test_a_stale_reply_is_refused_and_the_draft_kept(client, deliver, sent_mail, update):
+    number = deliver(raw_mail()).ticket_number
+    page = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    version = Ticket.get(number).version
+    update(number, priority="urgent")
+    before = len(sent_mail())
+    response = post(
+        client, f"/tickets/{number}/reply", {"csrf": csrf_of(page), "version": version, "body": "My draft"}
+    )
+    assert response.status_code == 409
+    assert "Your reply was not sent" in response.body.decode() and "My draft" in response.body.decode()
+    assert len(sent_mail()) == before
+
+
+def test_agents_of_another_team_get_404_for_the_ticket(client, deliver):
+    Agent(email="bill@example.com", name="Bill", role="agent", teams=["Billing"]).save()
+    number = deliver(raw_mail(to="support@example.com")).ticket_number
+    assert client.http.get(f"/tickets/{number}", headers=cookie("bill@example.com")).status_code == 404
+    queue = client.http.get("/queues/open", headers=cookie("bill@example.com")).body.decode()
+    assert f"/tickets/{number}?" not in queue
+    assert client.http.get("/teams/Support", headers=cookie("bill@example.com")).status_code == 403
+    assert client.http.get("/admin", headers=cookie("bill@example.com")).status_code == 403
+
+
+def test_mail_html_only_ever_in_a_sandboxed_frame(client, deliver):
+    hostile = '<p>Hi<img src="https://tracker.test/p.gif"><script>alert(1)</script></p>'
+    number = deliver(raw_mail(html=hostile)).ticket_number
+    html = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    assert '<iframe class="mail' in html and 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in html
+    assert "<script>alert" not in html and "&lt;script" not in html
+    assert "tracker.test" in html  # escaped inside srcdoc, blocked by both CSPs until asked for
+    assert "Load images" in html
+
+
+def test_admin_invites_and_deactivates_an_agent(client, monkeypatch):
+    from chalicelib.desk import admin
+
+    calls = []
+    monkeypatch.setattr(
+        admin,
+        "client",
+        lambda name: type("Idp", (), {"__getattr__": lambda self, op: lambda **kw: calls.append(op)})(),
+    )
+    page = client.http.get("/admin", headers=cookie()).body.decode()
+    form = {
+        "csrf": csrf_of(page),
+        "email": "new.agent@example.com",
+        "name": "New Agent",
+        "role": "agent",
+        "teams": ["Billing"],
+    }
+    response = post(client, "/admin/agents", form)
+    assert response.status_code == 200 and "shown only now" in response.body.decode()
+    assert Agent.get("new.agent@example.com").teams == ["Billing"]
+    assert (
+        post(
+            client,
+            "/admin/agents/active",
+            {"csrf": csrf_of(page), "email": "new.agent@example.com", "active": "0"},
+        ).status_code
+        == 303
+    )
+    assert not Agent.get("new.agent@example.com").active
+    assert calls == ["admin_create_user", "admin_set_user_password", "admin_disable_user"]
+
+
+def test_canned_reply_placeholders():
+    from chalicelib.desk.canned import expand, placeholder_values
+
+    ticket = Ticket(
+        number=7, subject="Hi", requester_email="ada@x.test", requester_name="Ada Lovelace", team="Support"
+    )
+    agent = AgentProfile(email="a@example.com", name="Sam Agent", role="agent", teams=("Support",))
+    text = expand(
+        "Hi {{customer.first_name}}, #{{ ticket.number }} — {{agent.name}} {{nope.x}}",
+        placeholder_values(ticket, agent),
+    )
+    assert text == "Hi Ada, #7 — Sam Agent {{nope.x}}"
