@@ -4,8 +4,9 @@ PynamoDB reads `Meta.table_name` when a class is created, so this module reads s
 it is imported only by the services (never by app.py at packaging time) and reads no AWS.
 
 Tables (all on-demand):
-- tickets   number → ticket; indexes for each queue filter (status, team+status, team, assignee,
-            requester, all), each sorted by `updated_at` (requester: `created_at`).
+- tickets   number → ticket; indexes for each API filter (status, team+status, team, assignee,
+            requester, all), each sorted by `updated_at` (requester: `created_at`), and for each
+            queue view, sorted by `sla_sort`.
 - messages  ticket number + time-ordered key → customer mail, agent reply, note or event.
 - threads   Message-ID → ticket number. Every id we receive or send, so replies find their ticket;
             its conditional put is also what makes ingestion idempotent.
@@ -43,7 +44,7 @@ class _Meta:
     billing_mode = "PAY_PER_REQUEST"
 
 
-def _index(name: str, hash_key: str, range_key: str) -> type[GlobalSecondaryIndex]:
+def _index(name: str, hash_key: str, range_key: str, text_range: bool = False) -> type[GlobalSecondaryIndex]:
     """A GSI projecting all attributes, named after the attributes it is keyed on."""
 
     class Meta:
@@ -53,7 +54,7 @@ def _index(name: str, hash_key: str, range_key: str) -> type[GlobalSecondaryInde
     attrs = {
         "Meta": Meta,
         hash_key: UnicodeAttribute(hash_key=True),
-        range_key: UTCDateTimeAttribute(range_key=True),
+        range_key: UnicodeAttribute(range_key=True) if text_range else UTCDateTimeAttribute(range_key=True),
     }
     return type(f"{name.title().replace('_', '')}Index", (GlobalSecondaryIndex,), attrs)
 
@@ -65,11 +66,12 @@ AssigneeIndex = _index("assignee_updated", "assignee", "updated_at")
 RequesterIndex = _index("requester_created", "requester_email", "created_at")
 AllTicketsIndex = _index("scope_updated", "scope", "updated_at")
 StatusSlaIndex = _index("status_sla", "status", "sla_due_at")
-# Queue views (chalicelib.desk.views): each view is one key of one of these, oldest waiting first.
-QueueIndex = _index("queue_updated", "queue", "updated_at")
-TeamQueueIndex = _index("team_queue_updated", "team_queue", "updated_at")
-AssigneeQueueIndex = _index("assignee_queue_updated", "assignee_queue", "updated_at")
-UnassignedIndex = _index("unassigned_updated", "unassigned", "updated_at")
+# Queue views (chalicelib.desk.views): each view is one key of one of these, sorted by `sla_sort`
+# (earliest SLA due first, then oldest waiting; finished work has no due time, so it is by time).
+QueueIndex = _index("queue_sla", "queue", "sla_sort", text_range=True)
+TeamQueueIndex = _index("team_queue_sla", "team_queue", "sla_sort", text_range=True)
+AssigneeQueueIndex = _index("assignee_queue_sla", "assignee_queue", "sla_sort", text_range=True)
+UnassignedIndex = _index("unassigned_sla", "unassigned", "sla_sort", text_range=True)
 
 
 class Ticket(Model):
@@ -89,11 +91,13 @@ class Ticket(Model):
     assignee = UnicodeAttribute(null=True)
     tags = ListAttribute(of=UnicodeAttribute, null=True)
     created_at = UTCDateTimeAttribute()
+    # Written only through chalicelib.desk.sla.touch, which keeps `sla_sort` in step with it.
     updated_at = UTCDateTimeAttribute()
     # The customer's latest Message-ID and the id chain, for In-Reply-To/References of replies.
     last_inbound_message_id = UnicodeAttribute(null=True)
     references = ListAttribute(of=UnicodeAttribute, null=True)
     follow_up_of = NumberAttribute(null=True)
+    merged_into = NumberAttribute(null=True)  # set (with status closed) when merged into that ticket
     scope = UnicodeAttribute(default="ticket")
     # SLA clock (chalicelib.sla.clock.SlaState as a map), its version (timers of older versions are
     # stale) and the earliest running due time (NO_SLA_DUE when none runs) for SLA-first queues.
@@ -101,6 +105,8 @@ class Ticket(Model):
     sla = MapAttribute(null=True)
     sla_version = NumberAttribute(default=0)
     sla_due_at = UTCDateTimeAttribute(null=True)
+    # "<sla_due_at ISO>#<updated_at ISO>": the queue views' sort key (chalicelib.desk.views.queue_order).
+    sla_sort = UnicodeAttribute(null=True)
     # Queue view keys, derived from status, team and assignee by chalicelib.desk.views.view_keys.
     queue = UnicodeAttribute(null=True)
     team_queue = UnicodeAttribute(null=True)
@@ -155,6 +161,7 @@ class Message(Model):
     verdicts = MapAttribute(null=True)
     event = MapAttribute(null=True)
     automatic = BooleanAttribute(default=False)  # sent by the help desk itself (acknowledgements)
+    merged_from = NumberAttribute(null=True)  # copied here when that ticket was merged into this one
     created_at = UTCDateTimeAttribute()
 
 

@@ -74,8 +74,8 @@ def handle(event: SlaEvent) -> str:
             transaction.save(guard, condition=Counter.key.does_not_exist())
             for change in events:
                 transaction.save(event_message(ticket.number, None, at, change))
-            if actions or clock.actions:
-                transaction.update(ticket, actions=[*actions, *clock.actions, Ticket.updated_at.set(at)])
+            if actions or clock.moved:
+                transaction.update(ticket, actions=[*actions, *sla.touch(ticket, at, clock)])
     except TransactWriteError as error:
         reasons = error.cancellation_reasons or []
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":

@@ -38,8 +38,7 @@ def _close(ticket: Ticket, at: datetime) -> bool:
     actions = [
         Ticket.status.set("closed"),
         *view_key_actions(ticket, "closed", ticket.team, ticket.assignee),
-        *clock.actions,
-        Ticket.updated_at.set(at),
+        *sla.touch(ticket, at, clock),
     ]
     try:
         with write_transaction() as transaction:

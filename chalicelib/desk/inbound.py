@@ -30,6 +30,7 @@ from chalicelib.models import AttachmentRef, Contact, Message, ThreadIndex, Tick
 PREVIEW_CHARS = 4000
 MAX_LOOKUP_IDS = 50
 MAX_REFERENCES = 20
+MAX_MERGE_HOPS = 5  # a merged ticket points at its target; never follow a chain (or loop) further
 UNKNOWN_SENDER = Address(email="unknown-sender@invalid", name="Unknown sender")
 # A customer's mail moves these statuses back to open; `closed` starts a follow-up ticket instead.
 REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
@@ -144,10 +145,17 @@ def _participants(ticket: Ticket) -> set[str]:
 
 
 def _get(number: int) -> Ticket | None:
-    try:
-        return Ticket.get(number)
-    except Ticket.DoesNotExist:
-        return None
+    """The ticket, or the one it was merged into (mail for a merged ticket lands on its target)."""
+    ticket = None
+    for _ in range(MAX_MERGE_HOPS):
+        try:
+            ticket = Ticket.get(number)
+        except Ticket.DoesNotExist:
+            return ticket
+        if ticket.merged_into is None:
+            return ticket
+        number = ticket.merged_into
+    return ticket
 
 
 def _mailbox(mail: ParsedMail, delivery: Delivery) -> Mailbox:
@@ -224,7 +232,7 @@ def _append(
 ) -> IngestResult:
     at = message.created_at
     message.ticket_number = ticket.number
-    actions = [Ticket.updated_at.set(at)]
+    actions: list[Any] = []
     events = []
     transitions = []
     if ticket.status in REOPENING_STATUSES:
@@ -235,7 +243,7 @@ def _append(
         events.append({"type": "status", "from": ticket.status, "to": "open"})
         transitions.append(sla.status_changed(ticket, ticket.status, "open", at))
     clock = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
-    actions += clock.actions
+    actions += sla.touch(ticket, at, clock)
     if mail.message_id:
         references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
         actions += [Ticket.last_inbound_message_id.set(mail.message_id), Ticket.references.set(references)]

@@ -9,7 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import directory
+from chalicelib.desk import directory, sla
 from chalicelib.desk.errors import DeliveryFailed
 from chalicelib.desk.records import message_key, thread_entry, utcnow
 from chalicelib.mail.compose import compose
@@ -71,13 +71,14 @@ def send_and_record(
     kind: str,
     author: Address,
     automatic: bool = False,
-    ticket_changes: Callable[[Ticket], list[Any]] | None = None,
+    ticket_changes: Callable[[Ticket], tuple[list[Any], sla.SlaStep | None]] | None = None,
     extra_items: tuple[Message, ...] = (),
 ) -> tuple[Message, Ticket]:
     """Send, then write the message, its thread ids and the ticket change in one transaction.
 
     The mail is sent first: a recorded reply that never left would mislead the agent. Recording
-    retries on a concurrent ticket change, asking `ticket_changes` again for the fresh version.
+    retries on a concurrent ticket change, asking `ticket_changes` (the changes and the SLA step of
+    the ticket version it is given) again for the fresh version.
     Returns the message and the ticket version the committed change was computed from.
     """
     ses_id = send(mail)
@@ -110,11 +111,8 @@ def send_and_record(
                 for message_id in ids:
                     transaction.save(thread_entry(message_id, ticket.number, "out", at))
                 references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
-                actions = [
-                    *(ticket_changes(ticket) if ticket_changes else ()),
-                    Ticket.references.set(references),
-                    Ticket.updated_at.set(at),
-                ]
+                changes, clock = ticket_changes(ticket) if ticket_changes else ([], None)
+                actions = [*changes, Ticket.references.set(references), *sla.touch(ticket, at, clock)]
                 transaction.update(ticket, actions=actions)
             return message, ticket
         except TransactWriteError:

@@ -40,6 +40,7 @@ def describe_event(event: dict[str, str]) -> str:
         "reopened": f"Reopened by the customer's reply (was {old})",
         "sla_warning": f"SLA warning: the {metric} target is close",
         "sla_breach": f"SLA breached: the {metric} target was missed",
+        "merged": f"Merged into #{event['to']}" if event.get("to") else f"#{old} merged into this ticket",
     }
     return labels.get(kind, kind)
 

@@ -46,7 +46,7 @@ def reply(agent: AgentProfile, number: int, body: Any, status: Any = None, versi
         ticket_mail(ticket, f"{agent.name} via {ticket.team}", text),
         kind="reply",
         author=Address(email=agent.email, name=agent.name),
-        ticket_changes=lambda current: _reply_changes(current, new_status, at)[0],
+        ticket_changes=lambda current: _reply_changes(current, new_status, at),
         extra_items=tuple(events),
     )
     clock = _reply_changes(committed, new_status, at)[1]
@@ -56,7 +56,8 @@ def reply(agent: AgentProfile, number: int, body: Any, status: Any = None, versi
 
 
 def _reply_changes(ticket: Ticket, new_status: str, at: datetime) -> tuple[list[Any], sla.SlaStep]:
-    """What an agent's reply changes on the ticket: its status, and the SLA clock it satisfies."""
+    """What an agent's reply changes on the ticket: its status, and the SLA clock it satisfies
+    (its actions are added by `send_and_record` through `sla.touch`)."""
     actions: list[Any] = []
     transitions = [sla.agent_replied(ticket, at)]
     if new_status != ticket.status:
@@ -65,8 +66,7 @@ def _reply_changes(ticket: Ticket, new_status: str, at: datetime) -> tuple[list[
             *view_key_actions(ticket, new_status, ticket.team, ticket.assignee),
         ]
         transitions.append(sla.status_changed(ticket, ticket.status, new_status, at))
-    clock = sla.step(ticket, *transitions)
-    return actions + clock.actions, clock
+    return actions, sla.step(ticket, *transitions)
 
 
 def add_note(agent: AgentProfile, number: int, body: Any) -> Message:

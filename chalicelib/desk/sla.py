@@ -1,7 +1,8 @@
 """Keeping each ticket's SLA clock: apply a transition, store it with the ticket, arm the timers.
 
-Services call `step(ticket, transition)` while building their write, put the returned actions in
-the same transaction, and call `arm` once it committed. Timers of an older `sla_version` find the
+Services call `step(ticket, transition)` while building their write, put `touch(ticket, at, step)`
+(the clock's changes, `updated_at` and the queue order key) in the same transaction, and call `arm`
+once it committed. Timers of an older `sla_version` find the
 version moved and end quietly, so arming never has to cancel anything.
 """
 
@@ -11,19 +12,17 @@ import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.config import settings
+from chalicelib.desk.views import NO_SLA_DUE, queue_order
 from chalicelib.models import Ticket
 from chalicelib.sla import clock
 from chalicelib.sla.clock import SlaState
 from chalicelib.sla.policy import SlaPolicy, default_policy, policy_for, policy_from_config
 from chalicelib.sla.timer import execution_input, execution_name
-
-# Sort key of tickets with no running clock: after every real due time in an SLA-first queue.
-NO_SLA_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
 Transition = Callable[[SlaState, SlaPolicy], SlaState]
 
@@ -46,6 +45,7 @@ def state_of(ticket: Ticket) -> SlaState:
 class SlaStep:
     state: SlaState
     actions: list[Any]
+    due_at: datetime  # the earliest running due time after the step (NO_SLA_DUE when none runs)
 
     @property
     def moved(self) -> bool:
@@ -61,6 +61,7 @@ def start(ticket: Ticket, at: datetime) -> SlaState:
     ticket.sla = state.to_dict()
     ticket.sla_version = state.version
     ticket.sla_due_at = clock.next_due(state, rules, ticket.priority) or NO_SLA_DUE
+    ticket.sla_sort = queue_order(ticket.sla_due_at, ticket.updated_at)
     return state
 
 
@@ -72,12 +73,24 @@ def step(ticket: Ticket, *transitions: Transition, priority: str | None = None) 
     for transition in transitions:
         state = transition(state, rules)
     if state.version == before.version:
-        return SlaStep(state, [])
+        return SlaStep(state, [], ticket.sla_due_at or NO_SLA_DUE)
     due = clock.next_due(state, rules, priority or ticket.priority) or NO_SLA_DUE
     return SlaStep(
         state,
         [Ticket.sla.set(state.to_dict()), Ticket.sla_version.set(state.version), Ticket.sla_due_at.set(due)],
+        due,
     )
+
+
+def touch(ticket: Ticket, at: datetime, clock: SlaStep | None = None) -> list[Any]:
+    """The actions every ticket change carries: the clock's (if it moved), `updated_at`, and the
+    queue order key both make, so no writer can leave a ticket in the wrong place of its queue."""
+    due = clock.due_at if clock else ticket.sla_due_at or NO_SLA_DUE
+    return [
+        *(clock.actions if clock else ()),
+        Ticket.updated_at.set(at),
+        Ticket.sla_sort.set(queue_order(due, at)),
+    ]
 
 
 def arm(ticket: Ticket, state: SlaState, priority: str | None = None) -> None:

@@ -173,7 +173,7 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
         return ticket
     at = utcnow()
     clock = _sla_step(ticket, changes, at)
-    actions += [*clock.actions, Ticket.updated_at.set(at)]
+    actions += sla.touch(ticket, at, clock)
     try:
         with write_transaction() as transaction:
             transaction.update(ticket, actions=actions)

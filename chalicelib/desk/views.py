@@ -2,14 +2,18 @@
 
 Every view (Unassigned, Mine, All open, …) is one key of one ticket index. The keys are derived
 from status, team and assignee by `view_keys` and written with every change to those three, so
-listing a view is always one Query, oldest waiting first, and counting it is one COUNT Query.
+listing a view is always one Query (sorted by `queue_order`: SLA due first, then oldest waiting),
+and counting it is one bounded COUNT Query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+# Sort key of tickets with no running clock: after every real due time in an SLA-first queue.
+NO_SLA_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 # "new" and "open" both need an agent: they share the open queue.
 ACTIVE_STATUSES = frozenset({"new", "open"})
 # Views whose tickets wait for an agent read oldest first; finished work reads newest first.
@@ -18,6 +22,16 @@ _NEWEST_FIRST = frozenset({"solved", "closed", "spam"})
 
 def queue_of(status: str) -> str:
     return "open" if status in ACTIVE_STATUSES else status
+
+
+def queue_order(due_at: datetime | None, updated_at: datetime) -> str:
+    """The views' sort key: earliest SLA due time first, then oldest update (fixed-width UTC, so it
+    sorts as text; tickets without a running clock carry the far-future NO_SLA_DUE and come last)."""
+    return f"{_sortable(due_at or NO_SLA_DUE)}#{_sortable(updated_at)}"
+
+
+def _sortable(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def view_keys(status: str, team: str, assignee: str | None) -> dict[str, str | None]:

@@ -9,8 +9,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.config import settings
-from chalicelib.desk import replies, tickets
+from chalicelib.desk import directory, merge, replies, tickets
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import DeskError, InvalidRequest, NotFound, TooLarge
 from chalicelib.observability import logger
@@ -108,9 +107,15 @@ def get_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
 @json_route("/api/tickets/{number}", methods=["PATCH"])
 def update_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
     body = _body()
-    teams = frozenset(m.team for m in settings().mailboxes)
-    changes = tickets.parse_changes(body, teams)
+    changes = tickets.parse_changes(body, frozenset(directory.directory().teams))
     return ticket_json(tickets.update_ticket(agent, _ticket_number(number), body.get("version"), changes))
+
+
+@json_route("/api/tickets/{number}/merge", methods=["POST"])
+def merge_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
+    body = _body()
+    target = merge.merge(agent, _ticket_number(number), body.get("into"), body.get("version"))
+    return ticket_json(target)
 
 
 @json_route("/api/tickets/{number}/replies", methods=["POST"])

@@ -29,6 +29,7 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "assignee": ticket.assignee,
         "tags": list(ticket.tags or ()),
         "follow_up_of": ticket.follow_up_of,
+        "merged_into": ticket.merged_into,
         "created_at": _time(ticket.created_at),
         "updated_at": _time(ticket.updated_at),
         "version": ticket.version,
@@ -54,6 +55,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "created_at": _time(message.created_at),
         "message_id": message.message_id,
         "automatic": bool(message.automatic),
+        "merged_from": message.merged_from,
         "event": dict(message.event.as_dict()) if message.event else None,
         "attachments": [
             {

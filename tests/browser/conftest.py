@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Runtime, pytest_runtest_makereport, runtime  # noqa: F401  (fixtures)
+from tests.runtime import Runtime
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

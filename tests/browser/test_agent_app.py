@@ -12,8 +12,8 @@ from typing import ClassVar
 import pytest
 
 from tests.browser.conftest import sign_in
-from tests.e2e.conftest import outbox_messages, send_mail, wait_for
 from tests.mailbuilder import raw_mail
+from tests.runtime import outbox_messages, send_mail, wait_for
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -55,6 +55,17 @@ def test_sign_in_answer_with_a_canned_reply_note_assign_solve(admin_page, runtim
     page.click("#invite button")
     password = page.locator("code.password").inner_text()
 
+    # A realistic queue for the screenshot: a few customers, one of them urgent and one billing.
+    for sender, subject, to in (
+        (
+            "Charles Babbage <charles@customer.test>",
+            "Invoice shows the wrong VAT number",
+            "billing@example.com",
+        ),
+        ("Grace Hopper <grace@customer.test>", "Cannot log in after password reset", "support@example.com"),
+        ("Alan Turing <alan@customer.test>", "Export to CSV times out", "support@example.com"),
+    ):
+        send_mail(runtime, raw_mail(sender=sender, subject=subject, to=to), sender.split("<")[1][:-1], [to])
     send_mail(
         runtime,
         raw_mail(
@@ -64,8 +75,18 @@ def test_sign_in_answer_with_a_canned_reply_note_assign_solve(admin_page, runtim
         ["support@example.com"],
     )
     page.set_viewport_size({"width": 1280, "height": 800})
+    grace = open_ticket(page, runtime, "Cannot log in after password reset")
+    page.select_option("#properties select[name=priority]", "urgent")
+    page.wait_for_selector("text=Priority changed from normal to urgent")
     number = open_ticket(page, runtime, "Engine stopped")
     page.goto(f"{runtime.http_url}/queues/open")
+    rows = page.locator("table.tickets tbody tr")
+    if page.locator("p.more").count() == 0:  # the whole queue is on this page
+        assert page.locator(".side a:has-text('All open') .count").inner_text() == str(rows.count())
+    assert f"/tickets/{grace}?" in (
+        rows.first.locator("a").first.get_attribute("href") or ""
+    )  # SLA due first
+    assert page.locator("table.tickets .sla").count() == rows.count()
     page.screenshot(path=str(SCREENSHOTS / "queue.png"))
     page.goto(f"{runtime.http_url}/tickets/{number}")
 
@@ -108,6 +129,31 @@ def test_sign_in_answer_with_a_canned_reply_note_assign_solve(admin_page, runtim
     response = other.goto(f"{runtime.http_url}/tickets/{number}")
     assert response.status == 404
     other.context.close()
+
+
+def test_merge_from_the_ticket_page(admin_page, runtime):
+    page = admin_page
+    for subject, body in (
+        ("Printer jammed", "Paper stuck in tray 2."),
+        ("Paper stuck again", "Same again."),
+    ):
+        send_mail(
+            runtime,
+            raw_mail(sender="Kay <kay@customer.test>", subject=subject, body=body),
+            "kay@customer.test",
+            ["support@example.com"],
+        )
+    target = open_ticket(page, runtime, "Printer jammed")
+    source = open_ticket(page, runtime, "Paper stuck again")
+    page.fill("#merge input[name=into]", str(target))
+    page.check("#merge input[name=confirm]")
+    page.click("#merge button")
+    page.wait_for_url(f"**/tickets/{target}")
+    page.wait_for_selector(f"text=#{source} merged into this ticket")
+    assert page.locator(".message.customer >> text=Same again.").count() == 1
+    page.goto(f"{runtime.http_url}/tickets/{source}")
+    assert page.locator(".merged-note").inner_text().startswith(f"This ticket was merged into #{target}")
+    assert page.locator("#merge").count() == 0
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

@@ -8,26 +8,15 @@ import socket
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 from chalice import Chalice
 
 from local.invoke import AsyncInvoker
-from tests.e2e.conftest import Runtime, send_mail, wait_for
+from tests.runtime import aws, send_mail, wait_for
 
 pytestmark = pytest.mark.e2e
 BUCKET = "helpdesk-local-mail"
 COUNTERS = "helpdesk-local-counters"
-
-
-def aws(runtime: Runtime, service: str):
-    return boto3.client(
-        service,
-        endpoint_url=runtime.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
 
 
 def test_banner_tells_a_user_where_everything_is(runtime):

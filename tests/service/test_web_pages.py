@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -208,3 +209,84 @@ def test_canned_reply_placeholders():
         placeholder_values(ticket, agent),
     )
     assert text == "Hi Ada, #7 — Sam Agent {{nope.x}}"
+
+
+def test_waiting_views_put_the_earliest_sla_due_first(client, deliver, update, admin):
+    from chalicelib.desk import queues
+    from chalicelib.desk.views import ViewFilter, find_view, queue_order
+
+    early, late = datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC)
+    assert (
+        queue_order(early, late)
+        < queue_order(late, early)
+        < queue_order(None, early)
+        < queue_order(None, late)
+    )
+    older = deliver(raw_mail(subject="Normal, waiting longer")).ticket_number
+    newer = deliver(raw_mail(subject="Urgent, just in")).ticket_number
+    update(newer, priority="urgent")
+    for slug in ("open", "unassigned", "team:Support"):
+        listed = [
+            t.number
+            for t in queues.list_view(admin, find_view(slug, admin.email), ViewFilter(), limit=100).items
+        ]
+        assert listed.index(newer) < listed.index(older), slug
+        ticket = Ticket.get(newer)
+        assert ticket.sla_sort == queue_order(ticket.sla_due_at, ticket.updated_at)
+    html = client.http.get("/queues/open", headers=cookie()).body.decode()
+    assert 'class="sla sla-ok"' in html or 'class="sla sla-at_risk"' in html or "sla-breached" in html
+    page = client.http.get(f"/tickets/{newer}", headers=cookie()).body.decode()
+    assert "first response" in page and 'class="slas"' in page
+
+
+def test_counts_are_fresh_and_bounded(client, deliver, monkeypatch):
+    from chalicelib.desk import queues
+
+    def open_count() -> str:
+        html = client.http.get("/queues/solved", headers=cookie()).body.decode()
+        return re.search(r'All open <span class="count">([0-9+]+)</span>', html).group(1)
+
+    before = open_count()
+    deliver(raw_mail(subject="Counted at once"))
+    assert int(open_count()) == int(before) + 1  # no cache: the page agrees with the list
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    assert open_count() == "2+"
+    html = client.http.get("/queues/open", headers=cookie()).body.decode()
+    assert re.search(r'Solved <span class="count">\d+\+?</span>', html)
+
+
+def test_merge_from_the_ticket_page(client, deliver):
+    source = deliver(raw_mail(subject="Merge me")).ticket_number
+    target = deliver(raw_mail(subject="Keep me")).ticket_number
+    page = client.http.get(f"/tickets/{source}", headers=cookie()).body.decode()
+    form = {"csrf": csrf_of(page), "version": Ticket.get(source).version, "into": f"#{target}"}
+    assert post(client, f"/tickets/{source}/merge", form).status_code == 400  # not confirmed
+    assert post(client, f"/tickets/{source}/merge", {**form, "csrf": ""}).status_code == 403
+    response = post(client, f"/tickets/{source}/merge", {**form, "confirm": "1"})
+    assert response.status_code == 303 and response.headers["Location"] == f"/tickets/{target}"
+    assert "Merge me" in client.http.get(f"/tickets/{target}", headers=cookie()).body.decode()
+    merged = client.http.get(f"/tickets/{source}", headers=cookie()).body.decode()
+    assert f'merged into <a href="/tickets/{target}">#{target}</a>' in merged
+    assert 'id="merge"' not in merged
+
+
+def test_api_patch_accepts_teams_of_the_directory(client, deliver, monkeypatch):
+    import json
+
+    from chalicelib.desk import admin as desk_admin
+    from chalicelib.desk.agents import load_agent
+    from chalicelib.web import auth
+
+    monkeypatch.setattr(auth, "authenticate", lambda header: load_agent("admin@example.com"))
+    desk_admin.add_team(load_agent("admin@example.com"), "Escalations")
+    number = deliver(raw_mail()).ticket_number
+
+    def patch(team: str):
+        body = json.dumps({"version": Ticket.get(number).version, "team": team})
+        return client.http.request(
+            "PATCH", f"/api/tickets/{number}", body=body, headers={"content-type": "application/json"}
+        )
+
+    assert patch("Nowhere").status_code == 400
+    response = patch("Escalations")
+    assert response.status_code == 200 and response.json_body["team"] == "Escalations"

@@ -6,28 +6,23 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import directory, queues, search
+from chalicelib.desk import directory, queues, search, sla
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import NotFound
-from chalicelib.desk.records import PRIORITIES, STATUSES
+from chalicelib.desk.records import PRIORITIES, STATUSES, utcnow
 from chalicelib.desk.views import View, ViewFilter, find_view, standard_views, team_view
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page
 
 blueprint = Blueprint(__name__)
 PAGE_SIZE = 25
-_UNCOUNTED = frozenset({"solved"})  # finished work grows without bound; nobody needs its total
 
 
 def sidebar(agent: AgentProfile) -> dict[str, Any]:
     """The views with their counts, and the agent's teams; shared by every page with a sidebar."""
     teams = directory.directory().teams if agent.is_admin else agent.teams
     views = [*standard_views(agent.email), *(team_view(team) for team in teams)]
-    return {
-        "views": [
-            (view, None if view.slug in _UNCOUNTED else queues.count_view(agent, view)) for view in views
-        ]
-    }
+    return {"views": [(view, queues.count_view(agent, view)) for view in views]}
 
 
 def _filter(query: dict[str, str]) -> ViewFilter:
@@ -40,11 +35,12 @@ def _filter(query: dict[str, str]) -> ViewFilter:
 
 
 def _show(context: Context, view: View, page_of_tickets: queues.Page) -> Response:
-    agent = context.session.agent
+    agent, now = context.session.agent, utcnow()
     return context.render(
         "queue.html",
         view=view,
         tickets=page_of_tickets.items,
+        slas={t.number: sla.summary(t, now) for t in page_of_tickets.items},
         next_cursor=page_of_tickets.next_cursor,
         statuses=STATUSES,
         priorities=PRIORITIES,

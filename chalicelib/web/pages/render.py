@@ -15,10 +15,12 @@ from chalicelib.web.mailframe import page_policy
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def local_time(value: datetime | None, time_zone: str) -> str:
-    """A timestamp in the agent's time zone, e.g. `12 Mar 14:05`."""
-    if value is None:
+def local_time(value: datetime | str | None, time_zone: str) -> str:
+    """A timestamp (or the API's ISO text of one) in the agent's time zone, e.g. `12 Mar 14:05`."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     try:
         zone = ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -6,10 +6,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import directory, queues, replies, storage, tickets
+from chalicelib.desk import directory, merge, queues, replies, sla, storage, tickets
 from chalicelib.desk.canned import expand_all
-from chalicelib.desk.errors import Conflict, NotFound
-from chalicelib.desk.records import PRIORITIES, STATUSES
+from chalicelib.desk.errors import Conflict, InvalidRequest, NotFound
+from chalicelib.desk.records import PRIORITIES, STATUSES, utcnow
 from chalicelib.desk.views import find_view
 from chalicelib.models import Message, Ticket
 from chalicelib.web import mailframe
@@ -54,6 +54,7 @@ def workspace(
         status,
         remote_images=bool(images_for),
         ticket=ticket,
+        sla=sla.summary(ticket, utcnow()),
         thread=thread,
         others=[t for t in others if t.number != ticket.number],
         teams=setup.teams,
@@ -116,6 +117,23 @@ def update(context: Context, number: str) -> Response:
         message = "Someone changed this ticket since you opened it: nothing was overwritten. Check and retry."
         return workspace(context, fresh, 409, conflict=message)
     return redirect(f"/tickets/{n}")
+
+
+@page(blueprint, "/tickets/{number}/merge", methods=("POST",))
+def merge_into(context: Context, number: str) -> Response:
+    agent, n = context.session.agent, ticket_number(number)
+    into = context.form.get("into", "").strip().lstrip("#")
+    if context.form.get("confirm") != "1":
+        raise InvalidRequest("tick the confirmation to merge: the ticket will be closed")
+    if not into.isdigit():
+        raise InvalidRequest("give the number of the ticket to merge into")
+    try:
+        target = merge.merge(agent, n, int(into), _version(context))
+    except Conflict:
+        fresh = tickets.get_ticket(agent, n)
+        message = "Someone changed this ticket since you opened it: nothing was merged. Check and retry."
+        return workspace(context, fresh, 409, conflict=message)
+    return redirect(f"/tickets/{target.number}")
 
 
 @page(blueprint, "/tickets/{number}/attachment")

@@ -1,13 +1,16 @@
 """The local runtime (`python -m local`) as a subprocess, and helpers to talk to it like a user.
 
-One runtime serves the whole session: free ports, a temporary state dir, and an environment with
-no HELPDESK_*/AWS_* value inherited from the test process (the in-process tests set their own).
+One runtime (the `runtime` fixture in tests/conftest.py) serves the e2e and browser tests: free
+ports, a temporary state dir, and an environment with no HELPDESK_*/AWS_* value inherited from the
+test process (the in-process tests set their own). A test needing other settings (e.g. an SLA
+policy of seconds) starts its own with `started_runtime`.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import re
 import signal
@@ -17,15 +20,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TypeVar
 
+import boto3
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 READY = re.compile(r"^HELPDESK READY http=(\S+) smtp=(\S+):(\d+) aws=(\S+)$")
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
@@ -48,6 +55,7 @@ class Runtime:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 0
     aws_endpoint: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)  # settings beyond ports, state dir and login
     output: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
 
@@ -65,6 +73,7 @@ class Runtime:
             "HELPDESK_ADMIN_EMAIL": self.admin_email,
             "HELPDESK_ADMIN_PASSWORD": self.admin_password,
             "PYTHONUNBUFFERED": "1",
+            **self.env,
         }
         self.output.clear()
         self.http_url = ""
@@ -110,23 +119,14 @@ class Runtime:
         return "".join(self.output)
 
 
-@pytest.fixture(scope="session")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+@contextmanager
+def started_runtime(state_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[Runtime]:
+    """A runtime on free ports, stopped (and checked to exit cleanly) at the end of the block."""
     ports = {name: free_port() for name in ("http", "smtp", "aws")}
-    running = Runtime(state_dir=tmp_path_factory.mktemp("helpdesk-state"), ports=ports)
+    running = Runtime(state_dir=state_dir, ports=ports, env=env or {})
     running.start()
     yield running
     assert running.stop() == 0, running.log()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
-    """A failed e2e test shows what the runtime logged (handler tracebacks live there)."""
-    report = yield
-    running = getattr(item, "funcargs", {}).get("runtime")
-    if report.failed and isinstance(running, Runtime):
-        report.sections.append(("local runtime output (last 200 lines)", "".join(running.output[-200:])))
-    return report
 
 
 def send_mail(runtime: Runtime, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
@@ -168,3 +168,35 @@ def outbox_messages(runtime: Runtime) -> list[EmailMessage]:
         email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
         for path in sorted(runtime.outbox_dir.glob("*.eml"))
     ]
+
+
+def call(
+    runtime: Runtime,
+    method: str,
+    path: str,
+    body: object = None,
+    token: str | None = None,
+    raw: bytes | None = None,
+) -> tuple[int, object]:
+    """One HTTP request to the runtime's API; returns (status, decoded JSON body)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(f"{runtime.http_url}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def aws(runtime: Runtime, service: str):
+    """A boto3 client of the runtime's embedded AWS, for looking behind the scenes."""
+    return boto3.client(
+        service,
+        endpoint_url=runtime.aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
