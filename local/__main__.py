@@ -1,9 +1,10 @@
 """`make run`: the whole help desk in one process tree, on localhost.
 
 Start order matters: the embedded AWS first (its endpoint goes into the environment), then the
-Cognito pool (its ids too), and only then chalicelib.models and app, which read settings on import.
-Stop order is the reverse of intake: SMTP and HTTP stop accepting, running handlers finish, the
-outbox and the state are flushed, and the embedded AWS goes last.
+Cognito pool and the SLA timer and queue (their ids too), and only then chalicelib.models and app,
+which read settings on import. Stop order is the reverse of intake: SMTP and HTTP stop accepting,
+the SLA queue poller and the scheduler stop, running handlers finish, the outbox and the state
+are flushed, and the embedded AWS goes last.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 import boto3
+from chalice import Chalice
 
 from local import provision
 from local.aws import EmbeddedAws, client_environment
@@ -28,12 +30,17 @@ from local.http import ApiServer, chalice_config
 from local.invoke import AsyncInvoker
 from local.options import DEFAULT_MAILBOXES, PROJECT_DIR, Options
 from local.outbox import Outbox
+from local.schedules import Scheduler, app_schedules
 from local.smtp import SesReceiptRule, smtp_server
+from local.sqs import SqsPoller
 from local.state import StateStore
+from local.timers import rearm_sla_timers
 
 log = logging.getLogger("local")
 SNAPSHOT_INTERVAL_S = 2.0
 OUTBOX_INTERVAL_S = 0.2
+SQS_INTERVAL_S = 0.5
+SCHEDULE_INTERVAL_S = 1.0
 
 
 def configure_environment(endpoint: str) -> None:
@@ -64,6 +71,7 @@ def run(options: Options, stop: threading.Event) -> None:
         os.environ["HELPDESK_USER_POOL_ID"] = ids["user_pool_id"]
         os.environ["HELPDESK_USER_POOL_CLIENT_ID"] = ids["client_id"]
         os.environ["HELPDESK_JWKS_URL"] = f"{aws.endpoint}/{ids['user_pool_id']}/.well-known/jwks.json"
+        os.environ.update(provision.create_sla_resources(os.environ["HELPDESK_STAGE"]))
         config = chalice_config(PROJECT_DIR)
         for name, value in config.environment_variables.items():  # as `chalice local` does, env wins
             os.environ.setdefault(name, value)
@@ -74,6 +82,7 @@ def run(options: Options, stop: threading.Event) -> None:
         state = StateStore(options.state_dir, settings().mail_bucket, aws.writes)
         state.restore()
         provision.seed_admin(options.admin_email, options.admin_name)
+        rearm_sla_timers()
         snapshots = Periodic("state", SNAPSHOT_INTERVAL_S, state.save_if_changed, final=state.save)
         snapshots.start()
         running.callback(snapshots.stop)
@@ -89,6 +98,8 @@ def run(options: Options, stop: threading.Event) -> None:
         invoker = AsyncInvoker(options.dead_letter_dir)
         running.callback(invoker.stop)
 
+        scheduler = start_event_sources(app, invoker, running)
+
         api = ApiServer(app, config, options.host, options.http_port)
         api.start()
         running.callback(api.stop)
@@ -103,7 +114,7 @@ def run(options: Options, stop: threading.Event) -> None:
         smtp.start()
         running.callback(smtp.stop)
 
-        print_banner(options, api.url, f"{smtp.hostname}:{smtp.port}", aws.endpoint, ids)
+        print_banner(options, api.url, f"{smtp.hostname}:{smtp.port}", aws.endpoint, ids, scheduler=scheduler)
         log.info("ready in %.1f s", time.monotonic() - started)
         print(
             f"HELPDESK READY http={api.url} smtp={smtp.hostname}:{smtp.port} aws={aws.endpoint}", flush=True
@@ -113,10 +124,32 @@ def run(options: Options, stop: threading.Event) -> None:
     log.info("stopped; state saved in %s", options.state_dir)
 
 
-def print_banner(options: Options, http_url: str, smtp: str, aws: str, ids: dict[str, str]) -> None:
+def start_event_sources(app: Chalice, invoker: AsyncInvoker, running: contextlib.ExitStack) -> Scheduler:
+    """The SLA queue's poller and the schedules, each in a thread, stopped by `running`."""
+    from chalicelib.config import settings
+
+    sla_events = next(f for f in app.pure_lambda_functions if f.name == "sla_events")
+    poller = SqsPoller(settings().sla_queue_url, sla_events.name, sla_events)
+    scheduler = Scheduler(app_schedules(app), invoker, settings().region)
+    for job in (
+        Periodic("sla-events", SQS_INTERVAL_S, poller.poll),
+        Periodic("schedules", SCHEDULE_INTERVAL_S, scheduler.tick),
+    ):
+        job.start()
+        running.callback(job.stop)
+    return scheduler
+
+
+def print_banner(
+    options: Options, http_url: str, smtp: str, aws: str, ids: dict[str, str], *, scheduler: Scheduler
+) -> None:
     from chalicelib.config import settings
 
     mailboxes = "\n".join(f"    {m.address:<28} → team {m.team}" for m in settings().mailboxes)
+    schedules = "\n".join(
+        f"    {s.name:<16} {s.expression:<28} next {at:%a %Y-%m-%d %H:%M} UTC"
+        for s, at in sorted(scheduler.upcoming.items(), key=lambda item: item[1])
+    )
     print(
         f"""
 Help desk running locally
@@ -127,6 +160,9 @@ Help desk running locally
   Demo login     {options.admin_email} / {options.admin_password}
   Outbox         {options.outbox_dir}   (every mail SES sent, as .eml)
   State          {options.state_dir}   (kept across restarts)
+  Schedules
+{schedules}
+  SLA timers     Step Functions {settings().sla_state_machine_arn.rpartition(":")[2]} → SQS → sla_events
   Embedded AWS   {aws}   (user pool {ids["user_pool_id"]}, client {ids["client_id"]})
 Press Ctrl-C to stop.
 """,
@@ -135,6 +171,9 @@ Press Ctrl-C to stop.
 
 
 def main() -> int:
+    # moto's Step Functions Wait compares the UTC timestamp with naive local `datetime.now()`.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("werkzeug", "botocore", "mail.log", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -4,16 +4,23 @@ Used by the local runtime against its embedded moto server and by the service te
 `moto.mock_aws()`. Split in two because PynamoDB models read settings on import: the Cognito part
 (`create_identity`) runs first and imports nothing of chalicelib, so its ids can be put into the
 environment before `chalicelib.models` is imported by `create_storage` and `seed_admin`.
+The SLA timer and its queue (`create_sla_resources`) import only `chalicelib.sla.timer`, which reads
+no settings, so their ARN and URL can go into the environment before settings are first read too.
 Every step is idempotent except the user pool, which is created anew on each start.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 import boto3
+from moto.core import DEFAULT_ACCOUNT_ID
 
+# Short, so a failed SLA event is retried within seconds locally; five receives, then the DLQ.
+SLA_VISIBILITY_TIMEOUT_S = 5
+SLA_MAX_RECEIVES = 5
 AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
@@ -53,6 +60,41 @@ def create_identity(
     return {"user_pool_id": pool_id, "client_id": client_id}
 
 
+def sla_queue_name(stage: str) -> str:
+    return f"helpdesk-{stage}-sla-events"
+
+
+def sla_state_machine_name(stage: str) -> str:
+    return f"helpdesk-{stage}-sla-timer"
+
+
+def create_sla_resources(stage: str) -> dict[str, str]:
+    """The SLA event queue (with its DLQ) and the timer state machine; the settings naming them.
+
+    Both creates return the existing resource when called again with the same attributes.
+    """
+    from chalicelib.sla import timer
+
+    sqs = _client("sqs")
+    dead_letter_url = sqs.create_queue(QueueName=f"{sla_queue_name(stage)}-dlq")["QueueUrl"]
+    dead_letter = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]
+    redrive = {"deadLetterTargetArn": dead_letter["QueueArn"], "maxReceiveCount": SLA_MAX_RECEIVES}
+    queue_url = sqs.create_queue(
+        QueueName=sla_queue_name(stage),
+        Attributes={"VisibilityTimeout": str(SLA_VISIBILITY_TIMEOUT_S), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    name = sla_state_machine_name(stage)
+    state_machine_arn = _client("stepfunctions").create_state_machine(
+        name=name,
+        definition=timer.definition(),
+        roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/{name}",  # moto checks only its shape
+        type="STANDARD",
+    )["stateMachineArn"]
+    return {"HELPDESK_SLA_STATE_MACHINE_ARN": state_machine_arn, "HELPDESK_SLA_QUEUE_URL": queue_url}
+
+
 def create_storage() -> None:
     """Every table (with TTL), the mail bucket, and a verified SES identity per mailbox domain."""
     from chalicelib.config import settings
@@ -87,11 +129,3 @@ def seed_admin(admin_email: str, admin_name: str = "Demo Admin") -> None:
     except Agent.DoesNotExist:
         teams = list(dict.fromkeys(m.team for m in settings().mailboxes))
         Agent(email=admin_email, name=admin_name, role="admin", teams=teams, active=True).save()
-
-
-def provision(admin_email: str, admin_password: str, admin_name: str = "Demo Admin") -> dict[str, str]:
-    """Everything at once, for callers that need no Cognito ids in their settings."""
-    ids = create_identity(admin_email, admin_password, admin_name)
-    create_storage()
-    seed_admin(admin_email, admin_name)
-    return ids

@@ -1,4 +1,9 @@
-"""In-process AWS for tests and benchmarks: moto's mock, provisioned like the local runtime."""
+"""In-process AWS for tests and benchmarks: moto's mock, provisioned like the local runtime.
+
+moto's in-process ARNs and queue URLs depend only on account, region and name, so the SLA
+settings are exported with the rest, before anything reads settings; `in_process_aws` then
+creates the resources under those names and refuses to run if moto names them differently.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,23 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from local.provision import sla_queue_name, sla_state_machine_name
+
+STAGE, REGION = "test", "us-east-1"
 IN_PROCESS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "HELPDESK_STAGE": "test",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "HELPDESK_STAGE": STAGE,
     "HELPDESK_MAILBOXES": "support@example.com=Support,billing@example.com=Billing",
     "HELPDESK_SECRET_KEY": "in-process-test-secret",
+    "HELPDESK_SLA_STATE_MACHINE_ARN": (
+        f"arn:aws:states:{REGION}:{DEFAULT_ACCOUNT_ID}:stateMachine:{sla_state_machine_name(STAGE)}"
+    ),
+    "HELPDESK_SLA_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{DEFAULT_ACCOUNT_ID}/{sla_queue_name(STAGE)}",
 }
 
 
@@ -25,12 +39,20 @@ def use_in_process_env() -> None:
 
 @contextmanager
 def in_process_aws(admin_email: str = "admin@example.com", admin_name: str = "Demo Admin") -> Iterator[None]:
-    """moto's mock with every table and bucket created and the demo admin seeded."""
+    """moto's mock with every table, bucket, queue and the SLA timer created, the demo admin seeded.
+
+    Step Functions executions are recorded but not run (moto's default in-process): tests look at
+    `list_executions` and call the SLA event handler themselves.
+    """
     from moto import mock_aws
 
     from local import provision
 
     with mock_aws():
+        created = provision.create_sla_resources(STAGE)
+        exported = {name: IN_PROCESS_ENV[name] for name in created}
+        if created != exported:
+            raise RuntimeError(f"moto named the SLA resources {created}, settings say {exported}")
         provision.create_storage()
         provision.seed_admin(admin_email, admin_name)
         yield

@@ -1,0 +1,137 @@
+"""The SLA clock wired to tickets on moto: stored state, timers started, events acted on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.desk import escalation, replies, sla
+from chalicelib.desk.escalation import SlaEvent
+from chalicelib.desk.tickets import thread
+from chalicelib.models import Ticket
+from chalicelib.sla.policy import policy_from_config
+from chalicelib.web.serialize import ticket_json
+from tests.mailbuilder import raw_mail
+
+ALWAYS_OPEN = {
+    "time_zone": "UTC",
+    "hours": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+}
+
+
+@pytest.fixture
+def escalating_policy(monkeypatch):
+    policy = policy_from_config(
+        {
+            "name": "escalating",
+            "calendar": ALWAYS_OPEN,
+            "escalation": {"notify_team_leads": True, "raise_priority": True, "escalation_team": "Billing"},
+        }
+    )
+    monkeypatch.setattr(sla, "policies", lambda: (policy,))
+    return policy
+
+
+def executions(number: int) -> dict[str, dict]:
+    sfn = client("stepfunctions")
+    found = sfn.list_executions(stateMachineArn=settings().sla_state_machine_arn)["executions"]
+    return {
+        e["name"]: json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"])
+        for e in found
+        if e["name"].startswith(f"ticket-{number}-")
+    }
+
+
+def test_new_ticket_starts_first_response_and_resolution_timers(deliver):
+    number = deliver(raw_mail()).ticket_number
+    ticket = Ticket.get(number)
+    summary = ticket_json(ticket)["sla"]
+    assert set(summary["metrics"]) == {"first_response", "resolution"}
+    assert summary["state"] == "ok"
+    assert ticket.sla_due_at.isoformat().replace("+00:00", "Z") == summary["due_at"]
+    started = executions(number)
+    assert set(started) == {
+        f"ticket-{number}-first_response-v{ticket.sla_version}",
+        f"ticket-{number}-resolution-v{ticket.sla_version}",
+    }
+    timer = started[f"ticket-{number}-first_response-v{ticket.sla_version}"]
+    assert (timer["table"], timer["queue_url"]) == (Ticket.Meta.table_name, settings().sla_queue_url)
+
+
+def test_agent_reply_meets_first_response_and_rearms_the_rest(deliver, admin):
+    number = deliver(raw_mail()).ticket_number
+    before = Ticket.get(number)
+    replies.reply(admin, number, "On it.")
+    after = Ticket.get(number)
+    assert after.sla_version > before.sla_version
+    assert ticket_json(after)["sla"]["metrics"]["first_response"]["state"] == "met"
+    assert f"ticket-{number}-resolution-v{after.sla_version}" in executions(number)
+    assert f"ticket-{number}-first_response-v{after.sla_version}" not in executions(number)
+
+
+def test_pending_pauses_every_clock_and_the_customer_resumes_it(deliver, admin, update):
+    number = deliver(raw_mail(sender="pia@customer.test")).ticket_number
+    update(number, status="pending")
+    paused = Ticket.get(number)
+    assert paused.sla_due_at == sla.NO_SLA_DUE
+    metrics = ticket_json(paused)["sla"]["metrics"]
+    assert metrics
+    assert all(m == {"state": "paused", "warn_at": None, "due_at": None} for m in metrics.values())
+    deliver(raw_mail(sender="pia@customer.test", subject=f"Re: [#{number}]"))
+    resumed = Ticket.get(number)
+    assert resumed.status == "open"
+    assert resumed.sla_due_at < sla.NO_SLA_DUE
+    assert resumed.sla_version > paused.sla_version
+
+
+def test_priority_change_moves_the_due_time(deliver, update):
+    number = deliver(raw_mail()).ticket_number
+    normal = Ticket.get(number).sla_due_at
+    update(number, priority="urgent")
+    assert Ticket.get(number).sla_due_at < normal
+
+
+def test_warning_is_recorded_once_and_notifies_the_team(deliver, sent_mail):
+    number = deliver(raw_mail()).ticket_number
+    ticket = Ticket.get(number)
+    event = SlaEvent("warning", number, "first_response", ticket.sla_version, "2026-11-23T10:00:00Z")
+    before = len(sent_mail())
+    assert escalation.handle(event).startswith("warning recorded")
+    assert escalation.handle(event).startswith("duplicate")
+    [notice] = sent_mail()[before:]
+    assert notice["Subject"].startswith(f"[#{number}] SLA warning: first response")
+    assert "admin@example.com" in notice["To"]
+    assert notice["Auto-Submitted"] == "auto-generated"
+    kinds = [m.event.as_dict()["type"] for m in thread(number) if m.kind == "event"]
+    assert kinds.count("sla_warning") == 1
+
+
+def test_stale_event_changes_nothing(deliver, admin):
+    number = deliver(raw_mail()).ticket_number
+    old_version = Ticket.get(number).sla_version
+    replies.reply(admin, number, "Answered in time.")
+    outcome = escalation.handle(
+        SlaEvent("breach", number, "first_response", old_version, "2026-11-23T10:00:00Z")
+    )
+    assert outcome.startswith("stale")
+    assert "sla_breach" not in [m.event.as_dict()["type"] for m in thread(number) if m.kind == "event"]
+
+
+def test_breach_applies_the_policy_escalation(deliver, escalating_policy, sent_mail):
+    number = deliver(raw_mail()).ticket_number
+    ticket = Ticket.get(number)
+    before = len(sent_mail())
+    escalation.handle(
+        SlaEvent("breach", number, "first_response", ticket.sla_version, "2026-11-23T10:00:00Z")
+    )
+    escalated = Ticket.get(number)
+    assert (escalated.priority, escalated.team) == ("high", "Billing")
+    assert escalated.sla_version > ticket.sla_version  # tighter targets: new timers
+    events = [m.event.as_dict() for m in thread(number) if m.kind == "event"]
+    assert {"type": "priority", "from": "normal", "to": "high"} in events
+    assert {"type": "team", "from": "Support", "to": "Billing"} in events
+    [notice] = sent_mail()[before:]
+    assert "SLA breached" in notice["Subject"]
