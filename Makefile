@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chromium lint bench clean
+.PHONY: run test chromium lint bench clean synth deploy
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -27,6 +27,17 @@ chromium:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Infrastructure (docs/DEPLOY.md): CONFIG is the deployment's settings file.
+CONFIG ?= infra/helpdesk.json
+
+synth: $(STAMP)
+	rm -rf infra/cdk.out
+	$(BIN)/python -m infra $(CONFIG)
+
+# Deploys the assembly `synth` wrote; needs AWS credentials, Node.js and a bootstrapped account.
+deploy: synth
+	npx --yes aws-cdk@2 deploy --app infra/cdk.out --require-approval broadening
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -1,0 +1,1 @@
+"""The AWS CDK app that deploys the help desk (see docs/DEPLOY.md); `python -m infra` synthesizes it."""

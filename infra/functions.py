@@ -1,0 +1,301 @@
+"""The Chalice functions (chalice.cdk), one IAM role each, and their event wiring.
+
+`chalice package` cannot give each function its own CDK-made role from the stage config (per
+function settings are read only from .chalice/config.json), so the app is packaged with
+`manage_iam_role: false` and each function's Role is then pointed at its own role here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from cdk_nag import NagPackSuppression, NagSuppressions
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from infra.access import FUNCTIONS, TABLE_ACTIONS, FunctionAccess
+from infra.auth import AgentDirectory
+from infra.mail import MailBucket, SendingIdentities
+from infra.queues import Queues
+from infra.settings import DeploySettings
+from infra.tables import Tables
+from infra.timer import SlaTimer
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+HANDLER_TIMEOUT = Duration.seconds(60)
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Everything the functions are given access to or told about."""
+
+    tables: Tables
+    mail: MailBucket
+    identities: SendingIdentities
+    queues: Queues
+    timer: SlaTimer
+    agents: AgentDirectory
+    secret_key: str  # a dynamic reference, resolved by CloudFormation at deploy time
+
+
+@contextlib.contextmanager
+def _packaging(path: Path) -> Iterator[None]:
+    """chalice.cdk writes its package to ./chalice.out: keep it inside the (ignored) cdk.out.
+
+    `chalice package` also wants a region to pick the partition; the template itself uses
+    AWS::Region, so without one configured any commercial region will do.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    before, region = Path.cwd(), os.environ.get("AWS_DEFAULT_REGION")
+    os.environ["AWS_DEFAULT_REGION"] = region or os.environ.get("CDK_DEFAULT_REGION", "us-east-1")
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+        if region is None:
+            del os.environ["AWS_DEFAULT_REGION"]
+
+
+def _access(name: str) -> FunctionAccess:
+    return next(access for access in FUNCTIONS if access.name == name)
+
+
+def _policy_of(role: iam.Role) -> Construct:
+    """The role's inline policy: Lambda validates permissions (e.g. on SQS) when wired, not later."""
+    return role.node.find_child("DefaultPolicy")
+
+
+def _statements(
+    access: FunctionAccess, res: Resources, log_group: logs.LogGroup
+) -> list[iam.PolicyStatement]:
+    tables = [res.tables.by_name[name] for name in access.tables]
+    statements = [
+        iam.PolicyStatement(
+            sid="Logs",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            # Log streams are named by Lambda at run time: the group's streams, not the account's.
+            resources=[log_group.log_group_arn],
+        ),
+        iam.PolicyStatement(
+            sid="Tables",
+            actions=list(TABLE_ACTIONS),
+            resources=[table.table_arn for table in tables]
+            + [arn for name in access.tables for arn in res.tables.index_arns(name)],
+        ),
+    ]
+    if access.reads:
+        statements.append(
+            iam.PolicyStatement(
+                sid="ReadMail",
+                actions=["s3:GetObject"],
+                resources=[res.mail.bucket.arn_for_objects(f"{prefix}*") for prefix in access.reads],
+            )
+        )
+    if access.writes:
+        statements.append(
+            iam.PolicyStatement(
+                sid="WriteMail",
+                actions=["s3:PutObject"],
+                resources=[res.mail.bucket.arn_for_objects(f"{prefix}*") for prefix in access.writes],
+            )
+        )
+    if access.sends_mail:
+        statements.append(
+            iam.PolicyStatement(
+                sid="SendMail",
+                actions=["ses:SendEmail"],
+                resources=[*res.identities.identity_arns(), res.identities.configuration_set_arn],
+            )
+        )
+    if access.starts_timers:
+        statements.append(
+            iam.PolicyStatement(
+                sid="StartTimers", actions=["states:StartExecution"], resources=[res.timer.arn]
+            )
+        )
+    if access.manages_agents:
+        statements.append(
+            iam.PolicyStatement(
+                sid="ManageAgents",
+                actions=[
+                    "cognito-idp:AdminCreateUser",
+                    "cognito-idp:AdminDisableUser",
+                    "cognito-idp:AdminEnableUser",
+                    "cognito-idp:AdminSetUserPassword",
+                ],
+                resources=[res.agents.user_pool.user_pool_arn],
+            )
+        )
+        statements.append(
+            iam.PolicyStatement(
+                sid="VerifyMailDomains",
+                actions=["ses:VerifyDomainIdentity"],
+                # SES (v1) VerifyDomainIdentity has no resource type: IAM accepts only "*" for it.
+                resources=["*"],
+            )
+        )
+    if access.consumes_sla_events:
+        statements.append(
+            iam.PolicyStatement(
+                sid="ConsumeSlaEvents",
+                actions=[
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:ReceiveMessage",
+                ],
+                resources=[res.queues.sla_events.queue_arn],
+            )
+        )
+    if access.fails_to_queue:
+        statements.append(
+            iam.PolicyStatement(
+                sid="OnFailureDestination",
+                actions=["sqs:SendMessage"],
+                resources=[res.queues.inbound_failures.queue_arn],
+            )
+        )
+    return statements
+
+
+def _environment(settings: DeploySettings, res: Resources) -> dict[str, str]:
+    """What chalicelib.config reads; the CDK tokens are resolved when the template is written."""
+    env = {
+        "HELPDESK_STAGE": settings.stage,
+        "HELPDESK_TABLE_PREFIX": settings.prefix,
+        "HELPDESK_MAIL_BUCKET": res.mail.bucket.bucket_name,
+        "HELPDESK_MAILBOXES": settings.mailboxes_env,
+        "HELPDESK_USER_POOL_ID": res.agents.user_pool.user_pool_id,
+        "HELPDESK_USER_POOL_CLIENT_ID": res.agents.client.user_pool_client_id,
+        "HELPDESK_SLA_STATE_MACHINE_ARN": res.timer.arn,
+        "HELPDESK_SLA_QUEUE_URL": res.queues.sla_events.queue_url,
+        "HELPDESK_SECRET_KEY": res.secret_key,
+    }
+    if settings.public_url:
+        env["HELPDESK_PUBLIC_URL"] = settings.public_url
+    if settings.sla_policies:
+        env["HELPDESK_SLA_POLICIES"] = settings.sla_policies
+    return env
+
+
+class Functions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploySettings,
+        res: Resources,
+        package_dir: Path,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        self.roles: dict[str, iam.Role] = {}
+        for access in FUNCTIONS:
+            log_group = logs.LogGroup(
+                self,
+                f"{access.logical_id}Logs",
+                log_group_name=f"/aws/lambda/{settings.prefix}{access.name}",
+                retention=LOG_RETENTION,
+                removal_policy=RemovalPolicy.DESTROY,
+            )
+            role = iam.Role(
+                self,
+                f"{access.logical_id}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"helpdesk {access.name}: only what chalicelib needs for this function",
+            )
+            for statement in _statements(access, res, log_group):
+                role.add_to_policy(statement)
+            self.log_groups[access.name], self.roles[access.name] = log_group, role
+        stage_config = {
+            "api_gateway_stage": "api",
+            "manage_iam_role": False,
+            # Placeholder required by `chalice package`; every function's Role is overridden below.
+            "iam_role_arn": self.roles["api_handler"].role_arn,
+            "lambda_timeout": int(HANDLER_TIMEOUT.to_seconds()),
+            "lambda_memory_size": 512,
+            "environment_variables": _environment(settings, res),
+        }
+        with _packaging(package_dir):
+            # chalice.cdk names the Chalice stage after its scope's path: under the stack it is the
+            # stage itself, so .chalice/config.json's `stages.<stage>` settings (sizes, timeouts) apply.
+            self.chalice = Chalice(
+                Stack.of(self), "Chalice", source_dir=str(PROJECT_DIR), stage_config=stage_config
+            )
+        for access in FUNCTIONS:
+            function = self.chalice.get_resource(access.logical_id)
+            function.add_override("Properties.Role", self.roles[access.name].role_arn)
+            function.add_override("Properties.FunctionName", f"{settings.prefix}{access.name}")
+            function.node.add_dependency(_policy_of(self.roles[access.name]), self.log_groups[access.name])
+        self._wire(settings, res)
+        self._suppress(res)
+
+    def function(self, name: str) -> lambda_.IFunction:
+        return self.chalice.get_function(_access(name).logical_id)
+
+    def function_name(self, name: str) -> str:
+        """A plain Ref to the packaged function (its physical name)."""
+        return self.chalice.get_resource(_access(name).logical_id).ref
+
+    def _wire(self, settings: DeploySettings, res: Resources) -> None:
+        lambda_.CfnEventSourceMapping(
+            self,
+            "SlaEventsMapping",
+            function_name=self.function_name("sla_events"),
+            event_source_arn=res.queues.sla_events.queue_arn,
+            batch_size=10,
+            function_response_types=["ReportBatchItemFailures"],
+        ).node.add_dependency(_policy_of(self.roles["sla_events"]))
+        lambda_.CfnEventInvokeConfig(
+            self,
+            "InboundFailures",
+            function_name=self.function_name("inbound_email"),
+            qualifier="$LATEST",
+            maximum_retry_attempts=2,
+            destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(
+                    destination=res.queues.inbound_failures.queue_arn
+                )
+            ),
+        ).node.add_dependency(_policy_of(self.roles["inbound_email"]))
+        if not settings.public_url:
+            # Links in notification mail point at the API's own URL. The API function cannot be
+            # told its URL (the API depends on the function), so it only gets public_url when set.
+            api_url = Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api")
+            for access in FUNCTIONS:
+                if access.name != "api_handler":
+                    self.chalice.add_environment_variable("HELPDESK_PUBLIC_URL", api_url, access.logical_id)
+
+    def _suppress(self, res: Resources) -> None:
+        for access in FUNCTIONS:
+            reasons = [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason="Object-level S3 grants are scoped to the exact key prefixes this function "
+                    "uses (inbound/, attachments/, bodies/); keys are chosen at run time.",
+                    applies_to=[{"regex": "/^Resource::.*\\/(inbound|attachments|bodies)\\/\\*$/g"}],
+                ),
+            ]
+            if access.manages_agents:
+                reasons.append(
+                    NagPackSuppression(
+                        id="AwsSolutions-IAM5",
+                        reason="ses:VerifyDomainIdentity supports no resource-level permission; the "
+                        "statement grants that one action only.",
+                        applies_to=["Resource::*"],
+                    )
+                )
+            NagSuppressions.add_resource_suppressions(
+                self.roles[access.name], reasons, apply_to_children=True
+            )

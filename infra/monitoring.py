@@ -1,0 +1,111 @@
+"""Alarms (to one e-mail address) on dead letters, function errors and throttles, and a dashboard.
+
+A dead letter means a mail or an SLA event that was not handled: each needs a human look, so the
+alarms fire on the first one rather than on a rate.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct
+
+from infra.access import FUNCTIONS
+from infra.functions import Functions
+from infra.queues import Queues
+from infra.settings import DeploySettings
+
+PERIOD = Duration.minutes(5)
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploySettings,
+        functions: Functions,
+        queues: Queues,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(
+            self, "Alarms", display_name=f"helpdesk {settings.stage} alarms", enforce_ssl=True
+        )
+        self.topic.add_subscription(subscriptions.EmailSubscription(settings.alarm_email))
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsOnly",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+            )
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.topic,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SNS2",
+                    reason="CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key, "
+                    "and a customer-managed key costs $1/month while idle; alarm messages carry only "
+                    "alarm names and metric values.",
+                )
+            ],
+        )
+        action = actions.SnsAction(self.topic)
+        widgets: list[cloudwatch.IWidget] = []
+        for label, queue in (
+            ("SLA events", queues.sla_dead_letters),
+            ("Inbound mail", queues.inbound_failures),
+        ):
+            metric = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
+            alarm = metric.create_alarm(
+                self,
+                f"{label.title().replace(' ', '')}DeadLetters",
+                alarm_description=f"{label}: a message reached the dead-letter queue; see docs/DEPLOY.md",
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(action)
+            widgets.append(cloudwatch.AlarmWidget(title=f"{label} dead letters", alarm=alarm, width=12))
+        for access in FUNCTIONS:
+            function = functions.function(access.name)
+            for kind, metric in (
+                ("Errors", function.metric_errors(period=PERIOD, statistic="Sum")),
+                ("Throttles", function.metric_throttles(period=PERIOD, statistic="Sum")),
+            ):
+                alarm = metric.create_alarm(
+                    self,
+                    f"{access.logical_id}{kind}",
+                    alarm_description=f"{access.name}: {kind.lower()} in the last 5 minutes",
+                    threshold=0,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=1,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
+                alarm.add_alarm_action(action)
+        widgets.append(
+            cloudwatch.GraphWidget(
+                title="Invocations",
+                left=[functions.function(a.name).metric_invocations(period=PERIOD) for a in FUNCTIONS],
+                width=12,
+            )
+        )
+        widgets.append(
+            cloudwatch.GraphWidget(
+                title="Errors and throttles",
+                left=[functions.function(a.name).metric_errors(period=PERIOD) for a in FUNCTIONS],
+                right=[functions.function(a.name).metric_throttles(period=PERIOD) for a in FUNCTIONS],
+                width=12,
+            )
+        )
+        cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=f"helpdesk-{settings.stage}", widgets=[widgets]
+        )

@@ -1,0 +1,97 @@
+"""The help desk stack: every resource of one stage, composed from the modules beside this one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_secretsmanager as secretsmanager
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct
+
+from infra.auth import AgentDirectory
+from infra.functions import HANDLER_TIMEOUT, Functions, Resources
+from infra.mail import MailBucket, ReceiptRules, SendingIdentities
+from infra.monitoring import Monitoring
+from infra.queues import Queues
+from infra.settings import DeploySettings
+from infra.tables import Tables
+from infra.timer import SlaTimer
+
+
+class HelpdeskStack(Stack):
+    """The stack id is the stage, which is also the Chalice stage `chalice package` uses."""
+
+    def __init__(self, scope: Construct, settings: DeploySettings, *, package_dir: Path) -> None:
+        super().__init__(
+            scope,
+            settings.stage,
+            stack_name=f"helpdesk-{settings.stage}",
+            description=f"Serverless help desk, stage {settings.stage}",
+        )
+        Tags.of(self).add("app", "helpdesk")
+        Tags.of(self).add("stage", settings.stage)
+        prefix = settings.prefix
+        rule_set_name = f"{prefix}inbound"
+        tables = Tables(self, "Tables", prefix=prefix)
+        mail = MailBucket(self, "Mail", prefix=prefix, retention_days=settings.raw_mail_retention_days)
+        mail.allow_ses_inbound(rule_set_name)
+        identities = SendingIdentities(self, "Sending", prefix=prefix, domains=settings.mail_domains)
+        queues = Queues(self, "Queues", handler_timeout=HANDLER_TIMEOUT)
+        timer = SlaTimer(
+            self, "SlaTimer", prefix=prefix, tickets=tables.by_name["tickets"], queue=queues.sla_events
+        )
+        agents = AgentDirectory(self, "Agents", prefix=prefix)
+        secret = secretsmanager.Secret(
+            self,
+            "SecretKey",
+            description="HELPDESK_SECRET_KEY: signs the agent app's CSRF tokens",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+        )
+        NagSuppressions.add_resource_suppressions(
+            secret,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SMG4",
+                    reason="The key reaches the functions as a deploy-time dynamic reference; a rotation "
+                    "would take effect only at the next deploy, so it is rotated by redeploying.",
+                )
+            ],
+        )
+        res = Resources(
+            tables=tables,
+            mail=mail,
+            identities=identities,
+            queues=queues,
+            timer=timer,
+            agents=agents,
+            secret_key=secret.secret_value.unsafe_unwrap(),
+        )
+        functions = Functions(self, "Functions", settings=settings, res=res, package_dir=package_dir)
+        ReceiptRules(
+            self,
+            "Receiving",
+            rule_set_name=rule_set_name,
+            domains=settings.mail_domains,
+            mail=mail,
+            inbound_function_arn=functions.function("inbound_email").function_arn,
+        )
+        Monitoring(self, "Monitoring", settings=settings, functions=functions, queues=queues)
+        self._outputs(rule_set_name, res)
+
+    def _outputs(self, rule_set_name: str, res: Resources) -> None:
+        """What the deployment guide asks for: DNS records to publish, names to pass to the CLI."""
+        CfnOutput(self, "ReceiptRuleSet", value=rule_set_name)
+        CfnOutput(self, "MailBucket", value=res.mail.bucket.bucket_name)
+        CfnOutput(self, "UserPoolId", value=res.agents.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=res.agents.client.user_pool_client_id)
+        for index, (domain, identity) in enumerate(res.identities.identities.items()):
+            for number, record in enumerate(identity.dkim_records, start=1):
+                CfnOutput(
+                    self,
+                    f"Dkim{index}Record{number}",
+                    description=f"DKIM CNAME for {domain}",
+                    value=f"{record.name} CNAME {record.value}",
+                )
