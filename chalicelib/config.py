@@ -48,6 +48,7 @@ class Settings:
     secret_key: str = ""  # signs the web app's CSRF tokens; required by the HTML pages
     auto_replies_per_hour: int = 3
     auto_close_days: int = 4
+    status_link_days: int = 0  # customer links (status page, survey) expire after this; 0: never
     inline_body_limit: int = 64 * 1024
     max_reply_bytes: int = 256 * 1024
 
@@ -125,4 +126,5 @@ def settings() -> Settings:
         secret_key=_env("HELPDESK_SECRET_KEY", ""),
         auto_replies_per_hour=int(_env("HELPDESK_AUTO_REPLIES_PER_HOUR", "3")),
         auto_close_days=int(_env("HELPDESK_AUTO_CLOSE_DAYS", "4")),
+        status_link_days=int(_env("HELPDESK_STATUS_LINK_DAYS", "0")),
     )

@@ -35,6 +35,14 @@ class Conflict(DeskError):
     status, code = 409, "conflict"
 
 
+class Gone(DeskError):
+    status, code = 410, "gone"
+
+
+class TooMany(DeskError):
+    status, code = 429, "too_many_requests"
+
+
 class TooLarge(DeskError):
     status, code = 413, "too_large"
 
