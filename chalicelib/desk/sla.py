@@ -98,26 +98,37 @@ def arm(ticket: Ticket, state: SlaState, priority: str | None = None) -> None:
     if not settings().sla_state_machine_arn:
         return
     sfn = client("stepfunctions")
-    priority = priority or ticket.priority
-    for metric, due in clock.due_times(state, policy(ticket), priority).items():
-        if due.due_at is None:
-            continue
-        name = execution_name(ticket.number, metric, state.version)
-        payload = execution_input(
-            ticket.number,
-            metric,
-            state.version,
-            warn_at=due.warn_at,
-            due_at=due.due_at,
-            table=Ticket.Meta.table_name,
-            queue_url=settings().sla_queue_url,
-        )
+    for name, payload in timers(ticket, state, priority):
         try:
             sfn.start_execution(
                 stateMachineArn=settings().sla_state_machine_arn, name=name, input=json.dumps(payload)
             )
         except sfn.exceptions.ExecutionAlreadyExists:
             continue
+
+
+def timers(ticket: Ticket, state: SlaState, priority: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The executions this sla_version needs, by name: one per running metric.
+
+    A metric already breached at this version needs none; one already warned skips its warning, so
+    arming again after a restart carries on where the timer was instead of ending it as stale.
+    """
+    needed = []
+    for metric, due in clock.due_times(state, policy(ticket), priority or ticket.priority).items():
+        if due.due_at is None or getattr(ticket, f"sla_breached_{metric}") == state.version:
+            continue
+        warned = getattr(ticket, f"sla_warned_{metric}") == state.version
+        payload = execution_input(
+            ticket.number,
+            metric,
+            state.version,
+            warn_at=None if warned else due.warn_at,
+            due_at=due.due_at,
+            table=Ticket.Meta.table_name,
+            queue_url=settings().sla_queue_url,
+        )
+        needed.append((execution_name(ticket.number, metric, state.version), payload))
+    return needed
 
 
 def summary(ticket: Ticket, now: datetime) -> dict[str, Any]:

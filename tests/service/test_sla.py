@@ -135,3 +135,27 @@ def test_breach_applies_the_policy_escalation(deliver, escalating_policy, sent_m
     assert {"type": "team", "from": "Support", "to": "Billing"} in events
     [notice] = sent_mail()[before:]
     assert "SLA breached" in notice["Subject"]
+
+
+def record_alert(number: int, alert: str, version: int) -> None:
+    """What the state machine's Record* task does (the same UpdateItem)."""
+    client("dynamodb").update_item(
+        TableName=Ticket.Meta.table_name,
+        Key={"number": {"N": str(number)}},
+        UpdateExpression="SET #alert = :version ADD #item_version :one",
+        ExpressionAttributeNames={"#alert": alert, "#item_version": "version"},
+        ExpressionAttributeValues={":version": {"N": str(version)}, ":one": {"N": "1"}},
+    )
+
+
+def test_timers_armed_again_carry_on_after_a_warning_and_stop_after_a_breach(deliver):
+    number = deliver(raw_mail()).ticket_number
+    version = Ticket.get(number).sla_version
+    record_alert(number, "sla_warned_first_response", version)
+    ticket = Ticket.get(number)
+    needed = dict(sla.timers(ticket, sla.state_of(ticket)))
+    assert needed[f"ticket-{number}-first_response-v{version}"]["warn_at"] is None  # no second warning
+    assert needed[f"ticket-{number}-resolution-v{version}"]["warn_at"] is not None
+    record_alert(number, "sla_breached_first_response", version)
+    ticket = Ticket.get(number)
+    assert set(dict(sla.timers(ticket, sla.state_of(ticket)))) == {f"ticket-{number}-resolution-v{version}"}

@@ -124,3 +124,16 @@ def test_execution_input_without_warning_and_with_naive_times():
         execution_input(
             1, "resolution", 1, warn_at=None, due_at=datetime(2026, 5, 4, 10), table="t", queue_url="q"
         )
+
+
+def test_transient_failures_are_retried_but_a_stale_condition_never_is(asl):
+    for name, state in asl["States"].items():
+        if state["Type"] != "Task":
+            continue
+        retried = {error for rule in state["Retry"] for error in rule["ErrorEquals"]}
+        assert retried, name
+        if state["Resource"].endswith("dynamodb:updateItem"):
+            # Retry rules are tried before Catch: a catch-all here would retry a stale timer's
+            # failed condition instead of ending it quietly.
+            assert not retried & {STALE_ERROR, "States.ALL", "States.TaskFailed"}, name
+            assert "DynamoDB.TransactionConflictException" in retried  # our writes are transactions
