@@ -10,6 +10,8 @@ import functools
 import os
 from dataclasses import dataclass
 
+LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
+
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it."""
@@ -45,7 +47,7 @@ class Settings:
     sla_state_machine_arn: str = ""
     sla_queue_url: str = ""
     sla_policies: str = ""  # JSON list of policies (chalicelib.sla.policy); empty: the default policy
-    secret_key: str = ""  # signs the web app's CSRF tokens; required by the HTML pages
+    secret_key: str = ""  # the signing key; empty: one kept in DynamoDB (chalicelib.desk.signing)
     auto_replies_per_hour: int = 3
     auto_close_days: int = 4
     status_link_days: int = 0  # customer links (status page, survey) expire after this; 0: never
@@ -119,7 +121,7 @@ def settings() -> Settings:
         cognito_user_pool_id=pool_id,
         cognito_client_id=_env("HELPDESK_USER_POOL_CLIENT_ID", ""),
         jwks_url=_env("HELPDESK_JWKS_URL", f"{issuer}/.well-known/jwks.json"),
-        public_url=_env("HELPDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        public_url=_env("HELPDESK_PUBLIC_URL", LOCAL_PUBLIC_URL if stage == "local" else "").rstrip("/"),
         sla_state_machine_arn=_env("HELPDESK_SLA_STATE_MACHINE_ARN", ""),
         sla_queue_url=_env("HELPDESK_SLA_QUEUE_URL", ""),
         sla_policies=_env("HELPDESK_SLA_POLICIES", ""),

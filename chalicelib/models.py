@@ -101,9 +101,16 @@ class Ticket(Model):
     scope = UnicodeAttribute(default="ticket")
     # SLA clock (chalicelib.sla.clock.SlaState as a map), its version (timers of older versions are
     # stale) and the earliest running due time (NO_SLA_DUE when none runs) for SLA-first queues.
-    # The timer state machine also writes sla_warned_<metric> / sla_breached_<metric>.
     sla = MapAttribute(null=True)
     sla_version = NumberAttribute(default=0)
+    # Written by the timer state machine only: the sla_version at which it warned / breached, so a
+    # timer started again (after a restart or a retry) neither repeats an alert nor skips the next.
+    sla_warned_first_response = NumberAttribute(null=True)
+    sla_warned_next_response = NumberAttribute(null=True)
+    sla_warned_resolution = NumberAttribute(null=True)
+    sla_breached_first_response = NumberAttribute(null=True)
+    sla_breached_next_response = NumberAttribute(null=True)
+    sla_breached_resolution = NumberAttribute(null=True)
     sla_due_at = UTCDateTimeAttribute(null=True)
     # "<sla_due_at ISO>#<updated_at ISO>": the queue views' sort key (chalicelib.desk.views.queue_order).
     sla_sort = UnicodeAttribute(null=True)
@@ -220,6 +227,7 @@ class Counter(Model):
     key = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
     stamps = ListAttribute(of=NumberAttribute, null=True)
+    secret = UnicodeAttribute(null=True)  # only the `signing-key` item (chalicelib.desk.signing)
     expires_at = NumberAttribute(null=True)
     version = VersionAttribute()
 

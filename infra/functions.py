@@ -44,7 +44,6 @@ class Resources:
     queues: Queues
     timer: SlaTimer
     agents: AgentDirectory
-    secret_key: str  # a dynamic reference, resolved by CloudFormation at deploy time
 
 
 @contextlib.contextmanager
@@ -179,7 +178,6 @@ def _environment(settings: DeploySettings, res: Resources) -> dict[str, str]:
         "HELPDESK_USER_POOL_CLIENT_ID": res.agents.client.user_pool_client_id,
         "HELPDESK_SLA_STATE_MACHINE_ARN": res.timer.arn,
         "HELPDESK_SLA_QUEUE_URL": res.queues.sla_events.queue_url,
-        "HELPDESK_SECRET_KEY": res.secret_key,
     }
     if settings.public_url:
         env["HELPDESK_PUBLIC_URL"] = settings.public_url

@@ -76,21 +76,35 @@ class Monitoring(Construct):
             alarm.add_alarm_action(action)
             widgets.append(cloudwatch.AlarmWidget(title=f"{label} dead letters", alarm=alarm, width=12))
         for access in FUNCTIONS:
-            function = functions.function(access.name)
-            for kind, metric in (
-                ("Errors", function.metric_errors(period=PERIOD, statistic="Sum")),
-                ("Throttles", function.metric_throttles(period=PERIOD, statistic="Sum")),
-            ):
-                alarm = metric.create_alarm(
+            alarm = (
+                functions.function(access.name)
+                .metric_errors(period=PERIOD, statistic="Sum")
+                .create_alarm(
                     self,
-                    f"{access.logical_id}{kind}",
-                    alarm_description=f"{access.name}: {kind.lower()} in the last 5 minutes",
+                    f"{access.logical_id}Errors",
+                    alarm_description=f"{access.name}: errors in the last 5 minutes",
                     threshold=0,
                     comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     evaluation_periods=1,
                     treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 )
-                alarm.add_alarm_action(action)
+            )
+            alarm.add_alarm_action(action)
+        # One alarm on the account's Lambda throttles (all functions of this region), not one per
+        # function: 2 + 5 + 1 = 8 alarm metrics stay inside CloudWatch's always-free 10, so an idle
+        # desk costs nothing; the dashboard shows which function it was.
+        throttles = cloudwatch.Metric(
+            namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=PERIOD
+        ).create_alarm(
+            self,
+            "LambdaThrottles",
+            alarm_description="Lambda throttled a function in this account and region in the last 5 minutes",
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        throttles.add_alarm_action(action)
         widgets.append(
             cloudwatch.GraphWidget(
                 title="Invocations",

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Stack, Tags
-from aws_cdk import aws_secretsmanager as secretsmanager
-from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.auth import AgentDirectory
@@ -42,24 +40,6 @@ class HelpdeskStack(Stack):
             self, "SlaTimer", prefix=prefix, tickets=tables.by_name["tickets"], queue=queues.sla_events
         )
         agents = AgentDirectory(self, "Agents", prefix=prefix)
-        secret = secretsmanager.Secret(
-            self,
-            "SecretKey",
-            description="HELPDESK_SECRET_KEY: signs the agent app's CSRF tokens",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True, include_space=False
-            ),
-        )
-        NagSuppressions.add_resource_suppressions(
-            secret,
-            [
-                NagPackSuppression(
-                    id="AwsSolutions-SMG4",
-                    reason="The key reaches the functions as a deploy-time dynamic reference; a rotation "
-                    "would take effect only at the next deploy, so it is rotated by redeploying.",
-                )
-            ],
-        )
         res = Resources(
             tables=tables,
             mail=mail,
@@ -67,7 +47,6 @@ class HelpdeskStack(Stack):
             queues=queues,
             timer=timer,
             agents=agents,
-            secret_key=secret.secret_value.unsafe_unwrap(),
         )
         functions = Functions(self, "Functions", settings=settings, res=res, package_dir=package_dir)
         ReceiptRules(

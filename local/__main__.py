@@ -12,12 +12,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import signal
 import sys
 import threading
 import time
-from pathlib import Path
 
 import boto3
 from chalice import Chalice
@@ -25,7 +23,6 @@ from chalice import Chalice
 from local import provision
 from local.aws import EmbeddedAws, client_environment
 from local.background import Periodic
-from local.files import write_atomically
 from local.http import ApiServer, chalice_config
 from local.invoke import AsyncInvoker
 from local.options import DEFAULT_MAILBOXES, PROJECT_DIR, Options
@@ -50,14 +47,6 @@ def configure_environment(endpoint: str) -> None:
     os.environ.setdefault("HELPDESK_MAILBOXES", DEFAULT_MAILBOXES)
 
 
-def secret_key(state_dir: Path) -> str:
-    """The web app's signing key: made once, kept in the state dir so sessions survive a restart."""
-    path = state_dir / "secret-key"
-    if not path.exists():
-        write_atomically(path, secrets.token_urlsafe(32).encode())
-    return path.read_text().strip()
-
-
 def run(options: Options, stop: threading.Event) -> None:
     started = time.monotonic()
     with contextlib.ExitStack() as running:
@@ -65,7 +54,6 @@ def run(options: Options, stop: threading.Event) -> None:
         aws.start()
         running.callback(aws.stop)
         configure_environment(aws.endpoint)
-        os.environ.setdefault("HELPDESK_SECRET_KEY", secret_key(options.state_dir))
 
         ids = provision.create_identity(options.admin_email, options.admin_password, options.admin_name)
         os.environ["HELPDESK_USER_POOL_ID"] = ids["user_pool_id"]

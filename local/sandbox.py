@@ -24,6 +24,7 @@ IN_PROCESS_ENV = {
     "HELPDESK_STAGE": STAGE,
     "HELPDESK_MAILBOXES": "support@example.com=Support,billing@example.com=Billing",
     "HELPDESK_SECRET_KEY": "in-process-test-secret",
+    "HELPDESK_PUBLIC_URL": "https://desk.example.test",
     "HELPDESK_SLA_STATE_MACHINE_ARN": (
         f"arn:aws:states:{REGION}:{DEFAULT_ACCOUNT_ID}:stateMachine:{sla_state_machine_name(STAGE)}"
     ),

@@ -14,7 +14,6 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.config import settings
 from chalicelib.desk import directory, sla
 from chalicelib.desk.outbound import send
 from chalicelib.desk.records import PRIORITIES, event_message, utcnow
@@ -24,6 +23,7 @@ from chalicelib.mail.sanitize import text_to_html
 from chalicelib.mail.threading import new_message_id
 from chalicelib.models import Counter, Ticket, write_transaction
 from chalicelib.observability import logger
+from chalicelib.origin import public_url
 from chalicelib.sla.policy import Escalation
 
 METRIC_LABELS = {
@@ -124,7 +124,7 @@ def _notify(ticket: Ticket, event: SlaEvent, recipients: list[Address]) -> None:
         f"{'is due' if event.type == 'warning' else 'was due'} at {event.due_at}.\n\n"
         f"    {ticket.subject}\n"
         f"    Requester: {ticket.requester_email}   Priority: {ticket.priority}   Team: {ticket.team}\n\n"
-        f"{settings().public_url}/tickets/{ticket.number}\n"
+        f"{public_url()}/tickets/{ticket.number}\n"
     )
     mail = OutboundMail(
         from_=Address(email=ticket.mailbox, name="Help desk"),

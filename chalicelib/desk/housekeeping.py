@@ -17,6 +17,7 @@ from chalicelib.mail.sanitize import text_to_html
 from chalicelib.mail.threading import new_message_id
 from chalicelib.models import Ticket, write_transaction
 from chalicelib.observability import logger
+from chalicelib.origin import public_url
 from chalicelib.sla.clock import STATUS_ORDER
 
 WAITING_STATUSES = ("new", "open")
@@ -96,7 +97,7 @@ def digest_text(digest: TeamDigest, now: datetime) -> str:
     for ticket in digest.oldest:
         hours = (now - ticket.updated_at).total_seconds() / 3600
         lines.append(f"  #{ticket.number} {ticket.subject} ({ticket.requester_email}, {hours:.0f} h)")
-        lines.append(f"      {settings().public_url}/tickets/{ticket.number}")
+        lines.append(f"      {public_url()}/tickets/{ticket.number}")
     return "\n".join(lines) + "\n"
 
 

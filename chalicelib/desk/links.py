@@ -1,8 +1,8 @@
 """Signed customer links: the ticket status page and the satisfaction survey, carried in customer mail.
 
 Customers never log in, so a link is their key. A token names a ticket, a purpose and optionally an
-expiry, and carries an HMAC-SHA256 of all three under a key derived from the deployment's secret
-(one key per purpose, never the CSRF key). It cannot be guessed or enumerated, and a forged,
+expiry, and carries an HMAC-SHA256 of all three under a key derived from the deployment's signing
+key (one key per purpose, never the CSRF key). It cannot be guessed or enumerated, and a forged,
 truncated or swapped token (a survey token on the status page, one ticket's signature on another)
 verifies as nothing: the caller answers it exactly like a missing page.
 """
@@ -15,8 +15,10 @@ import hmac
 import re
 import time
 
-from chalicelib.config import ConfigError, settings
+from chalicelib.config import settings
 from chalicelib.desk.errors import Gone, NotFound
+from chalicelib.desk.signing import signing_key
+from chalicelib.origin import public_url
 
 STATUS = "status"
 SURVEY = "survey"
@@ -50,21 +52,18 @@ def status_url(number: int) -> str:
     """The private status page of a ticket, as put into every mail its customer gets."""
     days = settings().status_link_days
     token = issue(number, STATUS, days * 86400 if days else None)
-    return f"{settings().public_url}/t/{token}"
+    return f"{public_url()}/t/{token}"
 
 
 def survey_url(number: int, rating: str) -> str:
     """A one-click satisfaction answer (`good` or `bad`) for a solved ticket."""
     days = settings().status_link_days
     token = issue(number, SURVEY, days * 86400 if days else None)
-    return f"{settings().public_url}/s/{token}/{rating}"
+    return f"{public_url()}/s/{token}/{rating}"
 
 
 def _signature(purpose: str, number: int, expires: str) -> str:
-    secret = settings().secret_key
-    if not secret:
-        raise ConfigError("HELPDESK_SECRET_KEY is not set: customer links cannot be signed")
-    key = hmac.new(secret.encode(), f"customer-link:{purpose}".encode(), hashlib.sha256).digest()
+    key = hmac.new(signing_key(), f"customer-link:{purpose}".encode(), hashlib.sha256).digest()
     digest = hmac.new(key, f"{number}.{expires}".encode(), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
     return base64.urlsafe_b64encode(digest).decode()
 

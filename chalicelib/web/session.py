@@ -1,9 +1,9 @@
 """The web app's session: the Cognito ID token in a cookie, and a CSRF token derived from it.
 
 The cookie is HttpOnly (scripts never see the token), SameSite=Lax (other sites' forms do not carry
-it) and Secure everywhere but on localhost. The CSRF token is an HMAC of the token's subject and
-issue time under HELPDESK_SECRET_KEY: stateless, different for every sign-in, useless to another
-session, and checked on every state-changing form.
+it) and Secure everywhere but a local stage served on localhost. The CSRF token is an HMAC of the
+token's subject and issue time under the deployment's signing key: stateless, different for every
+sign-in, useless to another session, and checked on every state-changing form.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.config import ConfigError, settings
+from chalicelib.config import settings
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Forbidden, Unauthorized
+from chalicelib.desk.signing import signing_key
 from chalicelib.web.auth import agent_for_token
 
 COOKIE_NAME = "helpdesk_session"
@@ -55,11 +56,8 @@ def _cookie_value(cookie_header: str | None) -> str | None:
 
 
 def csrf_token(claims: dict[str, Any]) -> str:
-    secret = settings().secret_key
-    if not secret:
-        raise ConfigError("HELPDESK_SECRET_KEY is not set: the web app cannot protect its forms")
-    message = f"{claims.get('sub')}:{claims.get('iat')}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    message = f"csrf:{claims.get('sub')}:{claims.get('iat')}".encode()
+    return hmac.new(signing_key(), message, hashlib.sha256).hexdigest()
 
 
 def check_csrf(session: Session, submitted: str | None) -> None:
@@ -69,7 +67,7 @@ def check_csrf(session: Session, submitted: str | None) -> None:
 
 
 def _secure() -> bool:
-    return urlsplit(settings().public_url).hostname not in _LOCAL_HOSTS
+    return settings().stage != "local" or urlsplit(settings().public_url).hostname not in _LOCAL_HOSTS
 
 
 def session_cookie(token: str, claims: dict[str, Any]) -> str:

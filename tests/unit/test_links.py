@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from chalicelib import origin
+from chalicelib.config import settings
 from chalicelib.desk import links
 from chalicelib.desk.errors import Gone, NotFound
 
@@ -51,3 +55,9 @@ def test_a_survey_token_does_not_open_the_status_page():
 def test_urls_are_absolute_and_carry_the_token():
     assert links.status_url(5).startswith("http") and "/t/5." in links.status_url(5)
     assert links.survey_url(5, "good").endswith("/good")
+
+
+def test_without_a_configured_url_links_use_the_request_origin(monkeypatch):
+    monkeypatch.setattr(origin, "settings", lambda: dataclasses.replace(settings(), public_url=""))
+    origin.remember_request_origin({"domainName": "abc.execute-api.eu-west-1.amazonaws.com", "stage": "api"})
+    assert links.status_url(5).startswith("https://abc.execute-api.eu-west-1.amazonaws.com/api/t/5.")
