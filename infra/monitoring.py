@@ -57,54 +57,33 @@ class Monitoring(Construct):
                 )
             ],
         )
-        action = actions.SnsAction(self.topic)
         widgets: list[cloudwatch.IWidget] = []
         for label, queue in (
             ("SLA events", queues.sla_dead_letters),
             ("Inbound mail", queues.inbound_failures),
         ):
-            metric = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
-            alarm = metric.create_alarm(
-                self,
+            alarm = self._alarm(
+                queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
                 f"{label.title().replace(' ', '')}DeadLetters",
-                alarm_description=f"{label}: a message reached the dead-letter queue; see docs/DEPLOY.md",
-                threshold=0,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                f"{label}: a message reached the dead-letter queue; see docs/DEPLOY.md",
             )
-            alarm.add_alarm_action(action)
             widgets.append(cloudwatch.AlarmWidget(title=f"{label} dead letters", alarm=alarm, width=12))
         for access in FUNCTIONS:
-            alarm = (
-                functions.function(access.name)
-                .metric_errors(period=PERIOD, statistic="Sum")
-                .create_alarm(
-                    self,
-                    f"{access.logical_id}Errors",
-                    alarm_description=f"{access.name}: errors in the last 5 minutes",
-                    threshold=0,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    evaluation_periods=1,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                )
+            self._alarm(
+                functions.function(access.name).metric_errors(period=PERIOD, statistic="Sum"),
+                f"{access.logical_id}Errors",
+                f"{access.name}: errors in the last 5 minutes",
             )
-            alarm.add_alarm_action(action)
         # One alarm on the account's Lambda throttles (all functions of this region), not one per
         # function: 2 + 5 + 1 = 8 alarm metrics stay inside CloudWatch's always-free 10, so an idle
         # desk costs nothing; the dashboard shows which function it was.
-        throttles = cloudwatch.Metric(
-            namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=PERIOD
-        ).create_alarm(
-            self,
+        self._alarm(
+            cloudwatch.Metric(
+                namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=PERIOD
+            ),
             "LambdaThrottles",
-            alarm_description="Lambda throttled a function in this account and region in the last 5 minutes",
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            "Lambda throttled a function in this account and region in the last 5 minutes",
         )
-        throttles.add_alarm_action(action)
         widgets.append(
             cloudwatch.GraphWidget(
                 title="Invocations",
@@ -123,3 +102,17 @@ class Monitoring(Construct):
         cloudwatch.Dashboard(
             self, "Dashboard", dashboard_name=f"helpdesk-{settings.stage}", widgets=[widgets]
         )
+
+    def _alarm(self, metric: cloudwatch.IMetric, alarm_id: str, description: str) -> cloudwatch.Alarm:
+        """An alarm on the first occurrence (any value above 0 in a period), mailed to the topic."""
+        alarm = metric.create_alarm(
+            self,
+            alarm_id,
+            alarm_description=description,
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        return alarm

@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from chalicelib.desk.logins import create_login
+
 # Short, so a failed SLA event is retried within seconds locally; five receives, then the DLQ.
 SLA_VISIBILITY_TIMEOUT_S = 5
 SLA_MAX_RECEIVES = 5
@@ -44,19 +46,7 @@ def create_identity(
     client_id = idp.create_user_pool_client(
         UserPoolId=pool_id, ClientName="helpdesk-web", GenerateSecret=False, ExplicitAuthFlows=AUTH_FLOWS
     )["UserPoolClient"]["ClientId"]
-    idp.admin_create_user(
-        UserPoolId=pool_id,
-        Username=admin_email,
-        UserAttributes=[
-            {"Name": "email", "Value": admin_email},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "name", "Value": admin_name},
-        ],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool_id, Username=admin_email, Password=admin_password, Permanent=True
-    )
+    create_login(idp, pool_id, admin_email, admin_name, admin_password)
     return {"user_pool_id": pool_id, "client_id": client_id}
 
 

@@ -13,6 +13,7 @@ from chalicelib.config import settings
 from chalicelib.desk import directory
 from chalicelib.desk.agents import AgentProfile, forget_profile
 from chalicelib.desk.errors import Forbidden, InvalidRequest
+from chalicelib.desk.logins import create_login
 from chalicelib.models import Agent, DirectoryEntry
 
 ROLES = ("agent", "admin")
@@ -46,18 +47,7 @@ def invite_agent(actor: AgentProfile, email: str, name: str, role: str, teams: l
         )
     except PutError:
         raise InvalidRequest(f"{email} is already an agent") from None
-    idp, pool = client("cognito-idp"), settings().cognito_user_pool_id
-    idp.admin_create_user(
-        UserPoolId=pool,
-        Username=email,
-        UserAttributes=[
-            {"Name": "email", "Value": email},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "name", "Value": name},
-        ],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
+    create_login(client("cognito-idp"), settings().cognito_user_pool_id, email, name, password)
     directory.forget()
     return password
 
