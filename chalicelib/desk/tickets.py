@@ -164,6 +164,11 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
     ticket = get_ticket(agent, number)
     if ticket.version != version:
         raise Conflict(_stale_message(number), current_version=ticket.version)
+    if ticket.status == "closed" and changes.status not in (None, "closed"):
+        # Closed is final (as in Zendesk): the customer's next mail opens a follow-up ticket instead.
+        raise InvalidRequest(
+            f"ticket #{number} is closed and cannot be reopened: a new mail opens a follow-up"
+        )
     if changes.team is not None and not agent.can_see_team(changes.team):
         raise Forbidden(f"you are not a member of team {changes.team}")
     if changes.assign and changes.assignee:

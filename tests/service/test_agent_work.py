@@ -149,3 +149,12 @@ def test_agents_see_only_their_teams(deliver):
     listed = tickets.list_tickets(BILLING_AGENT, TicketFilter(), limit=100).items
     assert listed
     assert {t.team for t in listed} == {"Billing"}
+
+
+def test_a_closed_ticket_stays_closed(deliver, update):
+    number = deliver(raw_mail(subject="Done and dusted")).ticket_number
+    update(number, status="closed")
+    with pytest.raises(InvalidRequest, match="cannot be reopened"):
+        update(number, status="open")
+    update(number, tags=["archived"])  # its other properties may still be tidied
+    assert Ticket.get(number).status == "closed"

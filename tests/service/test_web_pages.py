@@ -290,3 +290,12 @@ def test_api_patch_accepts_teams_of_the_directory(client, deliver, monkeypatch):
     assert patch("Nowhere").status_code == 400
     response = patch("Escalations")
     assert response.status_code == 200 and response.json_body["team"] == "Escalations"
+
+
+def test_changing_the_priority_of_a_new_ticket_leaves_its_status_alone(client, deliver):
+    number = deliver(raw_mail(subject="Only the priority")).ticket_number
+    page = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    assert '<option value="new" selected' in page
+    form = {"csrf": csrf_of(page), "version": Ticket.get(number).version, "status": "new", "priority": "high"}
+    assert post(client, f"/tickets/{number}/update", form).status_code == 303
+    assert (Ticket.get(number).status, Ticket.get(number).priority) == ("new", "high")

@@ -60,7 +60,7 @@ def workspace(
         teams=setup.teams,
         canned=expand_all(setup.canned, ticket, agent),
         assignable=assignable,
-        statuses=[s for s in STATUSES if s != "new"],
+        statuses=[s for s in STATUSES if s != "new" or ticket.status == "new"],  # "new": only as it is
         priorities=PRIORITIES,
         conflict=conflict,
         draft=draft,
@@ -105,6 +105,8 @@ def update(context: Context, number: str) -> Response:
     agent, n = context.session.agent, ticket_number(number)
     form = context.form
     payload: dict[str, Any] = {k: form[k] for k in ("status", "priority", "team") if form.get(k)}
+    if payload.get("status") == "new":  # the form shows a new ticket's status as it is: no change
+        del payload["status"]
     if "assignee" in form:
         payload["assignee"] = form["assignee"] or None
     if "tags" in form:
