@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +14,15 @@ from chalicelib.desk.views import ACTIVE_STATUSES, View, ViewFilter, narrowed
 from chalicelib.models import TagLink, Ticket
 
 MAX_PAGE_SIZE = 100
-# Counts are read fresh on every page (a cached count contradicts the list beside it) but stop at
-# COUNT_CAP items: a COUNT Query is billed for the items it reads (4 KB per read unit, halved for
-# eventually consistent reads), so an uncapped count of a 10,000-ticket Solved queue of ~2 KB items
-# would cost ~2,500 read units per page view; capped, a view costs at most ~25 (100 items x 2 KB).
+# A count stops at COUNT_CAP items: a COUNT Query is billed for the items it reads (4 KB per read
+# unit, halved for eventually consistent reads), so an uncapped count of a 10,000-ticket Solved
+# queue of ~2 KB items would cost ~2,500 read units per page view; capped, at most ~25.
 COUNT_CAP = 100
+# Counts are kept per container for COUNT_TTL_SECONDS (the sidebar's eight views would otherwise be
+# eight Queries on every page), except where they would contradict what the agent sees: a complete
+# listing of a view is its count (`remember_count`), and a change made here drops them all.
+COUNT_TTL_SECONDS = 10.0
+_counts: dict[tuple[str, str, str], tuple[float, Count]] = {}
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,37 @@ def list_view(
 
 
 def count_view(agent: AgentProfile, view: View) -> Count:
-    """How many tickets the agent sees in the view: one COUNT Query reading at most COUNT_CAP items.
+    """How many tickets the agent sees in the view (kept COUNT_TTL_SECONDS in this container)."""
+    key = _count_key(agent, view)
+    kept = _counts.get(key)
+    if kept and time.monotonic() - kept[0] < COUNT_TTL_SECONDS:
+        return kept[1]
+    count = _count_query(agent, view)
+    _counts[key] = (time.monotonic(), count)
+    return count
+
+
+def remember_count(
+    agent: AgentProfile, view: View, page: Page, view_filter: ViewFilter, cursor: str | None
+) -> None:
+    """A first page without filters that holds the whole view is its exact count: keep it, so the
+    sidebar never contradicts the list beside it."""
+    if cursor is None and page.next_cursor is None and view_filter == ViewFilter():
+        _counts[_count_key(agent, view)] = (time.monotonic(), Count(len(page.items)))
+
+
+def forget_counts() -> None:
+    """After a change made in this container: its author sees the counts move at once."""
+    _counts.clear()
+
+
+def _count_key(agent: AgentProfile, view: View) -> tuple[str, str, str]:
+    seen = "*" if agent.is_admin else ",".join(sorted(agent.teams))
+    return (view.index, view.hash_value, seen)
+
+
+def _count_query(agent: AgentProfile, view: View) -> Count:
+    """One COUNT Query reading at most COUNT_CAP items.
 
     Past the cap (or, for a non-admin, when the cap's worth of items held fewer of their teams')
     the count is a lower bound, marked `more`.

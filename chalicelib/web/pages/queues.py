@@ -69,10 +69,9 @@ def team(context: Context, team: str) -> Response:
 
 
 def _list(context: Context, view: View) -> Response:
-    view_filter = _filter(context.query)
-    found = queues.list_view(
-        context.session.agent, view, view_filter, cursor=context.query.get("cursor"), limit=PAGE_SIZE
-    )
+    agent, view_filter, cursor = context.session.agent, _filter(context.query), context.query.get("cursor")
+    found = queues.list_view(agent, view, view_filter, cursor=cursor, limit=PAGE_SIZE)
+    queues.remember_count(agent, view, found, view_filter, cursor)
     return _show(context, view, found)
 
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib.desk import queues
 from chalicelib.desk.errors import DeskError, Forbidden, InvalidRequest, NotFound, TooLarge, Unauthorized
 from chalicelib.observability import logger
 from chalicelib.web.pages.render import redirect, render
@@ -68,6 +69,7 @@ def page(blueprint: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -
                     for name, value in pairs:
                         lists.setdefault(name, []).append(value)
                     context = Context(session, here, dict(pairs), lists, query)
+                    queues.forget_counts()  # whatever this form changes, its author's counts follow
                 return view(context, **params)
             except DeskError as error:
                 return _error_page(session, error.status, error)
