@@ -33,6 +33,8 @@ TOKEN_MAX_AGE_SECONDS = 86_400
 CLOCK_SKEW_SECONDS = 300  # containers' clocks differ a little: a token from the near future is fine
 UPLOADS_PREFIX = "uploads/"  # browser uploads; the bucket expires what no request claimed after a day
 FORMS_PREFIX = "forms/"  # each submission as received (JSON), like raw mail under inbound/
+UPLOAD_CORS_METHODS = ("POST",)  # the bucket's CORS rule: browsers of the desk's origin may POST uploads
+UPLOAD_CORS_MAX_AGE_SECONDS = 3600
 # What customers may attach, by extension: documents, images, text, archives. Anything that runs
 # (executables, scripts, HTML, SVG, macro-enabled Office files) is not on the list.
 ALLOWED_TYPES = {

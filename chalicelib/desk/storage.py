@@ -57,13 +57,14 @@ def upload_origin() -> str:
 
 
 def head_object(key: str) -> tuple[int, str] | None:
-    """Size and content type of an object, or None when there is none."""
+    """Size and content type of an object, or None when there is none (without s3:ListBucket, which
+    the functions do not get, S3 answers 403 rather than 404 for a missing key)."""
     from botocore.exceptions import ClientError
 
     try:
         head = client("s3").head_object(Bucket=settings().mail_bucket, Key=key)
     except ClientError as error:
-        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+        if error.response["Error"]["Code"] in ("403", "404", "NoSuchKey", "NotFound"):
             return None
         raise
     return head["ContentLength"], head.get("ContentType", "")
