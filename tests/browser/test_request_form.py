@@ -75,7 +75,8 @@ def test_a_customer_sends_a_request_with_an_attachment_and_the_agent_downloads_i
     agent = sign_in(browser, runtime, runtime.admin_email, runtime.admin_password)
     agent.goto(f"{runtime.http_url}/tickets/{number}")
     assert "Charged twice for March" in agent.locator("main").inner_text()
-    assert "my card was charged twice" in agent.locator("li.message.customer").inner_text()
+    customer_message = agent.locator("li.message.customer").inner_text()
+    assert "my card was charged twice" in customer_message and "via the web form" in customer_message
     link = agent.locator("ul.attachments a:has-text('receipt.pdf')")
     downloaded = agent.request.get(f"{runtime.http_url}{link.get_attribute('href')}")
     assert downloaded.ok and downloaded.body() == receipt.read_bytes()

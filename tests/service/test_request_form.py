@@ -134,6 +134,7 @@ def test_a_request_with_an_attachment_opens_a_ticket_like_a_mail(client, sent_ma
     assert (customer.kind, customer.channel, ack.kind, ack.automatic) == ("customer", "web", "reply", True)
     assert customer.body_text == "I was charged twice.\n<script>alert(1)</script>"  # text, escaped when shown
     assert customer.body_html is None
+    assert (message_json(customer)["channel"], message_json(ack)["channel"]) == ("web", None)
     attachment = message_json(customer)["attachments"][0]
     assert (attachment["filename"], attachment["content_type"], attachment["size"]) == (
         "Invoice März.pdf",
@@ -331,3 +332,11 @@ def test_the_rate_limit_page_keeps_the_text(client, monkeypatch):
     response = post_form(client, fields)
     assert response.status_code == 429
     assert "many requests" in response.body.decode() and ">Kept</textarea>" in response.body.decode()
+
+
+def test_mail_and_form_messages_say_which_channel_they_came_by(deliver):
+    from tests.mailbuilder import raw_mail
+
+    number = deliver(raw_mail()).ticket_number
+    customer = thread(number)[0]
+    assert (customer.channel, message_json(customer)["channel"]) == ("email", "email")
