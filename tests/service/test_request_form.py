@@ -19,6 +19,7 @@ from chalicelib.desk.errors import InvalidRequest, TooMany
 from chalicelib.desk.tickets import thread
 from chalicelib.models import Contact, Counter, SearchTerm, ThreadIndex, Ticket
 from chalicelib.web.serialize import message_json
+from tests.mailbuilder import raw_mail
 
 _numbers = itertools.count(1)
 FORM_TYPE = {"content-type": "application/x-www-form-urlencoded"}
@@ -335,8 +336,6 @@ def test_the_rate_limit_page_keeps_the_text(client, monkeypatch):
 
 
 def test_mail_and_form_messages_say_which_channel_they_came_by(deliver):
-    from tests.mailbuilder import raw_mail
-
     number = deliver(raw_mail()).ticket_number
     customer = thread(number)[0]
     assert (customer.channel, message_json(customer)["channel"]) == ("email", "email")
