@@ -16,7 +16,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.config import Mailbox
+from chalicelib.config import Mailbox, settings
 from chalicelib.desk import acknowledgement, directory, opening, ratelimit, storage
 from chalicelib.desk.errors import InvalidRequest, NotFound, TooMany
 from chalicelib.desk.records import message_key, utcnow
@@ -61,10 +61,12 @@ class Upload:
 
 
 def mailbox_named(local_part: str | None) -> Mailbox:
-    """The mailbox whose address starts with `local_part` (`billing` → billing@…); None: the default."""
+    """The mailbox whose address starts with `local_part` (`billing` → billing@…); None: the
+    deployment's first configured mailbox (the directory lists mailboxes by address, not in the
+    configured order), or the directory's first when an admin removed that one."""
     setup = directory.directory()
     if local_part is None:
-        return setup.default_mailbox
+        return setup.mailbox_for(settings().default_mailbox.address) or setup.default_mailbox
     wanted = local_part.lower()
     for mailbox in setup.mailboxes:
         if mailbox.local_part == wanted:
@@ -89,8 +91,8 @@ def presign_upload(token: str, filename: str, size: int, source_ip: str) -> dict
 def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str = "") -> Submitted:
     """Open the ticket for a validated form (see request_form.validate); the same form twice opens one.
 
-    Raises InvalidRequest (`field` in its details) for uploads that are not this form's or break
-    the limits, TooMany past the rate limits.
+    Raises InvalidRequest (`field` in its details, and the refused upload's `key`) for uploads
+    that are not this form's or break the limits, TooMany past the rate limits.
     """
     owner = form_id(form.token)
     idempotency_id = f"<form.{owner}@web.invalid>"
@@ -158,14 +160,16 @@ def verified_uploads(keys: tuple[str, ...], owner: str) -> list[Upload]:
         stored = storage.head_object(key) if filename else None
         if filename is None or stored is None:
             raise InvalidRequest(
-                "An attached file is missing or has expired. Please attach it again.", field="attachments"
+                "An attached file is missing or has expired. Please attach it again.",
+                field="attachments",
+                key=key,
             )
         size, content_type = stored
         problem = upload_error(filename, size)
         if problem is None and content_type != content_type_for(filename):
             problem = f"{filename} was not uploaded as the kind of file its name says."
         if problem:
-            raise InvalidRequest(problem, field="attachments")
+            raise InvalidRequest(problem, field="attachments", key=key)
         uploads.append(Upload(key=key, filename=filename, size=size, content_type=content_type))
     if sum(upload.size for upload in uploads) > MAX_TOTAL_BYTES:
         raise InvalidRequest(

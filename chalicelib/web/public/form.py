@@ -9,6 +9,7 @@ already uploaded); nothing is lost.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -79,7 +80,10 @@ def _submit(mailbox: Mailbox) -> Response:
         return _form_page(mailbox, form, {"form": error.message}, owner=owner, status=429)
     except InvalidRequest as error:
         field = str(error.details.get("field", "form"))
-        return _form_page(mailbox, form, {field: error.message}, owner=owner, status=400)
+        kept = tuple(key for key in form.attachments if key != error.details.get("key"))
+        return _form_page(
+            mailbox, replace(form, attachments=kept), {field: error.message}, owner=owner, status=400
+        )
     return public_page("public/request_received.html", number=submitted.number, email=form.email.lower())
 
 
