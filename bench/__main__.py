@@ -20,6 +20,9 @@ def main() -> None:
         from bench import pages
 
         pages.report(counter)
+        from bench import request_form
+
+        request_form.report(counter)
 
 
 if __name__ == "__main__":

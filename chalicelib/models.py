@@ -165,6 +165,7 @@ class Message(Model):
     message_id = UnicodeAttribute(null=True)
     ses_message_id = UnicodeAttribute(null=True)
     raw_s3_key = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)  # customer messages: "email" or "web" (the request form)
     verdicts = MapAttribute(null=True)
     event = MapAttribute(null=True)
     automatic = BooleanAttribute(default=False)  # sent by the help desk itself (acknowledgements)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.mail import ATTACHMENTS_PREFIX, BODIES_PREFIX, INBOUND_PREFIX
+from infra.mail import ATTACHMENTS_PREFIX, BODIES_PREFIX, FORMS_PREFIX, INBOUND_PREFIX, UPLOADS_PREFIX
 
 EVERY_TABLE = (
     "tickets",
@@ -54,7 +54,10 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         name="api_handler",
         logical_id="APIHandler",
         tables=EVERY_TABLE,
-        reads=(ATTACHMENTS_PREFIX, BODIES_PREFIX),
+        # The request form: presigned POSTs are signed by this role (uploads/), the submit HEADs and
+        # copies them to attachments/ and keeps the submission under forms/ (and bodies/ if long).
+        reads=(ATTACHMENTS_PREFIX, BODIES_PREFIX, UPLOADS_PREFIX),
+        writes=(ATTACHMENTS_PREFIX, BODIES_PREFIX, UPLOADS_PREFIX, FORMS_PREFIX),
         manages_agents=True,
     ),
     FunctionAccess(

@@ -281,8 +281,10 @@ class Functions(Construct):
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
                     reason="Object-level S3 grants are scoped to the exact key prefixes this function "
-                    "uses (inbound/, attachments/, bodies/); keys are chosen at run time.",
-                    applies_to=[{"regex": "/^Resource::.*\\/(inbound|attachments|bodies)\\/\\*$/g"}],
+                    "uses (inbound/, attachments/, bodies/, uploads/, forms/); keys are chosen at run time.",
+                    applies_to=[
+                        {"regex": "/^Resource::.*\\/(inbound|attachments|bodies|uploads|forms)\\/\\*$/g"}
+                    ],
                 ),
             ]
             if access.manages_agents:

@@ -7,6 +7,8 @@ account and this rule set only.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -15,15 +17,30 @@ from aws_cdk import aws_ses as ses
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from chalicelib.desk.request_form import UPLOAD_CORS_MAX_AGE_SECONDS, UPLOAD_CORS_METHODS
+
 INBOUND_PREFIX = "inbound/"
 ATTACHMENTS_PREFIX = "attachments/"
 BODIES_PREFIX = "bodies/"
+UPLOADS_PREFIX = "uploads/"  # request-form files posted by browsers, claimed (copied) on submit
+FORMS_PREFIX = "forms/"  # request-form submissions as received
+UPLOADS_EXPIRE_DAYS = 1
+
+
+def upload_origin(public_url: str) -> str:
+    """The origin (scheme://host) of the desk's pages, `*` when it has no configured public URL."""
+    parts = urlsplit(public_url)
+    return f"{parts.scheme}://{parts.netloc}" if public_url else "*"
 
 
 class MailBucket(Construct):
     """Raw mail, attachments and oversized bodies; private, SSE-S3, TLS only, access-logged."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str, retention_days: int) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, retention_days: int, upload_origin: str
+    ) -> None:
+        """`upload_origin`: the origin of the pages that upload request-form files (`*` when the API's
+        own URL serves them: the bucket cannot name it, the API depends on the bucket's name)."""
         super().__init__(scope, construct_id)
         self.access_logs = s3.Bucket(
             self,
@@ -59,6 +76,19 @@ class MailBucket(Construct):
                 s3.LifecycleRule(
                     id="abort-uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
                 ),
+                s3.LifecycleRule(
+                    id="abandoned-form-uploads",
+                    prefix=UPLOADS_PREFIX,
+                    expiration=Duration.days(UPLOADS_EXPIRE_DAYS),
+                ),
+            ],
+            # Presigned POSTs from the request form; the signed policy, not CORS, is what authorises.
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods(method) for method in UPLOAD_CORS_METHODS],
+                    allowed_origins=[upload_origin],
+                    max_age=UPLOAD_CORS_MAX_AGE_SECONDS,
+                )
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )

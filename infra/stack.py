@@ -9,7 +9,7 @@ from constructs import Construct
 
 from infra.auth import AgentDirectory
 from infra.functions import HANDLER_TIMEOUT, Functions, Resources
-from infra.mail import MailBucket, ReceiptRules, SendingIdentities
+from infra.mail import MailBucket, ReceiptRules, SendingIdentities, upload_origin
 from infra.monitoring import Monitoring
 from infra.queues import Queues
 from infra.settings import DeploySettings
@@ -32,7 +32,13 @@ class HelpdeskStack(Stack):
         prefix = settings.prefix
         rule_set_name = f"{prefix}inbound"
         tables = Tables(self, "Tables", prefix=prefix)
-        mail = MailBucket(self, "Mail", prefix=prefix, retention_days=settings.raw_mail_retention_days)
+        mail = MailBucket(
+            self,
+            "Mail",
+            prefix=prefix,
+            retention_days=settings.raw_mail_retention_days,
+            upload_origin=upload_origin(settings.public_url),
+        )
         mail.allow_ses_inbound(rule_set_name)
         identities = SendingIdentities(self, "Sending", prefix=prefix, domains=settings.mail_domains)
         queues = Queues(self, "Queues", handler_timeout=HANDLER_TIMEOUT)

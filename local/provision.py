@@ -88,6 +88,7 @@ def create_sla_resources(stage: str) -> dict[str, str]:
 def create_storage() -> None:
     """Every table (with TTL), the mail bucket, and a verified SES identity per mailbox domain."""
     from chalicelib.config import settings
+    from chalicelib.desk.request_form import UPLOAD_CORS_MAX_AGE_SECONDS, UPLOAD_CORS_METHODS
     from chalicelib.models import ALL_MODELS, TTL_ATTRIBUTES
 
     dynamodb = _client("dynamodb")
@@ -104,6 +105,20 @@ def create_storage() -> None:
     if config.mail_bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         where = {} if config.region == "us-east-1" else {"LocationConstraint": config.region}
         s3.create_bucket(Bucket=config.mail_bucket, **({"CreateBucketConfiguration": where} if where else {}))
+    # As infra/ declares it. Locally any origin: the web port varies, and the signed policy is what
+    # authorises an upload (moto's server answers CORS for every origin anyway).
+    s3.put_bucket_cors(
+        Bucket=config.mail_bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedMethods": list(UPLOAD_CORS_METHODS),
+                    "AllowedOrigins": ["*"],
+                    "MaxAgeSeconds": UPLOAD_CORS_MAX_AGE_SECONDS,
+                }
+            ]
+        },
+    )
     ses = _client("ses")
     for domain in sorted(config.mail_domains):
         ses.verify_domain_identity(Domain=domain)

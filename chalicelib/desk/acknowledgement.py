@@ -8,19 +8,21 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.config import settings
 from chalicelib.desk.outbound import send_and_record, ticket_mail
-from chalicelib.mail.autoreply import auto_reply_block_reason
+from chalicelib.mail.autoreply import auto_reply_block_reason, sender_block_reason
 from chalicelib.mail.message import Address, ParsedMail
 from chalicelib.models import Counter, Ticket
 
 WINDOW_SECONDS = 3600
 
 
-def acknowledge(ticket: Ticket, mail: ParsedMail) -> tuple[bool, str]:
+def acknowledge(ticket: Ticket, mail: ParsedMail | None) -> tuple[bool, str]:
     """Send the acknowledgement unless the mail is automatic or the sender had enough of them.
 
+    `mail` is None for a web-form request: there are no headers, only the sender rules apply.
     Returns whether it was sent and, when not, why (logged by the caller).
     """
-    reason = auto_reply_block_reason(mail, settings().own_addresses)
+    own = settings().own_addresses
+    reason = auto_reply_block_reason(mail, own) if mail else sender_block_reason(ticket.requester_email, own)
     if reason is None and not _within_rate_limit(ticket.requester_email, settings().auto_replies_per_hour):
         reason = (
             f"{ticket.requester_email} already got {settings().auto_replies_per_hour} auto-replies this hour"

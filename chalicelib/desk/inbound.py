@@ -9,25 +9,21 @@ bodies go to S3 first under keys derived from that id, so a retry overwrites rat
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.config import Mailbox, settings
-from chalicelib.desk import acknowledgement, directory, search, sla, storage
-from chalicelib.desk.numbers import next_ticket_number
+from chalicelib.config import Mailbox
+from chalicelib.desk import acknowledgement, directory, opening, sla, storage
 from chalicelib.desk.records import event_message, message_key, thread_entry, utcnow
-from chalicelib.desk.views import view_key_actions, view_keys
+from chalicelib.desk.views import view_key_actions
 from chalicelib.mail.message import Address, ParsedMail
 from chalicelib.mail.parse import parse_mail
 from chalicelib.mail.threading import ticket_number_in_address, ticket_number_in_subject
 from chalicelib.models import AttachmentRef, Contact, Message, ThreadIndex, Ticket, write_transaction
 
-PREVIEW_CHARS = 4000
 MAX_LOOKUP_IDS = 50
 MAX_REFERENCES = 20
 MAX_MERGE_HOPS = 5  # a merged ticket points at its target; never follow a chain (or loop) further
@@ -83,8 +79,7 @@ def ingest_mail(mail: ParsedMail, raw: bytes, delivery: Delivery) -> IngestResul
                 return _open_ticket(mail, delivery, sender, message, idempotency_id, follow_up_of=ticket)
             return _append(ticket, mail, sender, message, idempotency_id)
         except TransactWriteError as error:
-            reasons = error.cancellation_reasons or []
-            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            if opening.is_duplicate(error):
                 existing = ThreadIndex.get(idempotency_id)
                 return IngestResult("duplicate", existing.ticket_number, note="delivered concurrently")
             # The ticket changed under us (an agent, another mail): read it again and retry.
@@ -181,50 +176,22 @@ def _open_ticket(
     *,
     follow_up_of: Ticket | None,
 ) -> IngestResult:
-    at = message.created_at
-    mailbox = _mailbox(mail, delivery)
-    status = "spam" if delivery.is_spam else "new"
-    number = next_ticket_number()
-    ticket = Ticket(
-        number=number,
-        subject=mail.subject or "(no subject)",
-        status=status,
-        priority="normal",
-        requester_email=sender.email,
-        requester_name=sender.name or None,
-        participants=_copied(mail, sender) or None,
-        mailbox=mailbox.address,
-        team=mailbox.team,
-        **view_keys(status, mailbox.team, None),
-        created_at=at,
-        updated_at=at,
+    new = opening.NewTicket(
+        subject=mail.subject,
+        requester=sender,
+        mailbox=_mailbox(mail, delivery),
+        status="spam" if delivery.is_spam else "new",
+        participants=frozenset(_copied(mail, sender)),
         last_inbound_message_id=mail.message_id,
-        references=[*mail.references, *([mail.message_id] if mail.message_id else [])][-MAX_REFERENCES:],
+        references=(*mail.references, *([mail.message_id] if mail.message_id else []))[-MAX_REFERENCES:],
         follow_up_of=follow_up_of.number if follow_up_of else None,
     )
-    message.ticket_number = number
-    clock = sla.start(ticket, at)
-    with write_transaction() as transaction:
-        transaction.save(
-            thread_entry(idempotency_id, number, "in", at), condition=ThreadIndex.message_id.does_not_exist()
-        )
-        transaction.save(ticket, condition=Ticket.number.does_not_exist())
-        transaction.save(message)
-        for term in search.index_items(number, ticket.subject):
-            transaction.save(term)
-        if follow_up_of is not None:
-            transaction.save(
-                event_message(
-                    number, None, at, {"type": "follow_up", "from": "", "to": str(follow_up_of.number)}
-                )
-            )
-        transaction.update(Contact(email=sender.email), actions=_contact_actions(sender, at, new_ticket=True))
-    sla.arm(ticket, clock)
+    ticket = opening.open_ticket(new, message, idempotency_id)
     acknowledged = False
     note = "spam verdict: kept out of the queue" if delivery.is_spam else ""
     if not delivery.is_spam:
         acknowledged, note = acknowledgement.acknowledge(ticket, mail)
-    return IngestResult("created", number, acknowledged=acknowledged, note=note)
+    return IngestResult("created", ticket.number, acknowledged=acknowledged, note=note)
 
 
 def _append(
@@ -260,20 +227,11 @@ def _append(
         for event in events:
             transaction.save(event_message(ticket.number, None, at, event))
         transaction.update(
-            Contact(email=sender.email), actions=_contact_actions(sender, at, new_ticket=False)
+            Contact(email=sender.email), actions=opening.contact_actions(sender, at, new_ticket=False)
         )
     if clock.moved:
         sla.arm(ticket, clock.state)
     return IngestResult("appended", ticket.number)
-
-
-def _contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Any]:
-    actions = [Contact.created_at.set(Contact.created_at | at), Contact.last_seen_at.set(at)]
-    if sender.name:
-        actions.append(Contact.name.set(sender.name))
-    if new_ticket:
-        actions.append(Contact.ticket_count.add(1))
-    return actions
 
 
 def _customer_message(mail: ParsedMail, delivery: Delivery, sender: Address, blob_prefix: str) -> Message:
@@ -294,12 +252,7 @@ def _customer_message(mail: ParsedMail, delivery: Delivery, sender: Address, blo
                 inline=attachment.inline,
             )
         )
-    text, html, visible, body_key = mail.text, mail.html, mail.visible_text, None
-    if len(text.encode()) + len((html or "").encode()) + len(visible.encode()) > settings().inline_body_limit:
-        body_key = f"bodies/{blob_prefix}.json"
-        bodies = {"text": text, "html": html, "visible_text": visible}
-        storage.put_object(body_key, json.dumps(bodies).encode(), "application/json")
-        text, html, visible = text[:PREVIEW_CHARS], None, visible[:PREVIEW_CHARS]
+    text, html, visible, body_key = opening.fit_bodies(mail.text, mail.html, mail.visible_text, blob_prefix)
     return Message(
         ticket_number=0,
         key=message_key(at),
@@ -316,6 +269,7 @@ def _customer_message(mail: ParsedMail, delivery: Delivery, sender: Address, blo
         attachments=attachments or None,
         message_id=mail.message_id,
         raw_s3_key=delivery.s3_key,
+        channel="email",
         verdicts=delivery.verdicts or None,
         created_at=at,
     )

@@ -1,11 +1,16 @@
-"""Objects in the mail bucket: raw mail (written by SES), attachments and oversized bodies."""
+"""Objects in the mail bucket: raw mail (written by SES), attachments, oversized bodies, and the
+request form's submissions and browser uploads."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import functools
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from chalicelib.aws import client
 from chalicelib.config import settings
+
+UPLOAD_PROBE = "uploads/origin-probe"
 
 
 def put_object(key: str, body: bytes, content_type: str) -> None:
@@ -30,3 +35,42 @@ def presigned_get(key: str, filename: str, content_type: str, expires_in: int = 
         },
         ExpiresIn=expires_in,
     )
+
+
+def presigned_post(key: str, content_type: str, size: int, expires_in: int = 600) -> dict[str, Any]:
+    """A browser upload straight to S3 (never through Lambda) of exactly this key, type and size:
+    S3 refuses a POST whose object differs from the signed policy."""
+    return client("s3").generate_presigned_post(
+        Bucket=settings().mail_bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+        ExpiresIn=expires_in,
+    )
+
+
+@functools.cache
+def upload_origin() -> str:
+    """The origin browsers post uploads to (the page's CSP must allow it); signing only, no request."""
+    parts = urlsplit(presigned_post(UPLOAD_PROBE, "text/plain", 1)["url"])
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def head_object(key: str) -> tuple[int, str] | None:
+    """Size and content type of an object, or None when there is none (without s3:ListBucket, which
+    the functions do not get, S3 answers 403 rather than 404 for a missing key)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        head = client("s3").head_object(Bucket=settings().mail_bucket, Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("403", "404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return head["ContentLength"], head.get("ContentType", "")
+
+
+def copy_object(source: str, destination: str) -> None:
+    """A server-side copy within the bucket (no bytes pass through Lambda)."""
+    bucket = settings().mail_bucket
+    client("s3").copy_object(Bucket=bucket, Key=destination, CopySource={"Bucket": bucket, "Key": source})

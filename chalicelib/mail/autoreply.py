@@ -46,7 +46,11 @@ def _header_reason(headers: Mapping[str, str]) -> str | None:
 
 
 def _sender_reason(mail: ParsedMail, own_addresses: Collection[str]) -> str | None:
-    sender = mail.from_.email if mail.from_ else ""
+    return sender_block_reason(mail.from_.email if mail.from_ else "", own_addresses)
+
+
+def sender_block_reason(sender: str, own_addresses: Collection[str]) -> str | None:
+    """Why a sender must get no automatic mail (a machine or ourselves), whatever channel it used."""
     if "@" not in sender:
         return "no usable From address"
     local = sender.rpartition("@")[0].partition("+")[0]

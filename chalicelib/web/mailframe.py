@@ -37,12 +37,14 @@ def srcdoc(sanitised_html: str, remote_images: bool = False) -> str:
     )
 
 
-def page_policy(remote_images: bool) -> str:
-    """The app's CSP. A srcdoc frame inherits it, so remote images must be allowed here as well."""
+def page_policy(remote_images: bool, connect_to: str = "") -> str:
+    """The app's CSP. A srcdoc frame inherits it, so remote images must be allowed here as well.
+    `connect_to` is one more origin scripts may send to (the bucket the request form uploads to)."""
     images = "'self' data: https: http:" if remote_images else "'self' data:"
+    connect = f"connect-src 'self' {connect_to}; " if connect_to else ""
     return (
         f"default-src 'self'; script-src 'self'; style-src 'self' {FRAME_STYLE_HASH}; img-src {images}; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        f"{connect}object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 
 

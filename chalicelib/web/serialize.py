@@ -45,6 +45,7 @@ def message_json(message: Message) -> dict[str, Any]:
     return {
         "id": message.key,
         "kind": message.kind,
+        "channel": message.channel or ("email" if message.kind == "customer" else None),
         "from": {"email": message.from_email, "name": message.from_name or ""},
         "to": list(message.to or ()),
         "cc": list(message.cc or ()),

@@ -43,15 +43,18 @@ def _environment() -> Any:
     return environment
 
 
-def render(template: str, status: int = 200, remote_images: bool = False, **context: Any) -> Response:
+def render(
+    template: str, status: int = 200, remote_images: bool = False, connect_to: str = "", **context: Any
+) -> Response:
     body = _environment().get_template(template).render(**context)
-    return Response(body=body, status_code=status, headers=headers("text/html; charset=utf-8", remote_images))
+    page_headers = headers("text/html; charset=utf-8", remote_images, connect_to)
+    return Response(body=body, status_code=status, headers=page_headers)
 
 
-def headers(content_type: str, remote_images: bool = False) -> dict[str, str]:
+def headers(content_type: str, remote_images: bool = False, connect_to: str = "") -> dict[str, str]:
     return {
         "Content-Type": content_type,
-        "Content-Security-Policy": page_policy(remote_images),
+        "Content-Security-Policy": page_policy(remote_images, connect_to),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store",

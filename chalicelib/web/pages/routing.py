@@ -63,7 +63,7 @@ def page(blueprint: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -
             try:
                 context = Context(session=session, path=here, query=query)
                 if request.method == "POST":
-                    pairs = _form_pairs(request.raw_body or b"")
+                    pairs = form_pairs(request.raw_body or b"")
                     check_csrf(session, dict(pairs).get("csrf"))
                     lists: dict[str, list[str]] = {}
                     for name, value in pairs:
@@ -98,7 +98,7 @@ def _error_page(session: Session, status: int, error: DeskError | None) -> Respo
     )
 
 
-def _form_pairs(raw: bytes) -> list[tuple[str, str]]:
+def form_pairs(raw: bytes) -> list[tuple[str, str]]:
     if len(raw) > MAX_FORM_BYTES:
         raise TooLarge(f"the form is larger than {MAX_FORM_BYTES // 1024} KB")
     try:

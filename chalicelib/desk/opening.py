@@ -1,0 +1,112 @@
+"""Opening a ticket: the one path every channel (mail, the web form) creates tickets through.
+
+The caller builds the customer's message (its bodies and attachments already in S3) and names an
+idempotency id: its conditional put in the thread index is the first item of the creating
+transaction, so a retried or repeated request cancels its own transaction (`is_duplicate`) and
+never makes a second ticket. The caller sends the acknowledgement afterwards (its rules depend on
+the channel).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.config import Mailbox, settings
+from chalicelib.desk import search, sla, storage
+from chalicelib.desk.numbers import next_ticket_number
+from chalicelib.desk.records import event_message, thread_entry
+from chalicelib.desk.views import view_keys
+from chalicelib.mail.message import Address
+from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_transaction
+
+PREVIEW_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """What a new ticket is opened with, whatever channel it came from."""
+
+    subject: str
+    requester: Address
+    mailbox: Mailbox
+    status: str = "new"  # or "spam" (mail with an SES spam/virus verdict)
+    participants: frozenset[str] = frozenset()
+    last_inbound_message_id: str | None = None
+    references: tuple[str, ...] = ()
+    follow_up_of: int | None = None
+
+
+def open_ticket(new: NewTicket, message: Message, idempotency_id: str) -> Ticket:
+    """Write the ticket, its first message, search terms and the contact in one transaction, then
+    arm its SLA timers. Raises TransactWriteError; `is_duplicate` tells a repeated request apart."""
+    at = message.created_at
+    number = next_ticket_number()
+    ticket = Ticket(
+        number=number,
+        subject=new.subject or "(no subject)",
+        status=new.status,
+        priority="normal",
+        requester_email=new.requester.email,
+        requester_name=new.requester.name or None,
+        participants=set(new.participants) or None,
+        mailbox=new.mailbox.address,
+        team=new.mailbox.team,
+        **view_keys(new.status, new.mailbox.team, None),
+        created_at=at,
+        updated_at=at,
+        last_inbound_message_id=new.last_inbound_message_id,
+        references=list(new.references) or None,
+        follow_up_of=new.follow_up_of,
+    )
+    message.ticket_number = number
+    clock = sla.start(ticket, at)
+    with write_transaction() as transaction:
+        transaction.save(
+            thread_entry(idempotency_id, number, "in", at), condition=ThreadIndex.message_id.does_not_exist()
+        )
+        transaction.save(ticket, condition=Ticket.number.does_not_exist())
+        transaction.save(message)
+        for term in search.index_items(number, ticket.subject):
+            transaction.save(term)
+        if new.follow_up_of is not None:
+            event = {"type": "follow_up", "from": "", "to": str(new.follow_up_of)}
+            transaction.save(event_message(number, None, at, event))
+        transaction.update(
+            Contact(email=new.requester.email), actions=contact_actions(new.requester, at, new_ticket=True)
+        )
+    sla.arm(ticket, clock)
+    return ticket
+
+
+def is_duplicate(error: TransactWriteError) -> bool:
+    """The transaction failed on its first item, the idempotency id's conditional put."""
+    reasons = error.cancellation_reasons or []
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+def contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Any]:
+    actions = [Contact.created_at.set(Contact.created_at | at), Contact.last_seen_at.set(at)]
+    if sender.name:
+        actions.append(Contact.name.set(sender.name))
+    if new_ticket:
+        actions.append(Contact.ticket_count.add(1))
+    return actions
+
+
+def fit_bodies(
+    text: str, html: str | None, visible: str, blob_prefix: str
+) -> tuple[str, str | None, str, str | None]:
+    """The bodies a message item keeps, and the S3 key of the whole when they are too large for it
+    (the item keeps a preview; the API reads the rest back)."""
+    size = len(text.encode()) + len((html or "").encode()) + len(visible.encode())
+    if size <= settings().inline_body_limit:
+        return text, html, visible, None
+    body_key = f"bodies/{blob_prefix}.json"
+    bodies = {"text": text, "html": html, "visible_text": visible}
+    storage.put_object(body_key, json.dumps(bodies).encode(), "application/json")
+    return text[:PREVIEW_CHARS], None, visible[:PREVIEW_CHARS], body_key

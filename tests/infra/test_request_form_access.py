@@ -1,0 +1,49 @@
+"""The request form's share of the infrastructure: upload CORS and expiry, and the API's S3 grants."""
+
+from __future__ import annotations
+
+from chalicelib.desk import request_form
+from infra.mail import FORMS_PREFIX, UPLOADS_PREFIX, upload_origin
+from tests.infra.conftest import Synthesized
+from tests.infra.test_stack import _as_list, _policy_of, _role_id
+
+
+def test_infra_names_the_prefixes_the_code_writes():
+    assert (UPLOADS_PREFIX, FORMS_PREFIX) == (request_form.UPLOADS_PREFIX, request_form.FORMS_PREFIX)
+
+
+def test_upload_origin_is_the_public_urls_origin_or_any():
+    assert upload_origin("https://help.example.com/desk") == "https://help.example.com"
+    assert upload_origin("") == "*"
+
+
+def test_mail_bucket_accepts_browser_uploads_and_expires_abandoned_ones(synthesized: Synthesized):
+    buckets = synthesized.resources("AWS::S3::Bucket")
+    props = next(b for k, b in buckets.items() if k.startswith("MailBucket"))["Properties"]
+    assert props["CorsConfiguration"] == {
+        "CorsRules": [{"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]
+    }
+    rules = {rule.get("Id"): rule for rule in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["abandoned-form-uploads"]["Prefix"] == "uploads/"
+    assert rules["abandoned-form-uploads"]["ExpirationInDays"] == 1
+    assert rules["raw-mail-retention"]["Prefix"] == "inbound/"  # not widened by the new rule
+
+
+def test_only_the_api_signs_uploads_claims_them_and_keeps_submissions(synthesized: Synthesized):
+    functions = synthesized.resources("AWS::Serverless::Function")
+
+    def prefixes(logical_id: str, sid: str) -> set[str]:
+        statements = {s["Sid"]: s for s in _policy_of(synthesized, _role_id(functions[logical_id]))}
+        if sid not in statements:
+            return set()
+        assert _as_list(statements[sid]["Action"]) == [
+            "s3:PutObject" if sid == "WriteMail" else "s3:GetObject"
+        ]
+        return {r["Fn::Join"][1][1] for r in _as_list(statements[sid]["Resource"])}
+
+    assert {"/uploads/*", "/forms/*", "/attachments/*"} <= prefixes("APIHandler", "WriteMail")
+    assert "/uploads/*" in prefixes("APIHandler", "ReadMail")
+    assert "/inbound/*" not in prefixes("APIHandler", "ReadMail") | prefixes("APIHandler", "WriteMail")
+    for other in ("InboundEmail", "SlaEvents", "DailyDigest", "AutoClose"):
+        granted = prefixes(other, "ReadMail") | prefixes(other, "WriteMail")
+        assert not granted & {"/uploads/*", "/forms/*"}, other
