@@ -9,20 +9,17 @@ verifies as nothing: the caller answers it exactly like a missing page.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
 import time
 
 from chalicelib.config import settings
 from chalicelib.desk.errors import Gone, NotFound
-from chalicelib.desk.signing import signing_key
+from chalicelib.desk.signing import sign
 from chalicelib.origin import public_url
 
 STATUS = "status"
 SURVEY = "survey"
-_SIGNATURE_BYTES = 24
 _TOKEN = re.compile(r"^([1-9][0-9]{0,11})\.([0-9a-z]{0,10})\.([A-Za-z0-9_-]{32})$")
 
 
@@ -63,9 +60,7 @@ def survey_url(number: int, rating: str) -> str:
 
 
 def _signature(purpose: str, number: int, expires: str) -> str:
-    key = hmac.new(signing_key(), f"customer-link:{purpose}".encode(), hashlib.sha256).digest()
-    digest = hmac.new(key, f"{number}.{expires}".encode(), hashlib.sha256).digest()[:_SIGNATURE_BYTES]
-    return base64.urlsafe_b64encode(digest).decode()
+    return sign(f"customer-link:{purpose}", f"{number}.{expires}")
 
 
 def _base36(value: int) -> str:

@@ -8,8 +8,6 @@ of every file uploaded for it, so a submission can attach only its own uploads.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
 import secrets
@@ -18,8 +16,8 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from chalicelib.config import ConfigError, settings
 from chalicelib.desk.errors import InvalidRequest
+from chalicelib.desk.signing import sign
 
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
@@ -196,9 +194,4 @@ def form_id(token: str, now: float | None = None) -> str:
 
 
 def _signature(issued: str, form_id: str) -> str:
-    secret = settings().secret_key
-    if not secret:
-        raise ConfigError("HELPDESK_SECRET_KEY is not set: the request form cannot be signed")
-    key = hmac.new(secret.encode(), b"request-form", hashlib.sha256).digest()
-    digest = hmac.new(key, f"{issued}.{form_id}".encode(), hashlib.sha256).digest()[:24]
-    return base64.urlsafe_b64encode(digest).decode()
+    return sign("request-form", f"{issued}.{form_id}")

@@ -9,8 +9,11 @@ guarded there as what it protects.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
+import hashlib
+import hmac
 import secrets
 
 from pynamodb.exceptions import PutError
@@ -33,3 +36,11 @@ def signing_key() -> bytes:
     with contextlib.suppress(PutError):  # another container made it first: theirs is the key
         Counter(key=KEY_ITEM, secret=secrets.token_urlsafe(48)).save(condition=Counter.key.does_not_exist())
     return Counter.get(KEY_ITEM, consistent_read=True).secret.encode()
+
+
+def sign(purpose: str, message: str) -> str:
+    """A URL-safe 32-character HMAC-SHA256 of `message` under the signing key's subkey for `purpose`
+    (customer links, request forms): a signature made for one purpose is worthless for another."""
+    key = hmac.new(signing_key(), f"purpose:{purpose}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()[:24]
+    return base64.urlsafe_b64encode(digest).decode()
