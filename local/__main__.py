@@ -54,6 +54,8 @@ def run(options: Options, stop: threading.Event) -> None:
         aws.start()
         running.callback(aws.stop)
         configure_environment(aws.endpoint)
+        # Links in mail (status pages, tickets) point at this runtime's own port.
+        os.environ.setdefault("HELPDESK_PUBLIC_URL", f"http://{options.host}:{options.http_port}")
 
         ids = provision.create_identity(options.admin_email, options.admin_password, options.admin_name)
         os.environ["HELPDESK_USER_POOL_ID"] = ids["user_pool_id"]
