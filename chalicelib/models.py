@@ -260,7 +260,7 @@ class DirectoryEntry(Model):
         table_name = _settings.table_name("directory")
 
     scope = UnicodeAttribute(hash_key=True, default="desk")
-    key = UnicodeAttribute(range_key=True)  # "<kind>#<name>", kind: team | mailbox | canned
+    key = UnicodeAttribute(range_key=True)  # "<kind>#<name>", kind: team | mailbox | canned | template
     kind = UnicodeAttribute()
     name = UnicodeAttribute()  # team name | mailbox address | canned reply title
     team = UnicodeAttribute(null=True)  # mailbox: the team its mail goes to

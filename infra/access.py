@@ -77,11 +77,12 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="daily_digest",
         logical_id="DailyDigest",
-        tables=("tickets", "messages", "threads", "agents", "directory"),
+        tables=("tickets", "messages", "threads", "agents", "counters", "directory"),
     ),
     FunctionAccess(
         name="auto_close",
         logical_id="AutoClose",
-        tables=("tickets", "messages", "threads", "agents", "directory"),
+        # counters: the signing key of the status link in the closing mail (desk.signing)
+        tables=("tickets", "messages", "threads", "agents", "counters", "directory"),
     ),
 )

@@ -7,6 +7,7 @@ import time
 from pynamodb.exceptions import PutError
 
 from chalicelib.config import settings
+from chalicelib.desk.customer_mail import acknowledgement_text
 from chalicelib.desk.outbound import send_and_record, ticket_mail
 from chalicelib.mail.autoreply import auto_reply_block_reason, sender_block_reason
 from chalicelib.mail.message import Address, ParsedMail
@@ -34,18 +35,6 @@ def acknowledge(ticket: Ticket, mail: ParsedMail | None) -> tuple[bool, str]:
         ticket, outbound, kind="reply", author=Address(email=ticket.mailbox, name=ticket.team), automatic=True
     )
     return True, ""
-
-
-def acknowledgement_text(ticket: Ticket) -> str:
-    first_name = (ticket.requester_name or "").split(" ")[0] or "there"
-    return (
-        f"Hello {first_name},\n\n"
-        f"Thank you for writing to us. We have received your request and opened ticket #{ticket.number}:\n\n"
-        f"    {ticket.subject}\n\n"
-        f"Someone from our {ticket.team} team will answer you by email as soon as possible.\n"
-        f"To add anything, reply to this message and keep [#{ticket.number}] in the subject.\n\n"
-        f"{ticket.team}\n"
-    )
 
 
 def _within_rate_limit(address: str, limit: int, attempts: int = 3) -> bool:

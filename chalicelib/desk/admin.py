@@ -10,7 +10,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import directory
+from chalicelib.desk import directory, mail_templates
 from chalicelib.desk.agents import AgentProfile, forget_profile
 from chalicelib.desk.errors import Forbidden, InvalidRequest
 from chalicelib.desk.logins import create_login
@@ -106,6 +106,21 @@ def save_canned(actor: AgentProfile, title: str, body: str) -> None:
 def delete_canned(actor: AgentProfile, title: str) -> None:
     require_admin(actor)
     DirectoryEntry(scope="desk", key=f"canned#{title}").delete()
+    directory.forget()
+
+
+def save_template(actor: AgentProfile, name: str, text: str) -> None:
+    """An admin's version of a customer mail template (checked: known placeholders only)."""
+    require_admin(actor)
+    directory.entry("template", name, body=mail_templates.check(name, text)).save()
+    directory.forget()
+
+
+def reset_template(actor: AgentProfile, name: str) -> None:
+    """Back to the default text of the template."""
+    require_admin(actor)
+    mail_templates.check(name, mail_templates.DEFAULTS.get(name, ""))
+    DirectoryEntry(scope="desk", key=f"template#{name}").delete()
     directory.forget()
 
 

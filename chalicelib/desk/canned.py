@@ -9,7 +9,8 @@ from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.directory import CannedReply
 from chalicelib.models import Ticket
 
-_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
+# `{{name}}` or `{{group.name}}`, spaces inside the braces allowed.
+PLACEHOLDER_PATTERN = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)?)\s*\}\}")
 PLACEHOLDERS = (
     "customer.name",
     "customer.first_name",
@@ -23,6 +24,15 @@ PLACEHOLDERS = (
 
 
 def placeholder_values(ticket: Ticket, agent: AgentProfile) -> dict[str, str]:
+    return {
+        **ticket_values(ticket),
+        "agent.name": agent.name,
+        "agent.first_name": agent.name.split()[0] if agent.name.strip() else agent.name,
+    }
+
+
+def ticket_values(ticket: Ticket) -> dict[str, str]:
+    """The placeholders that need no agent (automatic mails have none)."""
     customer = ticket.requester_name or ""
     return {
         "customer.name": customer or ticket.requester_email,
@@ -30,15 +40,13 @@ def placeholder_values(ticket: Ticket, agent: AgentProfile) -> dict[str, str]:
         "customer.email": ticket.requester_email,
         "ticket.number": str(ticket.number),
         "ticket.subject": ticket.subject,
-        "agent.name": agent.name,
-        "agent.first_name": agent.name.split()[0] if agent.name.strip() else agent.name,
         "team.name": ticket.team,
     }
 
 
 def expand(template: str, values: dict[str, str]) -> str:
     """Fill known placeholders; an unknown one stays visible so the agent notices it."""
-    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
+    return PLACEHOLDER_PATTERN.sub(lambda match: values.get(match.group(1), match.group(0)), template)
 
 
 def expand_all(canned: Iterable[CannedReply], ticket: Ticket, agent: AgentProfile) -> list[CannedReply]:

@@ -1,4 +1,4 @@
-"""Who and what the desk is made of: teams, mailboxes, canned replies and agents, read through a cache.
+"""Who and what the desk is made of: teams, mailboxes, canned replies, mail templates and agents, cached.
 
 Ingestion and every page need these on each request; they change a few times a year. One Query
 reads all of the setup (one partition) and one Query all agents; each container keeps them for
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.config import Mailbox, settings
@@ -31,6 +31,7 @@ class Directory:
     teams: tuple[str, ...]
     mailboxes: tuple[Mailbox, ...]
     canned: tuple[CannedReply, ...]
+    templates: dict[str, str] = field(default_factory=dict)  # mail template name → an admin's text
 
     def mailbox_for(self, address: str) -> Mailbox | None:
         """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
@@ -81,7 +82,8 @@ def _read_directory() -> Directory:
     teams = tuple(e.name for e in entries if e.kind == "team")
     mailboxes = tuple(Mailbox(address=e.name, team=e.team or "") for e in entries if e.kind == "mailbox")
     canned = tuple(CannedReply(title=e.name, body=e.body or "") for e in entries if e.kind == "canned")
-    return Directory(teams=teams, mailboxes=mailboxes, canned=canned)
+    templates = {e.name: e.body or "" for e in entries if e.kind == "template"}
+    return Directory(teams=teams, mailboxes=mailboxes, canned=canned, templates=templates)
 
 
 def _seed() -> list[DirectoryEntry]:

@@ -10,6 +10,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.desk import directory, sla
+from chalicelib.desk.customer_mail import footer
 from chalicelib.desk.errors import DeliveryFailed
 from chalicelib.desk.records import message_key, thread_entry, utcnow
 from chalicelib.mail.compose import compose
@@ -25,7 +26,8 @@ _RECORD_ATTEMPTS = 5  # concurrent changes to one ticket are rare; five is plent
 def ticket_mail(
     ticket: Ticket, sender_name: str, text: str, auto_submitted: str | None = None
 ) -> OutboundMail:
-    """A mail about the ticket to its requester (and CC'd participants), threaded on its history."""
+    """A mail about the ticket to its requester (and CC'd participants), threaded on its history,
+    ending with the footer every customer mail carries (the status page link, the branding)."""
     mailbox = ticket.mailbox
     requester = ticket.requester_email
     own = directory.directory().own_addresses
@@ -36,8 +38,8 @@ def ticket_mail(
         cc=tuple(Address(email=p) for p in cc),
         reply_to=Address(email=plus_address(mailbox, ticket.number), name=ticket.team),
         subject=reply_subject(ticket.subject, ticket.number),
-        text=text,
-        html=text_to_html(text),
+        text=f"{text.rstrip()}\n\n{footer(ticket)}",
+        html=text_to_html(f"{text.rstrip()}\n\n{footer(ticket)}"),
         message_id=new_message_id(mailbox.split("@", 1)[1], ticket.number),
         in_reply_to=ticket.last_inbound_message_id,
         references=tuple(ticket.references or ()),
@@ -73,12 +75,14 @@ def send_and_record(
     automatic: bool = False,
     ticket_changes: Callable[[Ticket], tuple[list[Any], sla.SlaStep | None]] | None = None,
     extra_items: tuple[Message, ...] = (),
+    shown_text: str | None = None,
 ) -> tuple[Message, Ticket]:
     """Send, then write the message, its thread ids and the ticket change in one transaction.
 
     The mail is sent first: a recorded reply that never left would mislead the agent. Recording
     retries on a concurrent ticket change, asking `ticket_changes` (the changes and the SLA step of
     the ticket version it is given) again for the fresh version.
+    `shown_text` is what the thread shows of it (the agent's own words; default the whole mail).
     Returns the message and the ticket version the committed change was computed from.
     """
     ses_id = send(mail)
@@ -94,7 +98,7 @@ def send_and_record(
         subject=mail.subject,
         body_text=mail.text,
         body_html=mail.html,
-        visible_text=mail.text,
+        visible_text=shown_text or mail.text,
         message_id=mail.message_id,
         ses_message_id=ses_id,
         automatic=automatic,

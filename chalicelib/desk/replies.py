@@ -8,6 +8,7 @@ from typing import Any
 from chalicelib.config import settings
 from chalicelib.desk import sla
 from chalicelib.desk.agents import AgentProfile
+from chalicelib.desk.customer_mail import reply_text
 from chalicelib.desk.errors import Conflict, InvalidRequest, TooLarge
 from chalicelib.desk.outbound import send_and_record, ticket_mail
 from chalicelib.desk.records import STATUSES, event_message, message_key, utcnow
@@ -41,13 +42,15 @@ def reply(agent: AgentProfile, number: int, body: Any, status: Any = None, versi
         events = [
             event_message(number, agent, at, {"type": "status", "from": ticket.status, "to": new_status})
         ]
+    solving = new_status == "solved" and ticket.status != "solved"  # the survey goes with it
     message, committed = send_and_record(
         ticket,
-        ticket_mail(ticket, f"{agent.name} via {ticket.team}", text),
+        ticket_mail(ticket, f"{agent.name} via {ticket.team}", reply_text(ticket, agent, text, solving)),
         kind="reply",
         author=Address(email=agent.email, name=agent.name),
         ticket_changes=lambda current: _reply_changes(current, new_status, at),
         extra_items=tuple(events),
+        shown_text=text,
     )
     clock = _reply_changes(committed, new_status, at)[1]
     if clock.moved:

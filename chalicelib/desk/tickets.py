@@ -8,7 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from chalicelib.desk import sla
+from chalicelib.desk import notices, sla
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.desk.queues import Page, both, query_page, visibility
@@ -191,6 +191,8 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
     updated = Ticket.get(number)
     if clock.moved:
         sla.arm(updated, clock.state)
+    if changes.status == "solved" and ticket.status != "solved":
+        notices.solved(updated)
     return updated
 
 

@@ -102,7 +102,7 @@ def test_a_long_thread_is_written_in_chunks(deliver, admin, monkeypatch):
         replies.reply(admin, source, f"reply {n}")
     merge.merge(admin, source, target, Ticket.get(source).version)
     copied = [m for m in thread(target) if m.merged_from == source]
-    assert [m.body_text for m in copied if m.kind == "reply"] == [f"reply {n}" for n in range(4)]
+    assert [m.visible_text for m in copied if m.kind == "reply"] == [f"reply {n}" for n in range(4)]
     assert all(ThreadIndex.get(m.message_id).ticket_number == target for m in copied)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import admin, directory
+from chalicelib.desk import admin, directory, mail_templates
 from chalicelib.desk.canned import PLACEHOLDERS
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.render import redirect
@@ -27,6 +27,9 @@ def _overview(context: Context, invited: tuple[str, str] | None = None) -> Respo
         agents=directory.agents(),
         roles=admin.ROLES,
         placeholders=PLACEHOLDERS,
+        template_placeholders=mail_templates.TEMPLATE_PLACEHOLDERS,
+        template_titles=mail_templates.TITLES,
+        template_defaults=mail_templates.DEFAULTS,
         invited=invited,
         **sidebar(context.session.agent),
     )
@@ -84,3 +87,13 @@ def save_canned(context: Context) -> Response:
     else:
         admin.save_canned(context.session.agent, context.form.get("title", ""), context.form.get("body", ""))
     return redirect("/admin")
+
+
+@page(blueprint, "/admin/templates", methods=("POST",))
+def save_template(context: Context) -> Response:
+    name = context.form.get("name", "")
+    if context.form.get("reset"):
+        admin.reset_template(context.session.agent, name)
+    else:
+        admin.save_template(context.session.agent, name, context.form.get("text", ""))
+    return redirect("/admin#mail-templates")

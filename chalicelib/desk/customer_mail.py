@@ -1,0 +1,54 @@
+"""The text of every mail a customer gets: the admin's templates, filled for one ticket, and the
+footer every such mail ends with (the private status page link and the desk's branding)."""
+
+from __future__ import annotations
+
+from chalicelib.desk import branding, directory, links
+from chalicelib.desk.agents import AgentProfile
+from chalicelib.desk.canned import placeholder_values, ticket_values
+from chalicelib.desk.mail_templates import render
+from chalicelib.models import Ticket
+
+
+def acknowledgement_text(ticket: Ticket, suggestions: str = "") -> str:
+    return _render("acknowledgement", ticket, None, {"help.suggestions": suggestions})
+
+
+def reply_text(ticket: Ticket, agent: AgentProfile, body: str, solving: bool) -> str:
+    """The agent's text in the reply template, with the survey when the reply solves the ticket."""
+    return _render(
+        "reply", ticket, agent, {"message.body": body, "survey": _survey(ticket) if solving else ""}
+    )
+
+
+def solved_text(ticket: Ticket) -> str:
+    return _render("solved", ticket, None, {"survey": _survey(ticket)})
+
+
+def footer(ticket: Ticket) -> str:
+    """What closes every customer mail: where to follow the request, and the desk's own footer."""
+    brand = branding.current()
+    lines = [
+        "--",
+        f"{brand.name}: follow your request #{ticket.number} online",
+        links.status_url(ticket.number),
+    ]
+    if brand.footer.strip():
+        lines += ["", brand.footer.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def _survey(ticket: Ticket) -> str:
+    return _render("survey", ticket, None, {}).strip()
+
+
+def _render(name: str, ticket: Ticket, agent: AgentProfile | None, extra: dict[str, str]) -> str:
+    values = placeholder_values(ticket, agent) if agent else ticket_values(ticket)
+    values |= {
+        "ticket.status_url": links.status_url(ticket.number),
+        "brand.name": branding.current().name,
+        "survey.good_url": links.survey_url(ticket.number, "good"),
+        "survey.bad_url": links.survey_url(ticket.number, "bad"),
+        **extra,
+    }
+    return render(name, directory.directory().templates, values)
