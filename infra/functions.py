@@ -92,22 +92,18 @@ def _statements(
             + [arn for name in access.tables for arn in res.tables.index_arns(name)],
         ),
     ]
-    if access.reads:
-        statements.append(
-            iam.PolicyStatement(
-                sid="ReadMail",
-                actions=["s3:GetObject"],
-                resources=[res.mail.bucket.arn_for_objects(f"{prefix}*") for prefix in access.reads],
+    for sid, action, prefixes in (
+        ("ReadMail", "s3:GetObject", access.reads),
+        ("WriteMail", "s3:PutObject", access.writes),
+    ):
+        if prefixes:
+            statements.append(
+                iam.PolicyStatement(
+                    sid=sid,
+                    actions=[action],
+                    resources=[res.mail.bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes],
+                )
             )
-        )
-    if access.writes:
-        statements.append(
-            iam.PolicyStatement(
-                sid="WriteMail",
-                actions=["s3:PutObject"],
-                resources=[res.mail.bucket.arn_for_objects(f"{prefix}*") for prefix in access.writes],
-            )
-        )
     if access.sends_mail:
         statements.append(
             iam.PolicyStatement(

@@ -239,7 +239,7 @@ def _customer_message(mail: ParsedMail, delivery: Delivery, sender: Address, blo
     at = utcnow()
     attachments = []
     for position, attachment in enumerate(mail.attachments):
-        key = f"attachments/{blob_prefix}/{position}/{attachment.filename}"
+        key = storage.attachment_key(blob_prefix, position, attachment.filename)
         storage.put_object(key, attachment.content, attachment.content_type)
         attachments.append(
             AttachmentRef(

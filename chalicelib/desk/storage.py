@@ -13,6 +13,11 @@ from chalicelib.config import settings
 UPLOAD_PROBE = "uploads/origin-probe"
 
 
+def attachment_key(blob_prefix: str, position: int, filename: str) -> str:
+    """Where a message's attachment lives, whichever channel (mail, web form) brought it."""
+    return f"attachments/{blob_prefix}/{position}/{filename}"
+
+
 def put_object(key: str, body: bytes, content_type: str) -> None:
     client("s3").put_object(Bucket=settings().mail_bucket, Key=key, Body=body, ContentType=content_type)
 

@@ -184,7 +184,7 @@ def _stored_attachments(uploads: list[Upload], blob_prefix: str) -> list[Attachm
     downloads (and retention) treat both channels alike. A retried submission overwrites."""
     attachments = []
     for position, upload in enumerate(uploads):
-        key = f"attachments/{blob_prefix}/{position}/{upload.filename}"
+        key = storage.attachment_key(blob_prefix, position, upload.filename)
         storage.copy_object(upload.key, key)
         attachments.append(
             AttachmentRef(
