@@ -11,25 +11,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox
-from chalicelib.desk import acknowledgement, directory, opening, sla, storage
-from chalicelib.desk.records import event_message, message_key, thread_entry, utcnow
-from chalicelib.desk.views import view_key_actions
+from chalicelib.desk import acknowledgement, directory, opening, storage
+from chalicelib.desk.records import message_key, utcnow
 from chalicelib.mail.message import Address, ParsedMail
 from chalicelib.mail.parse import parse_mail
 from chalicelib.mail.threading import ticket_number_in_address, ticket_number_in_subject
-from chalicelib.models import AttachmentRef, Contact, Message, ThreadIndex, Ticket, write_transaction
+from chalicelib.models import AttachmentRef, Message, ThreadIndex, Ticket
 
 MAX_LOOKUP_IDS = 50
-MAX_REFERENCES = 20
 MAX_MERGE_HOPS = 5  # a merged ticket points at its target; never follow a chain (or loop) further
 UNKNOWN_SENDER = Address(email="unknown-sender@invalid", name="Unknown sender")
-# A customer's mail moves these statuses back to open; `closed` starts a follow-up ticket instead.
-REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
 _ATTEMPTS = 5
 
 
@@ -183,7 +178,9 @@ def _open_ticket(
         status="spam" if delivery.is_spam else "new",
         participants=frozenset(_copied(mail, sender)),
         last_inbound_message_id=mail.message_id,
-        references=(*mail.references, *([mail.message_id] if mail.message_id else []))[-MAX_REFERENCES:],
+        references=(*mail.references, *([mail.message_id] if mail.message_id else []))[
+            -opening.MAX_REFERENCES :
+        ],
         follow_up_of=follow_up_of.number if follow_up_of else None,
     )
     ticket = opening.open_ticket(new, message, idempotency_id)
@@ -197,40 +194,10 @@ def _open_ticket(
 def _append(
     ticket: Ticket, mail: ParsedMail, sender: Address, message: Message, idempotency_id: str
 ) -> IngestResult:
-    at = message.created_at
-    message.ticket_number = ticket.number
-    actions: list[Any] = []
-    events = []
-    transitions = []
-    if ticket.status in REOPENING_STATUSES:
-        actions += [
-            Ticket.status.set("open"),
-            *view_key_actions(ticket, "open", ticket.team, ticket.assignee),
-        ]
-        events.append({"type": "status", "from": ticket.status, "to": "open"})
-        transitions.append(sla.status_changed(ticket, ticket.status, "open", at))
-    clock = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
-    actions += sla.touch(ticket, at, clock)
-    if mail.message_id:
-        references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
-        actions += [Ticket.last_inbound_message_id.set(mail.message_id), Ticket.references.set(references)]
-    newcomers = (_copied(mail, sender) | {sender.email}) - _participants(ticket)
-    if newcomers:
-        actions.append(Ticket.participants.add(newcomers))
-    with write_transaction() as transaction:
-        transaction.save(
-            thread_entry(idempotency_id, ticket.number, "in", at),
-            condition=ThreadIndex.message_id.does_not_exist(),
-        )
-        transaction.update(ticket, actions=actions)
-        transaction.save(message)
-        for event in events:
-            transaction.save(event_message(ticket.number, None, at, event))
-        transaction.update(
-            Contact(email=sender.email), actions=opening.contact_actions(sender, at, new_ticket=False)
-        )
-    if clock.moved:
-        sla.arm(ticket, clock.state)
+    newcomers = frozenset((_copied(mail, sender) | {sender.email}) - _participants(ticket))
+    opening.append_message(
+        ticket, sender, message, idempotency_id, message_id=mail.message_id, newcomers=newcomers
+    )
     return IngestResult("appended", ticket.number)
 
 

@@ -20,11 +20,14 @@ from chalicelib.config import Mailbox, settings
 from chalicelib.desk import search, sla, storage
 from chalicelib.desk.numbers import next_ticket_number
 from chalicelib.desk.records import event_message, thread_entry
-from chalicelib.desk.views import view_keys
+from chalicelib.desk.views import view_key_actions, view_keys
 from chalicelib.mail.message import Address
 from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_transaction
 
 PREVIEW_CHARS = 4000
+MAX_REFERENCES = 20
+# A customer's message moves these statuses back to open; `closed` starts a follow-up ticket instead.
+REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,54 @@ def open_ticket(new: NewTicket, message: Message, idempotency_id: str) -> Ticket
         )
     sla.arm(ticket, clock)
     return ticket
+
+
+def append_message(
+    ticket: Ticket,
+    sender: Address,
+    message: Message,
+    idempotency_id: str,
+    *,
+    message_id: str | None = None,
+    newcomers: frozenset[str] = frozenset(),
+) -> None:
+    """Add a customer's message to their ticket, whatever channel it came by (mail, status page).
+
+    A waiting or solved ticket opens again and the SLA clock resumes; the message's idempotency id
+    is put conditionally in the same transaction, so a redelivery fails as a duplicate
+    (`is_duplicate`) and a concurrent ticket change as a plain TransactWriteError to retry on.
+    """
+    at = message.created_at
+    message.ticket_number = ticket.number
+    actions: list[Any] = []
+    events = []
+    transitions = []
+    if ticket.status in REOPENING_STATUSES:
+        actions += [
+            Ticket.status.set("open"),
+            *view_key_actions(ticket, "open", ticket.team, ticket.assignee),
+        ]
+        events.append({"type": "status", "from": ticket.status, "to": "open"})
+        transitions.append(sla.status_changed(ticket, ticket.status, "open", at))
+    clock = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
+    actions += sla.touch(ticket, at, clock)
+    if message_id:
+        references = [*(ticket.references or ()), message_id][-MAX_REFERENCES:]
+        actions += [Ticket.last_inbound_message_id.set(message_id), Ticket.references.set(references)]
+    if newcomers:
+        actions.append(Ticket.participants.add(set(newcomers)))
+    with write_transaction() as transaction:
+        transaction.save(
+            thread_entry(idempotency_id, ticket.number, "in", at),
+            condition=ThreadIndex.message_id.does_not_exist(),
+        )
+        transaction.update(ticket, actions=actions)
+        transaction.save(message)
+        for event in events:
+            transaction.save(event_message(ticket.number, None, at, event))
+        transaction.update(Contact(email=sender.email), actions=contact_actions(sender, at, new_ticket=False))
+    if clock.moved:
+        sla.arm(ticket, clock.state)
 
 
 def is_duplicate(error: TransactWriteError) -> bool:
