@@ -11,6 +11,7 @@ from chalicelib.web.pages.queues import blueprint as queue_pages
 from chalicelib.web.pages.signin import blueprint as signin_pages
 from chalicelib.web.pages.ticket import blueprint as ticket_pages
 from chalicelib.web.public.form import blueprint as request_form_pages
+from chalicelib.web.public.status import blueprint as customer_link_pages
 
 app = Chalice(app_name="helpdesk")
 app.register_blueprint(api_routes)
@@ -19,6 +20,7 @@ app.register_blueprint(queue_pages)
 app.register_blueprint(ticket_pages)
 app.register_blueprint(admin_pages)
 app.register_blueprint(request_form_pages)
+app.register_blueprint(customer_link_pages)
 app.register_blueprint(inbound_handlers)
 app.register_blueprint(sla_handlers)
 app.register_blueprint(scheduled_handlers)

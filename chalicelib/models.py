@@ -98,6 +98,10 @@ class Ticket(Model):
     references = ListAttribute(of=UnicodeAttribute, null=True)
     follow_up_of = NumberAttribute(null=True)
     merged_into = NumberAttribute(null=True)  # set (with status closed) when merged into that ticket
+    # The customer's satisfaction answer (desk.portal.rate): one per ticket, changed by a later click.
+    csat_rating = UnicodeAttribute(null=True)  # "good" | "bad"
+    csat_comment = UnicodeAttribute(null=True)
+    csat_at = UTCDateTimeAttribute(null=True)
     scope = UnicodeAttribute(default="ticket")
     # SLA clock (chalicelib.sla.clock.SlaState as a map), its version (timers of older versions are
     # stale) and the earliest running due time (NO_SLA_DUE when none runs) for SLA-first queues.

@@ -18,6 +18,7 @@ from chalicelib.desk.errors import Gone, NotFound
 from chalicelib.desk.signing import sign
 from chalicelib.origin import public_url
 
+NOT_FOUND = "This page does not exist."  # every bad token, and a good one for a missing ticket
 STATUS = "status"
 SURVEY = "survey"
 _TOKEN = re.compile(r"^([1-9][0-9]{0,11})\.([0-9a-z]{0,10})\.([A-Za-z0-9_-]{32})$")
@@ -36,10 +37,10 @@ def verify(token: str, purpose: str, now: float | None = None) -> int:
     """
     match = _TOKEN.match(token or "")
     if match is None:
-        raise NotFound("this page does not exist")
+        raise NotFound(NOT_FOUND)
     number, expires, signature = match.groups()
     if not hmac.compare_digest(signature, _signature(purpose, int(number), expires)):
-        raise NotFound("this page does not exist")
+        raise NotFound(NOT_FOUND)
     if expires and int(expires, 36) < (now or time.time()):
         raise Gone("this link has expired; reply to any of our mails about your request for a new one")
     return int(number)

@@ -34,6 +34,11 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "updated_at": _time(ticket.updated_at),
         "version": ticket.version,
         "sla": sla.summary(ticket, utcnow()),
+        "csat": (
+            {"rating": ticket.csat_rating, "comment": ticket.csat_comment, "at": _time(ticket.csat_at)}
+            if ticket.csat_rating
+            else None
+        ),
     }
 
 

@@ -20,7 +20,7 @@ from chalicelib.desk.errors import DeskError, InvalidRequest, TooMany
 from chalicelib.desk.request_form import RequestForm
 from chalicelib.observability import logger
 from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
-from chalicelib.web.public.render import public_page
+from chalicelib.web.public.render import guarded, public_page
 
 blueprint = Blueprint(__name__)
 MAX_UPLOAD_REQUEST_BYTES = 4096
@@ -116,14 +116,7 @@ def _form_page(
 
 
 def _guarded(view: Any) -> Response:
-    """Domain errors as the customer's error page (an unknown mailbox is a plain 404)."""
-    try:
-        return view()
-    except DeskError as error:
-        return public_page("public/form_error.html", error.status, error=error)
-    except Exception:
-        logger.exception("request form failed", extra={"path": blueprint.current_request.path})
-        return public_page("public/form_error.html", 500, error=None)
+    return guarded(view, blueprint.current_request.path)
 
 
 def _json_body(raw: bytes) -> dict[str, Any]:

@@ -1,0 +1,100 @@
+"""The customer's private pages: `/t/<token>` (status, thread, reply, close) and `/s/<token>/<rating>`
+(the satisfaction survey; its comment posts to `/s/<token>`). The signed token in the path is the
+customer's key; the forms also carry a token derived from it, so a page of another site cannot
+post in the customer's name."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from chalice import Blueprint, Response
+
+from chalicelib.desk import links, portal
+from chalicelib.desk.errors import Forbidden, InvalidRequest
+from chalicelib.desk.signing import sign
+from chalicelib.web.pages.render import redirect
+from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
+from chalicelib.web.public.render import guarded, public_page
+
+blueprint = Blueprint(__name__)
+
+
+@blueprint.route("/t/{token}", methods=["GET"])
+def status_page(token: str) -> Response:
+    return guarded(lambda: _status(token), "/t/")
+
+
+@blueprint.route("/t/{token}/reply", methods=["POST"], content_types=FORM_TYPES)
+def reply(token: str) -> Response:
+    def answer() -> Response:
+        form = _form(token)
+        try:
+            portal.reply(token, form.get("message", ""), form.get("key", ""))
+        except InvalidRequest as error:
+            return _status(token, 400, error=error.message, draft=form.get("message", ""))
+        return redirect(f"/t/{quote(token)}#latest")
+
+    return guarded(answer, "/t/reply")
+
+
+@blueprint.route("/t/{token}/close", methods=["POST"], content_types=FORM_TYPES)
+def close(token: str) -> Response:
+    def answer() -> Response:
+        _form(token)
+        portal.close(token)
+        return redirect(f"/t/{quote(token)}")
+
+    return guarded(answer, "/t/close")
+
+
+@blueprint.route("/s/{token}/{rating}", methods=["GET"])
+def rate(token: str, rating: str) -> Response:
+    def answer() -> Response:
+        ticket = portal.rate(token, rating)
+        form_token = _form_token(token)
+        return public_page(
+            "public/survey.html", ticket=ticket, token=token, form_token=form_token, saved=False
+        )
+
+    return guarded(answer, "/s/")
+
+
+@blueprint.route("/s/{token}", methods=["POST"], content_types=FORM_TYPES)
+def comment(token: str) -> Response:
+    def answer() -> Response:
+        form = _form(token, links.SURVEY)
+        ticket = portal.comment(token, form.get("comment", ""))
+        return public_page("public/survey.html", ticket=ticket, token=token, saved=True, form_token="")
+
+    return guarded(answer, "/s/comment")
+
+
+def _status(token: str, status: int = 200, **extra: Any) -> Response:
+    ticket = portal.ticket_for(token)
+    return public_page(
+        "public/status.html",
+        status,
+        ticket=ticket,
+        status_words=portal.STATUS_WORDS.get(ticket.status, ticket.status),
+        thread=portal.public_thread(ticket),
+        token=token,
+        form_token=_form_token(token),
+        form_key=secrets.token_urlsafe(16),  # one per page view: the same form sent twice is one reply
+        **{"error": "", "draft": "", **extra},
+    )
+
+
+def _form_token(token: str) -> str:
+    return sign("customer-page-form", token)
+
+
+def _form(token: str, purpose: str = links.STATUS) -> dict[str, str]:
+    """The posted form of a genuine link (else the same 404 as any), proven to come from its page."""
+    links.verify(token, purpose)
+    form = dict(form_pairs(blueprint.current_request.raw_body or b""))
+    if not hmac.compare_digest(form.get("form_token", ""), _form_token(token)):
+        raise Forbidden("This form did not come from your request's page; please open the link again.")
+    return form

@@ -1,0 +1,130 @@
+"""The customer's private pages through Chalice's test client: status page, reply, close, survey."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.desk import links, replies
+from chalicelib.desk.tickets import thread
+from chalicelib.models import Ticket
+from tests.mailbuilder import raw_mail
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture(scope="module")
+def client():
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def test_the_page_shows_the_public_thread_and_never_a_note(client, deliver, admin):
+    number = deliver(
+        raw_mail(sender="Ann <ann@customer.test>", subject="Lost parcel", body="Where is it?")
+    ).ticket_number
+    replies.add_note(admin, number, "INTERNAL: courier is slow")
+    replies.reply(admin, number, "It is on its way.", status="pending")
+    page = client.http.get(path_of(links.status_url(number)))
+    html = page.body.decode()
+    assert page.status_code == 200
+    assert "Lost parcel" in html and "Where is it?" in html and "It is on its way." in html
+    assert "Waiting for your reply" in html
+    assert "INTERNAL" not in html and "Status changed" not in html and admin.email not in html
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_a_reply_from_the_page_joins_the_thread_once_and_reopens(client, deliver, admin):
+    number = deliver(raw_mail(sender="bo@customer.test")).ticket_number
+    replies.reply(admin, number, "Solved, I think.", status="solved")
+    url = path_of(links.status_url(number))
+    html = client.http.get(url).body.decode()
+    form = {"form_token": hidden(html, "form_token"), "key": hidden(html, "key"), "message": "Not quite!"}
+    for _ in range(2):  # a double click
+        answer = client.http.post(f"{url}/reply", body=urlencode(form), headers=FORM)
+        assert answer.status_code == 303
+    mine = [m for m in thread(number) if m.kind == "customer" and m.visible_text == "Not quite!"]
+    assert len(mine) == 1 and mine[0].channel == "web"
+    assert Ticket.get(number).status == "open"
+
+
+def test_errors_keep_what_was_typed_and_forms_need_their_page(client, deliver):
+    number = deliver(raw_mail(sender="cy@customer.test")).ticket_number
+    url = path_of(links.status_url(number))
+    html = client.http.get(url).body.decode()
+    too_long = "x" * 20_001
+    form = {"form_token": hidden(html, "form_token"), "key": "k1", "message": too_long}
+    answer = client.http.post(f"{url}/reply", body=urlencode(form), headers=FORM)
+    assert answer.status_code == 400 and too_long in answer.body.decode()
+    forged = client.http.post(f"{url}/reply", body=urlencode({**form, "form_token": "x"}), headers=FORM)
+    assert forged.status_code == 403
+
+
+def test_the_customer_closes_the_request(client, deliver):
+    number = deliver(raw_mail(sender="di@customer.test")).ticket_number
+    url = path_of(links.status_url(number))
+    token = hidden(client.http.get(url).body.decode(), "form_token")
+    assert (
+        client.http.post(f"{url}/close", body=urlencode({"form_token": token}), headers=FORM).status_code
+        == 303
+    )
+    assert Ticket.get(number).status == "solved"
+    assert any(m.event and m.event["type"] == "customer_solved" for m in thread(number))
+
+
+def test_bad_tokens_are_all_the_same_404(client, deliver):
+    number = deliver(raw_mail(sender="ed@customer.test")).ticket_number
+    good = links.status_url(number).rsplit("/", 1)[1]
+    other = links.status_url(number + 1000).rsplit("/", 1)[1]  # a ticket that does not exist
+    n, expires, signature = good.split(".")
+    bad = [
+        good[:-3],
+        f"{n}.{expires}.{signature[::-1]}",
+        f"{number + 1}.{expires}.{signature}",
+        links.survey_url(number, "good").split("/")[-2],
+        other,
+        "nothing",
+    ]
+    pages = [client.http.get(f"/t/{token}") for token in bad]
+    assert {p.status_code for p in pages} == {404}
+    assert len({p.body for p in pages}) == 1
+    assert client.http.post(f"/t/{bad[1]}/close", body="form_token=x", headers=FORM).body == pages[0].body
+
+
+def test_survey_links_set_change_and_never_duplicate(client, deliver, admin):
+    number = deliver(raw_mail(sender="flo@customer.test")).ticket_number
+    good, bad = (path_of(links.survey_url(number, r)) for r in ("good", "bad"))
+    assert client.http.get(good).status_code == 200
+    assert client.http.get(good).status_code == 200  # again: nothing changes
+    assert Ticket.get(number).csat_rating == "good"
+    page = client.http.get(bad).body.decode()
+    assert Ticket.get(number).csat_rating == "bad"
+    events = [m.event for m in thread(number) if m.event and m.event["type"] == "csat"]
+    assert [(e["from"], e["to"]) for e in events] == [("", "good"), ("good", "bad")]
+    form = {"form_token": hidden(page, "form_token"), "comment": "Too slow."}
+    token = good.split("/")[2]
+    assert client.http.post(f"/s/{token}", body=urlencode(form), headers=FORM).status_code == 200
+    assert Ticket.get(number).csat_comment == "Too slow."
+    assert client.http.get(good.replace("/good", "/meh")).status_code == 404
+
+
+def test_agents_see_the_rating(deliver, admin):
+    from chalicelib.desk import portal
+    from chalicelib.web.serialize import ticket_json
+
+    number = deliver(raw_mail(sender="gus@customer.test")).ticket_number
+    portal.rate(links.survey_url(number, "good").split("/")[-2], "good")
+    assert ticket_json(Ticket.get(number))["csat"]["rating"] == "good"
