@@ -264,7 +264,9 @@ class DirectoryEntry(Model):
         table_name = _settings.table_name("directory")
 
     scope = UnicodeAttribute(hash_key=True, default="desk")
-    key = UnicodeAttribute(range_key=True)  # "<kind>#<name>", kind: team | mailbox | canned | template
+    key = UnicodeAttribute(
+        range_key=True
+    )  # "<kind>#<name>", kind: team | mailbox | canned | template | brand
     kind = UnicodeAttribute()
     name = UnicodeAttribute()  # team name | mailbox address | canned reply title
     team = UnicodeAttribute(null=True)  # mailbox: the team its mail goes to

@@ -10,7 +10,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import directory, mail_templates
+from chalicelib.desk import branding, directory, mail_templates
 from chalicelib.desk.agents import AgentProfile, forget_profile
 from chalicelib.desk.errors import Forbidden, InvalidRequest
 from chalicelib.desk.logins import create_login
@@ -121,6 +121,13 @@ def reset_template(actor: AgentProfile, name: str) -> None:
     require_admin(actor)
     mail_templates.check(name, mail_templates.DEFAULTS.get(name, ""))
     DirectoryEntry(scope="desk", key=f"template#{name}").delete()
+    directory.forget()
+
+
+def save_branding(actor: AgentProfile, name: str, logo_url: str, colour: str, footer: str) -> None:
+    require_admin(actor)
+    brand = branding.checked(name, logo_url, colour, footer)
+    directory.entry("brand", "desk", body=brand.to_json()).save()
     directory.forget()
 
 

@@ -32,6 +32,7 @@ class Directory:
     mailboxes: tuple[Mailbox, ...]
     canned: tuple[CannedReply, ...]
     templates: dict[str, str] = field(default_factory=dict)  # mail template name → an admin's text
+    brand: str = ""  # the branding as JSON (desk.branding), "" until an admin sets it
 
     def mailbox_for(self, address: str) -> Mailbox | None:
         """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
@@ -83,7 +84,8 @@ def _read_directory() -> Directory:
     mailboxes = tuple(Mailbox(address=e.name, team=e.team or "") for e in entries if e.kind == "mailbox")
     canned = tuple(CannedReply(title=e.name, body=e.body or "") for e in entries if e.kind == "canned")
     templates = {e.name: e.body or "" for e in entries if e.kind == "template"}
-    return Directory(teams=teams, mailboxes=mailboxes, canned=canned, templates=templates)
+    brand = next((e.body or "" for e in entries if e.kind == "brand"), "")
+    return Directory(teams=teams, mailboxes=mailboxes, canned=canned, templates=templates, brand=brand)
 
 
 def _seed() -> list[DirectoryEntry]:

@@ -128,3 +128,25 @@ def test_agents_see_the_rating(deliver, admin):
     number = deliver(raw_mail(sender="gus@customer.test")).ticket_number
     portal.rate(links.survey_url(number, "good").split("/")[-2], "good")
     assert ticket_json(Ticket.get(number))["csat"]["rating"] == "good"
+
+
+def test_branding_reaches_pages_and_mails(client, deliver, admin, sent_mail):
+    from chalicelib.desk import admin as desk_admin
+    from chalicelib.desk import directory
+
+    desk_admin.save_branding(admin, "Acme Care", "https://acme.test/logo.png", "#aa3300", "Acme Ltd, Berlin")
+    try:
+        number = deliver(raw_mail(sender="hal@customer.test")).ticket_number
+        page = client.http.get(path_of(links.status_url(number)))
+        html = page.body.decode()
+        assert "Acme Care" in html and "https://acme.test/logo.png" in html and "Acme Ltd, Berlin" in html
+        assert "img-src 'self' data: https:" in page.headers["Content-Security-Policy"]
+        assert client.http.get("/brand.css").body.decode() == ":root{--brand:#aa3300}\n"
+        mail = [m for m in sent_mail() if "hal@customer.test" in str(m["To"])][-1]
+        assert "Acme Ltd, Berlin" in mail.get_body(("plain",)).get_content()
+    finally:
+        from chalicelib.models import DirectoryEntry
+
+        DirectoryEntry(scope="desk", key="brand#desk").delete()
+        directory.forget()
+    assert client.http.get("/brand.css").body.decode() == ":root{--brand:#1f6feb}\n"

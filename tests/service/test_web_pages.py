@@ -328,3 +328,18 @@ def test_admin_edits_and_resets_a_customer_mail_template(client):
     assert post(client, "/admin/templates", {**form, "reset": "1"}).status_code == 303
     directory.forget()
     assert "solved" not in directory.directory().templates
+
+
+def test_admin_sets_the_branding_and_a_bad_colour_is_refused(client):
+    from chalicelib.desk import branding, directory
+    from chalicelib.models import DirectoryEntry
+
+    page = client.http.get("/admin", headers=cookie()).body.decode()
+    form = {"csrf": csrf_of(page), "name": "Acme", "logo_url": "", "colour": "#123456", "footer": "Thanks"}
+    assert post(client, "/admin/branding", form).status_code == 303
+    directory.forget()
+    assert branding.current() == branding.Branding(name="Acme", colour="#123456", footer="Thanks")
+    refused = post(client, "/admin/branding", {**form, "colour": "blue"})
+    assert refused.status_code == 400 and "colour" in refused.body.decode()
+    DirectoryEntry(scope="desk", key="brand#desk").delete()
+    directory.forget()

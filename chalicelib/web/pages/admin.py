@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import admin, directory, mail_templates
+from chalicelib.desk import admin, branding, directory, mail_templates
 from chalicelib.desk.canned import PLACEHOLDERS
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.render import redirect
@@ -30,6 +30,7 @@ def _overview(context: Context, invited: tuple[str, str] | None = None) -> Respo
         template_placeholders=mail_templates.TEMPLATE_PLACEHOLDERS,
         template_titles=mail_templates.TITLES,
         template_defaults=mail_templates.DEFAULTS,
+        brand=branding.current(),
         invited=invited,
         **sidebar(context.session.agent),
     )
@@ -97,3 +98,16 @@ def save_template(context: Context) -> Response:
     else:
         admin.save_template(context.session.agent, name, context.form.get("text", ""))
     return redirect("/admin#mail-templates")
+
+
+@page(blueprint, "/admin/branding", methods=("POST",))
+def save_branding(context: Context) -> Response:
+    form = context.form
+    admin.save_branding(
+        context.session.agent,
+        form.get("name", ""),
+        form.get("logo_url", ""),
+        form.get("colour", ""),
+        form.get("footer", ""),
+    )
+    return redirect("/admin#branding")

@@ -20,10 +20,15 @@ from chalicelib.desk.errors import DeskError, InvalidRequest, TooMany
 from chalicelib.desk.request_form import RequestForm
 from chalicelib.observability import logger
 from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
-from chalicelib.web.public.render import guarded, public_page
+from chalicelib.web.public.render import brand_stylesheet, guarded, public_page
 
 blueprint = Blueprint(__name__)
 MAX_UPLOAD_REQUEST_BYTES = 4096
+
+
+@blueprint.route("/brand.css", methods=["GET"])
+def brand_css() -> Response:
+    return brand_stylesheet()
 
 
 @blueprint.route("/support", methods=["GET"])

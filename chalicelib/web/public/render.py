@@ -10,11 +10,21 @@ from chalice import Response
 from chalicelib.desk import branding
 from chalicelib.desk.errors import DeskError
 from chalicelib.observability import logger
-from chalicelib.web.pages.render import render
+from chalicelib.web.pages.render import headers, render
 
 
 def public_page(template: str, status: int = 200, **context: Any) -> Response:
-    return render(template, status, brand=branding.current(), **context)
+    """A customer page; its CSP lets the desk's own https logo load (customer pages show no mail HTML)."""
+    brand = branding.current()
+    return render(template, status, bool(brand.logo_url), brand=brand, **context)
+
+
+def brand_stylesheet() -> Response:
+    """`/brand.css`: the brand colour as a CSS variable (the CSP allows no inline style)."""
+    css = f":root{{--brand:{branding.current().colour}}}\n"  # validated #rrggbb
+    return Response(
+        body=css, status_code=200, headers={**headers("text/css"), "Cache-Control": "public, max-age=60"}
+    )
 
 
 def guarded(view: Callable[[], Response], path: str) -> Response:
