@@ -8,6 +8,7 @@ from chalicelib.handlers.sla import blueprint as sla_handlers
 from chalicelib.web.api import blueprint as api_routes
 from chalicelib.web.pages.admin import blueprint as admin_pages
 from chalicelib.web.pages.queues import blueprint as queue_pages
+from chalicelib.web.pages.reports import blueprint as report_pages
 from chalicelib.web.pages.signin import blueprint as signin_pages
 from chalicelib.web.pages.ticket import blueprint as ticket_pages
 from chalicelib.web.public.form import blueprint as request_form_pages
@@ -17,6 +18,7 @@ app = Chalice(app_name="helpdesk")
 app.register_blueprint(api_routes)
 app.register_blueprint(signin_pages)
 app.register_blueprint(queue_pages)
+app.register_blueprint(report_pages)
 app.register_blueprint(ticket_pages)
 app.register_blueprint(admin_pages)
 app.register_blueprint(request_form_pages)

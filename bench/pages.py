@@ -42,7 +42,14 @@ def report(counter: Any) -> None:
         f"{queues.COUNT_TTL_SECONDS:.0f} s per container; cold: empty caches, warm: again soon"
     )
     with Client(app) as client:
-        for path in ("/queues/open", "/queues/unassigned", "/tickets/5", "/search?q=order", "/admin"):
+        for path in (
+            "/queues/open",
+            "/queues/unassigned",
+            "/tickets/5",
+            "/search?q=order",
+            "/admin",
+            "/reports",
+        ):
             for label in ("cold", "warm"):
                 if label == "cold":
                     directory.forget()

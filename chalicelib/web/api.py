@@ -9,13 +9,13 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import directory, merge, replies, tickets
+from chalicelib.desk import directory, merge, replies, reports, tickets
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import DeskError, InvalidRequest, NotFound, TooLarge
 from chalicelib.observability import logger
 from chalicelib.origin import remember_request_origin
 from chalicelib.web import auth
-from chalicelib.web.serialize import agent_json, message_json, ticket_json
+from chalicelib.web.serialize import agent_json, message_json, report_json, ticket_json
 
 blueprint = Blueprint(__name__)
 
@@ -143,3 +143,11 @@ def post_reply(agent: AgentProfile, number: str) -> Response:
 def post_note(agent: AgentProfile, number: str) -> Response:
     message = replies.add_note(agent, _ticket_number(number), _body().get("body"))
     return Response(body=message_json(message), status_code=201)
+
+
+@json_route("/api/reports", methods=["GET"])
+def report(agent: AgentProfile) -> dict[str, Any]:
+    query = blueprint.current_request.query_params or {}
+    days = query.get("days", "30")
+    found = reports.report(agent, int(days) if days.isdigit() else 0, query.get("team") or None)
+    return report_json(found)

@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.desk import sla, storage
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.records import utcnow
+from chalicelib.desk.reports import Report
 from chalicelib.models import Message, Ticket
 
 
@@ -84,4 +85,30 @@ def agent_json(agent: AgentProfile) -> dict[str, Any]:
         "role": agent.role,
         "teams": list(agent.teams),
         "time_zone": agent.time_zone,
+    }
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    figures = report.figures
+    return {
+        "days": report.days,
+        "team": report.team,
+        "since": _time(report.since),
+        "complete": report.complete,
+        "created": figures.created,
+        "solved": figures.solved,
+        "first_response_minutes": {
+            "median": figures.first_response_median,
+            "p90": figures.first_response_p90,
+        },
+        "resolution_minutes": {"median": figures.resolution_median, "p90": figures.resolution_p90},
+        "sla": {
+            metric: {
+                "met": figures.sla_met[metric],
+                "breached": figures.sla_breached[metric],
+                "attainment": figures.attainment(metric),
+            }
+            for metric in figures.sla_met
+        },
+        "csat": {"good": figures.csat_good, "bad": figures.csat_bad, "score": figures.csat_score},
     }

@@ -343,3 +343,11 @@ def test_admin_sets_the_branding_and_a_bad_colour_is_refused(client):
     assert refused.status_code == 400 and "colour" in refused.body.decode()
     DirectoryEntry(scope="desk", key="brand#desk").delete()
     directory.forget()
+
+
+def test_the_reports_page_shows_the_period_figures(client, deliver):
+    deliver(raw_mail(subject="Counted in the report"))
+    html = client.http.get("/reports?days=7", headers=cookie()).body.decode()
+    assert re.search(r'<td id="created">[1-9][0-9]*</td>', html)
+    assert 'id="csat"' in html and 'id="sla-first-response"' in html
+    assert client.http.get("/reports?days=8", headers=cookie()).status_code == 400
