@@ -7,11 +7,13 @@ from chalicelib.handlers.schedules import blueprint as scheduled_handlers
 from chalicelib.handlers.sla import blueprint as sla_handlers
 from chalicelib.web.api import blueprint as api_routes
 from chalicelib.web.pages.admin import blueprint as admin_pages
+from chalicelib.web.pages.articles import blueprint as article_pages
 from chalicelib.web.pages.queues import blueprint as queue_pages
 from chalicelib.web.pages.reports import blueprint as report_pages
 from chalicelib.web.pages.signin import blueprint as signin_pages
 from chalicelib.web.pages.ticket import blueprint as ticket_pages
 from chalicelib.web.public.form import blueprint as request_form_pages
+from chalicelib.web.public.help import blueprint as help_center_pages
 from chalicelib.web.public.status import blueprint as customer_link_pages
 
 app = Chalice(app_name="helpdesk")
@@ -21,8 +23,10 @@ app.register_blueprint(queue_pages)
 app.register_blueprint(report_pages)
 app.register_blueprint(ticket_pages)
 app.register_blueprint(admin_pages)
+app.register_blueprint(article_pages)
 app.register_blueprint(request_form_pages)
 app.register_blueprint(customer_link_pages)
+app.register_blueprint(help_center_pages)
 app.register_blueprint(inbound_handlers)
 app.register_blueprint(sla_handlers)
 app.register_blueprint(scheduled_handlers)

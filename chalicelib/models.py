@@ -13,6 +13,7 @@ Tables (all on-demand):
 - contacts  customer address → name and counts.
 - agents    agent address → name, role, teams.
 - counters  named counters and short-lived records (ticket numbers, auto-reply log) with a TTL.
+- articles  help-center article slug → title, Markdown body, category, draft or published.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -233,6 +234,7 @@ class Counter(Model):
     value = NumberAttribute(default=0)
     stamps = ListAttribute(of=NumberAttribute, null=True)
     secret = UnicodeAttribute(null=True)  # only the `signing-key` item (chalicelib.desk.signing)
+    ref = UnicodeAttribute(null=True)  # what a record points at (`article-from#…`: the draft's slug)
     expires_at = NumberAttribute(null=True)
     version = VersionAttribute()
 
@@ -273,6 +275,39 @@ class DirectoryEntry(Model):
     body = UnicodeAttribute(null=True)  # canned: the reply text with {{placeholders}}
 
 
+class ArticleStateIndex(GlobalSecondaryIndex):
+    """Articles by state (draft | published), last changed first: the agents' list, the public help
+    center, its title search and the acknowledgement's suggestions, without reading any body."""
+
+    class Meta:
+        index_name = "state_updated"
+        projection = IncludeProjection(["title", "category", "summary", "words"])
+
+    state = UnicodeAttribute(hash_key=True)
+    updated_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Article(Model):
+    """A help-center article (chalicelib.desk.articles); `words` and `summary` derive from it."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("articles")
+
+    slug = UnicodeAttribute(hash_key=True)  # its address, /help/<slug>; kept when the title changes
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()  # Markdown, rendered safely on display (chalicelib.web.markdown)
+    category = UnicodeAttribute(default="")
+    state = UnicodeAttribute()  # draft | published
+    summary = UnicodeAttribute(default="")  # the body's first words, for lists
+    words = UnicodeSetAttribute(null=True)  # searchable title words (chalicelib.desk.words)
+    author = UnicodeAttribute()
+    source = UnicodeAttribute(null=True)  # "<ticket number>#<message key>" of a reply turned into it
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    state_index = ArticleStateIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     Ticket,
     Message,
@@ -283,6 +318,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     TagLink,
     SearchTerm,
     DirectoryEntry,
+    Article,
 )
 TTL_ATTRIBUTES: dict[type[Model], str] = {Counter: "expires_at"}
 

@@ -20,6 +20,7 @@ EVERY_TABLE = (
     "tags",
     "search",
     "directory",
+    "articles",
 )
 # Enough for PynamoDB gets, queries, saves, updates, deletes and TransactWriteItems (which is
 # authorised per item as PutItem/UpdateItem/DeleteItem/ConditionCheckItem). No Scan: no request path scans.

@@ -12,13 +12,23 @@ _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """One GSI as the model declares it; `projection` is DynamoDB's Projection object."""
+
+    name: str
+    hash_key: tuple[str, str]
+    range_key: tuple[str, str] | None
+    projection: dict[str, object]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """One model's table as the code sees it: short name, keys, GSIs and TTL attribute."""
 
     short_name: str
     hash_key: tuple[str, str]
     range_key: tuple[str, str] | None
-    indexes: tuple[tuple[str, tuple[str, str], tuple[str, str] | None], ...]
+    indexes: tuple[IndexSpec, ...]
     ttl_attribute: str | None
 
 
@@ -40,10 +50,17 @@ def table_specs() -> tuple[TableSpec, ...]:
         hash_key, *range_key = _keys(schema["key_schema"], types)
         indexes = []
         for index in sorted(schema.get("global_secondary_indexes", []), key=lambda i: i["index_name"]):
-            if index["projection"]["ProjectionType"] != "ALL":
-                raise ValueError(f"{model.__name__}.{index['index_name']}: only ALL projections are built")
+            if index["projection"]["ProjectionType"] not in ("ALL", "INCLUDE"):
+                raise ValueError(f"{model.__name__}.{index['index_name']}: KEYS_ONLY indexes are not built")
             index_hash, *index_range = _keys(index["key_schema"], types)
-            indexes.append((index["index_name"], index_hash, index_range[0] if index_range else None))
+            indexes.append(
+                IndexSpec(
+                    index["index_name"],
+                    index_hash,
+                    index_range[0] if index_range else None,
+                    index["projection"],
+                )
+            )
         if schema.get("local_secondary_indexes"):
             raise ValueError(f"{model.__name__}: local secondary indexes are not built")
         specs.append(
@@ -84,16 +101,18 @@ class Tables(Construct):
                 time_to_live_attribute=spec.ttl_attribute,
                 removal_policy=RemovalPolicy.RETAIN,
             )
-            for name, index_hash, index_range in spec.indexes:
+            for index in spec.indexes:
+                included = index.projection.get("NonKeyAttributes")
                 table.add_global_secondary_index(
-                    index_name=name,
-                    partition_key=_attribute(index_hash),
-                    sort_key=_attribute(index_range) if index_range else None,
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    index_name=index.name,
+                    partition_key=_attribute(index.hash_key),
+                    sort_key=_attribute(index.range_key) if index.range_key else None,
+                    projection_type=dynamodb.ProjectionType(index.projection["ProjectionType"]),
+                    non_key_attributes=list(included) if included else None,
                 )
             self.by_name[spec.short_name] = table
 
     def index_arns(self, short_name: str) -> list[str]:
         """Each GSI of a table by name: Query permission on exactly the indexes that exist."""
         table = self.by_name[short_name]
-        return [f"{table.table_arn}/index/{name}" for name, _, _ in self.specs[short_name].indexes]
+        return [f"{table.table_arn}/index/{index.name}" for index in self.specs[short_name].indexes]

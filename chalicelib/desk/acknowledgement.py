@@ -7,6 +7,7 @@ import time
 from pynamodb.exceptions import PutError
 
 from chalicelib.config import settings
+from chalicelib.desk import articles
 from chalicelib.desk.customer_mail import acknowledgement_text
 from chalicelib.desk.outbound import send_and_record, ticket_mail
 from chalicelib.mail.autoreply import auto_reply_block_reason, sender_block_reason
@@ -16,10 +17,11 @@ from chalicelib.models import Counter, Ticket
 WINDOW_SECONDS = 3600
 
 
-def acknowledge(ticket: Ticket, mail: ParsedMail | None) -> tuple[bool, str]:
+def acknowledge(ticket: Ticket, mail: ParsedMail | None, request_text: str) -> tuple[bool, str]:
     """Send the acknowledgement unless the mail is automatic or the sender had enough of them.
 
     `mail` is None for a web-form request: there are no headers, only the sender rules apply.
+    `request_text` is what the customer wrote: the articles suggested are the ones it points to.
     Returns whether it was sent and, when not, why (logged by the caller).
     """
     own = settings().own_addresses
@@ -30,7 +32,8 @@ def acknowledge(ticket: Ticket, mail: ParsedMail | None) -> tuple[bool, str]:
         )
     if reason is not None:
         return False, reason
-    outbound = ticket_mail(ticket, ticket.team, acknowledgement_text(ticket), auto_submitted="auto-replied")
+    text = acknowledgement_text(ticket, articles.suggestions(f"{ticket.subject}\n{request_text}"))
+    outbound = ticket_mail(ticket, ticket.team, text, auto_submitted="auto-replied")
     send_and_record(
         ticket, outbound, kind="reply", author=Address(email=ticket.mailbox, name=ticket.team), automatic=True
     )

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from chalicelib.desk import branding, directory, links
 from chalicelib.desk.agents import AgentProfile
+from chalicelib.desk.article_rules import ArticleSummary
 from chalicelib.desk.canned import placeholder_values, ticket_values
 from chalicelib.desk.mail_templates import render
 from chalicelib.models import Ticket
+from chalicelib.origin import public_url
 
 
-def acknowledgement_text(ticket: Ticket, suggestions: str = "") -> str:
-    return _render("acknowledgement", ticket, None, {"help.suggestions": suggestions})
+def acknowledgement_text(ticket: Ticket, articles: list[ArticleSummary]) -> str:
+    """The acknowledgement, with the help-center articles that may answer the request already."""
+    return _render("acknowledgement", ticket, None, {"help.suggestions": suggestions_text(articles)})
+
+
+def suggestions_text(articles: list[ArticleSummary]) -> str:
+    if not articles:
+        return ""
+    lines = ["While you wait, these articles from our help center may answer your question:"]
+    lines += [f"  {article.title}: {public_url()}/help/{article.slug}" for article in articles]
+    return "\n".join(lines)
 
 
 def reply_text(ticket: Ticket, agent: AgentProfile, body: str, solving: bool) -> str:

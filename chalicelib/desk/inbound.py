@@ -187,7 +187,7 @@ def _open_ticket(
     acknowledged = False
     note = "spam verdict: kept out of the queue" if delivery.is_spam else ""
     if not delivery.is_spam:
-        acknowledged, note = acknowledgement.acknowledge(ticket, mail)
+        acknowledged, note = acknowledgement.acknowledge(ticket, mail, mail.visible_text or mail.text)
     return IngestResult("created", ticket.number, acknowledged=acknowledged, note=note)
 
 

@@ -3,33 +3,16 @@ subject words (the search table, written with the ticket)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import NotFound
 from chalicelib.desk.queues import visibility
 from chalicelib.desk.tickets import get_ticket
+from chalicelib.desk.words import words
 from chalicelib.models import SearchTerm, Ticket
 
 MAX_WORDS_PER_TICKET = 12
 MAX_QUERY_WORDS = 3
 MAX_RESULTS = 50
-_STOP_WORDS = frozenset(
-    re.split(
-        r"\s+",
-        "a an and are as at be by for from has have i in is it me my no not of on or our re fw fwd "
-        "please the this to was we with you your",
-    )
-)
-
-
-def words(text: str) -> list[str]:
-    """Distinct searchable words of a subject: lower-case, accents folded, no stop words."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    found = [w for w in re.findall(r"[\w-]{2,40}", plain) if w not in _STOP_WORDS and not w.isdigit()]
-    return list(dict.fromkeys(found))
 
 
 def index_items(number: int, subject: str) -> list[SearchTerm]:

@@ -144,7 +144,7 @@ def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str 
         if opening.is_duplicate(error):
             return Submitted(ThreadIndex.get(idempotency_id).ticket_number, duplicate=True)
         raise
-    acknowledged, note = acknowledgement.acknowledge(ticket, None)
+    acknowledged, note = acknowledgement.acknowledge(ticket, None, form.message)
     if note:
         logger.info("no acknowledgement", extra={"ticket": ticket.number, "reason": note})
     return Submitted(ticket.number, duplicate=False, acknowledged=acknowledged)

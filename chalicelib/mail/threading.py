@@ -91,7 +91,7 @@ def plus_address(mailbox_address: str, number: int) -> str:
     return f"{local}+{number}@{domain}"
 
 
-def _bare_subject(subject: str) -> str:
+def bare_subject(subject: str) -> str:
     """Subject without reply/forward prefixes and ticket tags; repeated until nothing changes."""
     text = " ".join((subject or "").split())
     previous = None
@@ -104,7 +104,7 @@ def _bare_subject(subject: str) -> str:
 
 def reply_subject(subject: str, number: int) -> str:
     """The "Re: <subject> [#N]" subject; earlier prefixes and tags are removed so they never accumulate."""
-    return f"Re: {_bare_subject(subject) or '(no subject)'} [#{number}]"
+    return f"Re: {bare_subject(subject) or '(no subject)'} [#{number}]"
 
 
 def new_message_id(domain: str, number: int) -> str:

@@ -102,13 +102,13 @@ def test_every_model_has_its_table_keys_indexes_and_ttl(synthesized: Synthesized
             keys.append({"AttributeName": spec.range_key[0], "KeyType": "RANGE"})
         assert table["KeySchema"] == keys
         built = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes", [])}
-        assert sorted(built) == sorted(name for name, _, _ in spec.indexes)
-        for name, index_hash, index_range in spec.indexes:
-            assert built[name]["KeySchema"][0]["AttributeName"] == index_hash[0]
-            assert (built[name]["KeySchema"][1]["AttributeName"] if index_range else None) == (
-                index_range[0] if index_range else None
+        assert sorted(built) == sorted(index.name for index in spec.indexes)
+        for index in spec.indexes:
+            assert built[index.name]["KeySchema"][0]["AttributeName"] == index.hash_key[0]
+            assert (built[index.name]["KeySchema"][1]["AttributeName"] if index.range_key else None) == (
+                index.range_key[0] if index.range_key else None
             )
-            assert built[name]["Projection"] == {"ProjectionType": "ALL"}
+            assert built[index.name]["Projection"] == index.projection
         types = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
         for attribute, kind in [spec.hash_key, *filter(None, [spec.range_key])]:
             assert types[attribute] == kind

@@ -76,3 +76,32 @@ def update(admin) -> Callable[..., object]:
         return tickets.update_ticket(admin, number, ticket.version, parsed)
 
     return update
+
+
+@pytest.fixture(scope="module")
+def web_client():
+    """The Chalice app behind its test client (tests/service/agent_http.py talks to it)."""
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def signed_in(monkeypatch):
+    """A token `agent:<email>` stands for a verified Cognito ID token of that agent."""
+    import time
+
+    from chalicelib.desk.agents import load_agent
+    from chalicelib.desk.errors import Unauthorized
+    from chalicelib.web import session
+
+    def agent_for_token(token: str):
+        if not token.startswith("agent:"):
+            raise Unauthorized("invalid or expired token")
+        email = token.removeprefix("agent:")
+        return load_agent(email), {"sub": email, "iat": 1, "exp": time.time() + 3600, "email": email}
+
+    monkeypatch.setattr(session, "agent_for_token", agent_for_token)

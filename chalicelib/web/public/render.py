@@ -13,10 +13,11 @@ from chalicelib.observability import logger
 from chalicelib.web.pages.render import headers, render
 
 
-def public_page(template: str, status: int = 200, **context: Any) -> Response:
-    """A customer page; its CSP lets the desk's own https logo load (customer pages show no mail HTML)."""
+def public_page(template: str, status: int = 200, remote_images: bool = False, **context: Any) -> Response:
+    """A customer page; its CSP lets the desk's own https logo load (customer pages show no mail
+    HTML), and `remote_images` lets a help-center article's pictures load."""
     brand = branding.current()
-    return render(template, status, bool(brand.logo_url), brand=brand, **context)
+    return render(template, status, remote_images or bool(brand.logo_url), brand=brand, **context)
 
 
 def brand_stylesheet() -> Response:
