@@ -2,7 +2,7 @@
 published ones, and a new request's acknowledgement suggests the ones whose titles match it.
 
 Lists, search and suggestions read the `state_updated` index, which holds titles, categories and
-summaries but no bodies: one Query, kept CACHE_TTL_SECONDS per container like the desk's setup.
+summaries but no bodies: one small Query, not cached, so a published article is live at once.
 An article's address (`/help/<slug>`) comes from its first title and never changes. Edits are
 conditional on the version the agent opened, so two agents never overwrite each other.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
-from chalicelib.desk import article_rules, directory
+from chalicelib.desk import article_rules
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.article_rules import ArticleFields, ArticleSummary
 from chalicelib.desk.errors import Conflict, InvalidRequest, NotFound
@@ -23,7 +23,6 @@ from chalicelib.desk.tickets import get_ticket
 from chalicelib.mail.threading import bare_subject
 from chalicelib.models import Article, Counter, Message, write_transaction
 
-CACHE_NAME = "published-articles"
 NUMBERED_SLUGS = 5  # `title`, `title-2` … `title-5`, then a random suffix
 NOT_FOUND = "This article does not exist."
 
@@ -101,7 +100,6 @@ def save(slug: str, version: int, fields: ArticleFields) -> Article:
         if _condition_failed(error):
             raise _changed(get(slug)) from None
         raise
-    directory.forget()
     return article
 
 
@@ -120,14 +118,9 @@ def delete(slug: str, version: int) -> None:
         raise
     if article.source:  # the reply may become an article again
         Counter(key=_marker_key(article.source)).delete(add_version_condition=False)
-    directory.forget()
 
 
 def _published() -> tuple[ArticleSummary, ...]:
-    return directory.cached(CACHE_NAME, _read_published)
-
-
-def _read_published() -> tuple[ArticleSummary, ...]:
     return tuple(
         ArticleSummary(
             slug=a.slug,
@@ -165,7 +158,6 @@ def _insert(agent: AgentProfile, fields: ArticleFields, source: str | None) -> A
             if failed and failed[-1]:
                 continue  # the slug is taken: try the next one
             raise
-        directory.forget()
         return article
     raise Conflict("Could not find a free address for this title; change it a little.")
 

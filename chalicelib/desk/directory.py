@@ -54,12 +54,12 @@ _cache: dict[str, tuple[float, Any]] = {}
 
 def directory() -> Directory:
     """Teams, mailboxes and canned replies (cached per container)."""
-    return cached("directory", _read_directory)
+    return _cached("directory", _read_directory)
 
 
 def agents() -> tuple[AgentProfile, ...]:
     """Every agent, active or not, by address (cached per container)."""
-    return cached("agents", _read_agents)
+    return _cached("agents", _read_agents)
 
 
 def forget() -> None:
@@ -67,8 +67,7 @@ def forget() -> None:
     _cache.clear()
 
 
-def cached(name: str, read: Callable[[], Any]) -> Any:
-    """`read()`'s value, kept in this container for CACHE_TTL_SECONDS and until `forget`."""
+def _cached(name: str, read: Callable[[], Any]) -> Any:
     hit = _cache.get(name)
     if hit and time.monotonic() - hit[0] < CACHE_TTL_SECONDS:
         return hit[1]
