@@ -31,7 +31,8 @@ _STEM = 5  # "passwords" and "password" are one word to a match; "reset" and "re
 _RESERVED_SLUGS = frozenset({"new"})  # /articles/new is the editor of a new article
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN_NOISE = re.compile(r"[#>*_`~|]+|^\s*[-+]\s+|^\s*\d+\.\s+", re.MULTILINE)
+_EMPHASIS = re.compile(r"[*`~]+|(?<!\w)_+|_+(?!\w)")  # `snake_case` keeps its underscore
+_MARKDOWN_NOISE = re.compile(r"[#>|]+|^\s*[-+]\s+|^\s*\d+\.\s+", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ def is_slug(value: str) -> bool:
 
 def summary_of(body: str) -> str:
     """The first words of the Markdown as plain text, for lists and search results."""
-    text = " ".join(_MARKDOWN_NOISE.sub(" ", _LINK.sub(r"\1", _IMAGE.sub(" ", body))).split())
+    plain = _EMPHASIS.sub("", _MARKDOWN_NOISE.sub(" ", _LINK.sub(r"\1", _IMAGE.sub(" ", body))))
+    text = " ".join(plain.split())
     if len(text) <= SUMMARY_CHARS:
         return text
     return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"

@@ -75,6 +75,7 @@ def test_summaries_are_plain_text_and_short():
         "# Title\n\nClick **Reset** on [the sign-in page](https://x.test).\n\n![shot](https://i.test/a.png)"
     )
     assert summary_of(body) == "Title Click Reset on the sign-in page."
+    assert summary_of("Open **My orders**, set `max_items` to _5_.") == "Open My orders, set max_items to 5."
     long = summary_of("word " * 200)
     assert long.endswith(" …") and len(long) <= 182
 
