@@ -1,8 +1,9 @@
 """Where the desk is reached: the base of every absolute link in mail (status pages, tickets).
 
-HELPDESK_PUBLIC_URL when configured. The API function of a deployment without a custom domain
-cannot be told its own URL (API Gateway depends on the function), so it links to the address the
-current request came in on; chalicelib.web.api's middleware records it for each request.
+HELPDESK_PUBLIC_URL: a deployment sets it for every function to `https://<web_domain>` (infra/web.py
+serves the app at that domain's root, where its root-relative links work) and the local runtime
+defaults it. Only a stage run without it falls back to the address the current request came in on,
+which chalicelib.web.api's middleware records for each request.
 """
 
 from __future__ import annotations

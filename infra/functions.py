@@ -3,6 +3,14 @@
 `chalice package` cannot give each function its own CDK-made role from the stage config (per
 function settings are read only from .chalice/config.json), so the app is packaged with
 `manage_iam_role: false` and each function's Role is then pointed at its own role here.
+
+cdk-nag never sees these `AWS::Serverless::Function`s; tests/infra asserts what its rules would
+ask instead: a log group with a retention per function (made here, named as Lambda names it) and
+X-Ray tracing. No reserved concurrency, on purpose: Lambda refuses a reservation that leaves
+fewer than 100 unreserved executions, so on a new account (quota 10 to 50) the deployment would
+fail; the API stage's throttle and SES's and SQS's own pacing bound the load instead. Its L1 (latest
+runtime) stays unmet: chalice takes the runtime of the Python that packages the app (the project's
+3.11, still supported by Lambda), so the two move together.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -32,6 +40,7 @@ from infra.timer import SlaTimer
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 HANDLER_TIMEOUT = Duration.seconds(60)
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+REST_API = "RestAPI"  # the logical id `chalice package` gives the API
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,12 @@ def _statements(
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
             # Log streams are named by Lambda at run time: the group's streams, not the account's.
             resources=[log_group.log_group_arn],
+        ),
+        iam.PolicyStatement(
+            sid="Tracing",
+            actions=["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            # X-Ray has no resource type for these two: IAM accepts only "*".
+            resources=["*"],
         ),
         iam.PolicyStatement(
             sid="Tables",
@@ -174,9 +189,11 @@ def _environment(settings: DeploySettings, res: Resources) -> dict[str, str]:
         "HELPDESK_USER_POOL_CLIENT_ID": res.agents.client.user_pool_client_id,
         "HELPDESK_SLA_STATE_MACHINE_ARN": res.timer.arn,
         "HELPDESK_SLA_QUEUE_URL": res.queues.sla_events.queue_url,
+        # A plain string (the web domain), not the API's URL: every function, the API's own
+        # included, can be told it without a circular reference.
+        "HELPDESK_PUBLIC_URL": settings.public_url,
+        "HELPDESK_AUTO_CLOSE_DAYS": str(settings.auto_close_days),
     }
-    if settings.public_url:
-        env["HELPDESK_PUBLIC_URL"] = settings.public_url
     if settings.sla_policies:
         env["HELPDESK_SLA_POLICIES"] = settings.sla_policies
     return env
@@ -214,6 +231,8 @@ class Functions(Construct):
             self.log_groups[access.name], self.roles[access.name] = log_group, role
         stage_config = {
             "api_gateway_stage": "api",
+            "api_gateway_endpoint_type": "REGIONAL",  # as the web domain (infra/web.py) is
+            "xray": True,
             "manage_iam_role": False,
             # Placeholder required by `chalice package`; every function's Role is overridden below.
             "iam_role_arn": self.roles["api_handler"].role_arn,
@@ -232,17 +251,21 @@ class Functions(Construct):
             function.add_override("Properties.Role", self.roles[access.name].role_arn)
             function.add_override("Properties.FunctionName", f"{settings.prefix}{access.name}")
             function.node.add_dependency(_policy_of(self.roles[access.name]), self.log_groups[access.name])
-        self._wire(settings, res)
-        self._suppress(res)
+        self._wire(res)
+        self._suppress()
 
     def function(self, name: str) -> lambda_.IFunction:
         return self.chalice.get_function(_access(name).logical_id)
+
+    @property
+    def rest_api(self) -> CfnResource:
+        return self.chalice.get_resource(REST_API)
 
     def function_name(self, name: str) -> str:
         """A plain Ref to the packaged function (its physical name)."""
         return self.chalice.get_resource(_access(name).logical_id).ref
 
-    def _wire(self, settings: DeploySettings, res: Resources) -> None:
+    def _wire(self, res: Resources) -> None:
         lambda_.CfnEventSourceMapping(
             self,
             "SlaEventsMapping",
@@ -263,16 +286,12 @@ class Functions(Construct):
                 )
             ),
         ).node.add_dependency(_policy_of(self.roles["inbound_email"]))
-        if not settings.public_url:
-            # Links in notification mail point at the API's own URL. The API function cannot be
-            # told its URL (the API depends on the function), so it only gets public_url when set.
-            api_url = Fn.sub("https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api")
-            for access in FUNCTIONS:
-                if access.name != "api_handler":
-                    self.chalice.add_environment_variable("HELPDESK_PUBLIC_URL", api_url, access.logical_id)
 
-    def _suppress(self, res: Resources) -> None:
+    def _suppress(self) -> None:
         for access in FUNCTIONS:
+            anywhere = "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permission"
+            if access.manages_agents:
+                anywhere += ", nor does ses:VerifyDomainIdentity (admins adding a mail domain)"
             reasons = [
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
@@ -282,16 +301,12 @@ class Functions(Construct):
                         {"regex": "/^Resource::.*\\/(inbound|attachments|bodies|uploads|forms)\\/\\*$/g"}
                     ],
                 ),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason=f"{anywhere}; those statements grant only these actions.",
+                    applies_to=["Resource::*"],
+                ),
             ]
-            if access.manages_agents:
-                reasons.append(
-                    NagPackSuppression(
-                        id="AwsSolutions-IAM5",
-                        reason="ses:VerifyDomainIdentity supports no resource-level permission; the "
-                        "statement grants that one action only.",
-                        applies_to=["Resource::*"],
-                    )
-                )
             NagSuppressions.add_resource_suppressions(
                 self.roles[access.name], reasons, apply_to_children=True
             )

@@ -7,8 +7,6 @@ account and this rule set only.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -27,20 +25,14 @@ FORMS_PREFIX = "forms/"  # request-form submissions as received
 UPLOADS_EXPIRE_DAYS = 1
 
 
-def upload_origin(public_url: str) -> str:
-    """The origin (scheme://host) of the desk's pages, `*` when it has no configured public URL."""
-    parts = urlsplit(public_url)
-    return f"{parts.scheme}://{parts.netloc}" if public_url else "*"
-
-
 class MailBucket(Construct):
     """Raw mail, attachments and oversized bodies; private, SSE-S3, TLS only, access-logged."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, prefix: str, retention_days: int, upload_origin: str
     ) -> None:
-        """`upload_origin`: the origin of the pages that upload request-form files (`*` when the API's
-        own URL serves them: the bucket cannot name it, the API depends on the bucket's name)."""
+        """`upload_origin`: the origin (`https://<web_domain>`) of the pages that upload request-form
+        files, the only one the bucket's CORS rule allows."""
         super().__init__(scope, construct_id)
         self.access_logs = s3.Bucket(
             self,
@@ -117,7 +109,11 @@ class MailBucket(Construct):
 class SendingIdentities(Construct):
     """One SES domain identity per mail domain, Easy DKIM (2048-bit), and the configuration set."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str, domains: tuple[str, ...]) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, domains: tuple[str, ...], outbound_tls: str
+    ) -> None:
+        """`outbound_tls`: "optional" (the default) delivers to a customer's server that cannot do TLS
+        in plain text rather than bouncing the reply; "require" bounces it instead."""
         super().__init__(scope, construct_id)
         self.configuration_set = ses.ConfigurationSet(
             self,
@@ -125,7 +121,7 @@ class SendingIdentities(Construct):
             configuration_set_name=f"{prefix}mail",
             reputation_metrics=True,
             sending_enabled=True,
-            tls_policy=ses.ConfigurationSetTlsPolicy.REQUIRE,
+            tls_policy=ses.ConfigurationSetTlsPolicy[outbound_tls.upper()],
             suppression_reasons=ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
         )
         self.identities: dict[str, ses.EmailIdentity] = {

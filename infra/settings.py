@@ -1,8 +1,10 @@
 """The deployment's configuration, in one JSON file, checked before anything is synthesized.
 
-Everything a team chooses lives here (stage, mail domain, mailboxes and their teams, retention,
-alarm address); everything else is derived. A wrong or missing value stops synthesis with a
-message naming the field, instead of surfacing as a failed CloudFormation deployment later.
+Everything a team chooses lives here (stage, mail and web domains, mailboxes and their teams,
+retention, alarm address, SLA policies); everything else is derived. A wrong or missing value stops
+synthesis with a message naming the field, instead of surfacing as a failed CloudFormation
+deployment (or a desk that breaks on its first ticket) later. SLA policies are read by the very
+parser the functions use, so what passes here is what runs.
 """
 
 from __future__ import annotations
@@ -13,14 +15,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.config import Settings
+from chalicelib.sla.policy import policy_from_config
+
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _LOCAL_PART = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,39}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_KNOWN = frozenset(
-    {"stage", "domain", "mailboxes", "alarm_email", "raw_mail_retention_days", "public_url", "sla_policies"}
+FIELDS = frozenset(
+    {
+        "stage",
+        "domain",
+        "web_domain",
+        "mailboxes",
+        "alarm_email",
+        "raw_mail_retention_days",
+        "sla_policies",
+        "auto_close_days",
+        "outbound_tls",
+    }
 )
+OUTBOUND_TLS = ("optional", "require")
 
 
 class InfraConfigError(ValueError):
@@ -31,16 +47,23 @@ class InfraConfigError(ValueError):
 class DeploySettings:
     stage: str
     domain: str
+    web_domain: str  # the agent app and customer pages are served at the root of https://<web_domain>
     mailboxes: tuple[tuple[str, str], ...]  # (address, team), in the order given
     alarm_email: str
-    raw_mail_retention_days: int = 90
-    public_url: str = ""
-    sla_policies: str = ""  # JSON list handed to HELPDESK_SLA_POLICIES unchanged
+    raw_mail_retention_days: int
+    sla_policies: str  # JSON list handed to HELPDESK_SLA_POLICIES unchanged ("" for the default policy)
+    auto_close_days: int  # HELPDESK_AUTO_CLOSE_DAYS
+    outbound_tls: str  # SES delivery to customers' mail servers: "optional" or "require"
 
     @property
     def prefix(self) -> str:
         """Names of tables, bucket, functions and the rule set start with this."""
         return f"helpdesk-{self.stage}-"
+
+    @property
+    def public_url(self) -> str:
+        """The base of every link the desk makes (`HELPDESK_PUBLIC_URL`)."""
+        return f"https://{self.web_domain}"
 
     @property
     def mail_domains(self) -> tuple[str, ...]:
@@ -62,6 +85,20 @@ def _require(raw: dict[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+def _whole_number(raw: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = raw.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InfraConfigError(f"deployment config: '{name}' must be a whole number {low}-{high}")
+    return value
+
+
+def _domain(raw: dict[str, Any], name: str) -> str:
+    domain = _require(raw, name, str).lower()
+    if not _DOMAIN.match(domain):
+        raise InfraConfigError(f"deployment config: {name} {domain!r} is not a domain name")
+    return domain
+
+
 def _mailboxes(raw: Any, domain: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(raw, dict) or not raw:
         raise InfraConfigError("deployment config: 'mailboxes' must map at least one address to a team")
@@ -80,11 +117,36 @@ def _mailboxes(raw: Any, domain: str) -> tuple[tuple[str, str], ...]:
     return tuple(mailboxes)
 
 
+def _sla_policies(raw: Any, teams: set[str]) -> str:
+    """Each policy through chalicelib.sla.policy's own parser; escalations only to configured teams.
+
+    A team made later in the app can be removed again, and a breach escalated to a team that does
+    not exist would park the ticket in a queue nobody reads, so only mailbox teams qualify.
+    """
+    if not isinstance(raw, list):
+        raise InfraConfigError("deployment config: 'sla_policies' must be a list of policies")
+    for index, item in enumerate(raw):
+        field = f"sla_policies[{index}]"
+        if not isinstance(item, dict):
+            raise InfraConfigError(f"deployment config: {field} must be an object")
+        try:
+            policy = policy_from_config(item)
+        except ValueError as error:
+            raise InfraConfigError(f"deployment config: {field}: {error}") from None
+        team = policy.escalation.escalation_team
+        if team is not None and team not in teams:
+            raise InfraConfigError(
+                f"deployment config: {field}.escalation.escalation_team {team!r} is not the team of "
+                f"any mailbox ({', '.join(sorted(teams))})"
+            )
+    return json.dumps(raw) if raw else ""
+
+
 def parse(raw: Any) -> DeploySettings:
     """Validate a decoded config file; raises InfraConfigError naming the first wrong field."""
     if not isinstance(raw, dict):
         raise InfraConfigError("deployment config: expected a JSON object")
-    unknown = sorted(set(raw) - _KNOWN)
+    unknown = sorted(set(raw) - FIELDS)
     if unknown:
         raise InfraConfigError(f"deployment config: unknown field(s) {', '.join(unknown)}")
     stage = _require(raw, "stage", str)
@@ -92,29 +154,25 @@ def parse(raw: Any) -> DeploySettings:
         raise InfraConfigError(
             f"deployment config: stage {stage!r} must be 1-15 lowercase letters, digits or '-'"
         )
-    domain = _require(raw, "domain", str).lower()
-    if not _DOMAIN.match(domain):
-        raise InfraConfigError(f"deployment config: domain {domain!r} is not a domain name")
+    domain = _domain(raw, "domain")
+    mailboxes = _mailboxes(raw.get("mailboxes"), domain)
     alarm_email = _require(raw, "alarm_email", str)
     if not _EMAIL.match(alarm_email):
         raise InfraConfigError(f"deployment config: alarm_email {alarm_email!r} is not an address")
-    retention = raw.get("raw_mail_retention_days", 90)
-    if not isinstance(retention, int) or isinstance(retention, bool) or not 1 <= retention <= 3650:
-        raise InfraConfigError("deployment config: 'raw_mail_retention_days' must be a whole number 1-3650")
-    public_url = raw.get("public_url", "")
-    if not isinstance(public_url, str) or (public_url and not public_url.startswith("https://")):
-        raise InfraConfigError("deployment config: 'public_url' must start with https://")
-    policies = raw.get("sla_policies", [])
-    if not isinstance(policies, list):
-        raise InfraConfigError("deployment config: 'sla_policies' must be a list of policies")
+    outbound_tls = raw.get("outbound_tls", "optional")
+    if outbound_tls not in OUTBOUND_TLS:
+        raise InfraConfigError(f"deployment config: 'outbound_tls' must be one of {', '.join(OUTBOUND_TLS)}")
     return DeploySettings(
         stage=stage,
         domain=domain,
-        mailboxes=_mailboxes(raw.get("mailboxes"), domain),
+        web_domain=_domain(raw, "web_domain"),
+        mailboxes=mailboxes,
         alarm_email=alarm_email,
-        raw_mail_retention_days=retention,
-        public_url=public_url.rstrip("/"),
-        sla_policies=json.dumps(policies) if policies else "",
+        raw_mail_retention_days=_whole_number(raw, "raw_mail_retention_days", 90, 1, 3650),
+        sla_policies=_sla_policies(raw.get("sla_policies", []), {team for _, team in mailboxes}),
+        # chalicelib's own default: leaving the field out deploys what the code assumes
+        auto_close_days=_whole_number(raw, "auto_close_days", Settings.auto_close_days, 1, 365),
+        outbound_tls=outbound_tls,
     )
 
 

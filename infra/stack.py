@@ -7,14 +7,16 @@ from pathlib import Path
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
+from infra.api import ApiStage
 from infra.auth import AgentDirectory
-from infra.functions import HANDLER_TIMEOUT, Functions, Resources
-from infra.mail import MailBucket, ReceiptRules, SendingIdentities, upload_origin
+from infra.functions import HANDLER_TIMEOUT, LOG_RETENTION, Functions, Resources
+from infra.mail import MailBucket, ReceiptRules, SendingIdentities
 from infra.monitoring import Monitoring
 from infra.queues import Queues
 from infra.settings import DeploySettings
 from infra.tables import Tables
 from infra.timer import SlaTimer
+from infra.web import WebDomain
 
 
 class HelpdeskStack(Stack):
@@ -37,10 +39,12 @@ class HelpdeskStack(Stack):
             "Mail",
             prefix=prefix,
             retention_days=settings.raw_mail_retention_days,
-            upload_origin=upload_origin(settings.public_url),
+            upload_origin=settings.public_url,
         )
         mail.allow_ses_inbound(rule_set_name)
-        identities = SendingIdentities(self, "Sending", prefix=prefix, domains=settings.mail_domains)
+        identities = SendingIdentities(
+            self, "Sending", prefix=prefix, domains=settings.mail_domains, outbound_tls=settings.outbound_tls
+        )
         queues = Queues(self, "Queues", handler_timeout=HANDLER_TIMEOUT)
         timer = SlaTimer(
             self, "SlaTimer", prefix=prefix, tickets=tables.by_name["tickets"], queue=queues.sla_events
@@ -55,6 +59,8 @@ class HelpdeskStack(Stack):
             agents=agents,
         )
         functions = Functions(self, "Functions", settings=settings, res=res, package_dir=package_dir)
+        ApiStage(self, "Api", prefix=prefix, rest_api=functions.rest_api, retention=LOG_RETENTION)
+        web = WebDomain(self, "Web", domain_name=settings.web_domain, rest_api=functions.rest_api)
         ReceiptRules(
             self,
             "Receiving",
@@ -64,10 +70,24 @@ class HelpdeskStack(Stack):
             inbound_function_arn=functions.function("inbound_email").function_arn,
         )
         Monitoring(self, "Monitoring", settings=settings, functions=functions, queues=queues)
-        self._outputs(rule_set_name, res)
+        # chalice's EndpointURL names the default endpoint, which is switched off: the desk's URL.
+        functions.chalice.sam_template.get_output("EndpointURL").value = f"{settings.public_url}/"
+        self._outputs(settings, rule_set_name, res, web)
 
-    def _outputs(self, rule_set_name: str, res: Resources) -> None:
+    def _outputs(self, settings: DeploySettings, rule_set_name: str, res: Resources, web: WebDomain) -> None:
         """What the deployment guide asks for: DNS records to publish, names to pass to the CLI."""
+        CfnOutput(
+            self,
+            "WebDomainRecord",
+            description="CNAME (or Route 53 alias) of the web domain",
+            value=f"{settings.web_domain} CNAME {web.target}",
+        )
+        CfnOutput(
+            self,
+            "WebDomainAliasZone",
+            description="hosted zone for a Route 53 alias",
+            value=web.hosted_zone_id,
+        )
         CfnOutput(self, "ReceiptRuleSet", value=rule_set_name)
         CfnOutput(self, "MailBucket", value=res.mail.bucket.bucket_name)
         CfnOutput(self, "UserPoolId", value=res.agents.user_pool.user_pool_id)

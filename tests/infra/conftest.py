@@ -14,6 +14,7 @@ from infra.settings import DeploySettings, parse
 CONFIG = {
     "stage": "test",
     "domain": "example.com",
+    "web_domain": "help.example.com",
     "mailboxes": {
         "support@example.com": "Support",
         "billing@example.com": "Billing",
@@ -21,6 +22,7 @@ CONFIG = {
     },
     "alarm_email": "ops@example.com",
     "raw_mail_retention_days": 30,
+    "auto_close_days": 7,
 }
 
 

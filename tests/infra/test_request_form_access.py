@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.desk import request_form
-from infra.mail import FORMS_PREFIX, UPLOADS_PREFIX, upload_origin
+from infra.mail import FORMS_PREFIX, UPLOADS_PREFIX
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import _as_list, _policy_of, _role_id
 
@@ -12,16 +12,14 @@ def test_infra_names_the_prefixes_the_code_writes():
     assert (UPLOADS_PREFIX, FORMS_PREFIX) == (request_form.UPLOADS_PREFIX, request_form.FORMS_PREFIX)
 
 
-def test_upload_origin_is_the_public_urls_origin_or_any():
-    assert upload_origin("https://help.example.com/desk") == "https://help.example.com"
-    assert upload_origin("") == "*"
-
-
 def test_mail_bucket_accepts_browser_uploads_and_expires_abandoned_ones(synthesized: Synthesized):
     buckets = synthesized.resources("AWS::S3::Bucket")
     props = next(b for k, b in buckets.items() if k.startswith("MailBucket"))["Properties"]
     assert props["CorsConfiguration"] == {
-        "CorsRules": [{"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "MaxAge": 3600}]
+        # Only the desk's own pages: the web domain is known before the API exists.
+        "CorsRules": [
+            {"AllowedMethods": ["POST"], "AllowedOrigins": ["https://help.example.com"], "MaxAge": 3600}
+        ]
     }
     rules = {rule.get("Id"): rule for rule in props["LifecycleConfiguration"]["Rules"]}
     assert rules["abandoned-form-uploads"]["Prefix"] == "uploads/"

@@ -21,6 +21,8 @@ REQUIRED_ENV = (
     "HELPDESK_USER_POOL_CLIENT_ID",
     "HELPDESK_SLA_STATE_MACHINE_ARN",
     "HELPDESK_SLA_QUEUE_URL",
+    "HELPDESK_PUBLIC_URL",
+    "HELPDESK_AUTO_CLOSE_DAYS",
 )
 
 
@@ -142,11 +144,9 @@ def test_each_function_has_its_own_role_and_the_settings_it_reads(synthesized: S
         assert set(REQUIRED_ENV) <= set(env)
         assert env["HELPDESK_TABLE_PREFIX"] == "helpdesk-test-"
         assert env["HELPDESK_MAILBOXES"] == synthesized.settings.mailboxes_env
-    # No function but the API builds links from its own request; the others are told the API's URL.
-    assert "HELPDESK_PUBLIC_URL" not in functions["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert "RestAPI" in _text(
-        functions["SlaEvents"]["Properties"]["Environment"]["Variables"]["HELPDESK_PUBLIC_URL"]
-    )
+        # Every function, the API's own included, links to the root of the web domain.
+        assert env["HELPDESK_PUBLIC_URL"] == "https://help.example.com"
+        assert env["HELPDESK_AUTO_CLOSE_DAYS"] == "7"
 
 
 def test_no_secret_is_deployed_the_signing_key_is_made_in_the_counters_table(synthesized: Synthesized):
@@ -162,7 +162,7 @@ def test_function_policies_match_the_access_map_with_no_wildcard_action(synthesi
         for statement in statements.values():
             assert statement["Effect"] == "Allow"
             assert all("*" not in action for action in _as_list(statement["Action"]))
-            if statement["Sid"] != "VerifyMailDomains":
+            if statement["Sid"] not in ("VerifyMailDomains", "Tracing"):
                 assert "*" not in _as_list(statement["Resource"]), statement
         assert sorted(statements["Tables"]["Action"]) == sorted(TABLE_ACTIONS)
         granted = _text(statements["Tables"]["Resource"])
@@ -183,7 +183,15 @@ def test_function_policies_match_the_access_map_with_no_wildcard_action(synthesi
         assert ("ManageAgents" in statements) == access.manages_agents
         assert ("ConsumeSlaEvents" in statements) == access.consumes_sla_events
         assert ("OnFailureDestination" in statements) == access.fails_to_queue
-        assert statements["StartTimers"]["Action"] == "states:StartExecution"
+        assert ("StartTimers" in statements) == access.starts_timers
+        if access.starts_timers:
+            assert statements["StartTimers"]["Action"] == "states:StartExecution"
+        assert statements["Tracing"] == {
+            "Sid": "Tracing",
+            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            "Effect": "Allow",
+            "Resource": "*",
+        }
         assert statements["SendMail"]["Action"] == "ses:SendEmail"
         assert "*" not in _text(statements["SendMail"]["Resource"]).replace("${AWS::", "")
     api = {s["Sid"]: s for s in _policy_of(synthesized, _role_id(functions["APIHandler"]))}
@@ -280,7 +288,21 @@ def test_sending_identities_with_dkim_and_a_configuration_set(synthesized: Synth
         assert identity["Properties"]["DkimSigningAttributes"] == {"NextSigningKeyLength": "RSA_2048_BIT"}
         assert "ConfigurationSetAttributes" in identity["Properties"]
     _, config_set = _only(synthesized.resources("AWS::SES::ConfigurationSet"))
-    assert config_set["Properties"]["DeliveryOptions"] == {"TlsPolicy": "REQUIRE"}
+    # Opportunistic TLS by default: a reply to a server without TLS is delivered, not bounced.
+    assert config_set["Properties"]["DeliveryOptions"] == {"TlsPolicy": "OPTIONAL"}
+
+
+def test_outbound_tls_can_be_required():
+    from aws_cdk import App, Stack
+    from aws_cdk.assertions import Template
+
+    from infra.mail import SendingIdentities
+
+    stack = Stack(App(), "Mail")
+    SendingIdentities(stack, "Sending", prefix="p-", domains=("example.com",), outbound_tls="require")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SES::ConfigurationSet", {"DeliveryOptions": {"TlsPolicy": "REQUIRE"}}
+    )
 
 
 def test_queues_have_dead_letters_and_the_handlers_are_wired(synthesized: Synthesized):
