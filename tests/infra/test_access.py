@@ -1,20 +1,30 @@
-"""infra/access.py against the code: each function may reach every table its handler's modules use."""
+"""infra/access.py against the code: each event function gets exactly what its handler can reach.
+
+Reachability is per handler function, not per module (daily_digest and auto_close share one):
+from the handler's body, every chalicelib function, class or constant it names is followed, through
+imports (lazy ones included), transitively. A model named anywhere on the way is a table used; a
+`client("<service>")` call is an AWS service used. It over-approximates (a name counts even on a
+branch never taken), so a grant it does not find is one no code path can use.
+"""
 
 from __future__ import annotations
 
 import ast
-import re
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 from infra.access import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = {
-    "inbound_email": "chalicelib.handlers.inbound",
-    "sla_events": "chalicelib.handlers.sla",
-    "daily_digest": "chalicelib.handlers.schedules",
-    "auto_close": "chalicelib.handlers.schedules",
+    "inbound_email": ("chalicelib.handlers.inbound", "inbound_email"),
+    "sla_events": ("chalicelib.handlers.sla", "sla_events"),
+    "daily_digest": ("chalicelib.handlers.schedules", "daily_digest"),
+    "auto_close": ("chalicelib.handlers.schedules", "auto_close"),
 }
+MODELS = "chalicelib.models"
+CLIENT = ("chalicelib.aws", "client")
 
 
 def _source(module: str) -> Path | None:
@@ -22,40 +32,111 @@ def _source(module: str) -> Path | None:
     return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.exists()), None)
 
 
-def reachable(module: str) -> set[str]:
-    """chalicelib modules imported from `module`, directly or not (lazy imports included)."""
-    seen, todo = set(), [module]
+@dataclass(frozen=True)
+class Module:
+    name: str
+    definitions: dict[str, ast.AST]  # top-level functions, classes and assignments by name
+    imports: dict[str, str]  # local name -> dotted chalicelib name it was imported as, anywhere in the file
+
+
+@functools.cache
+def _module(name: str) -> Module:
+    tree = ast.parse(_source(name).read_text())
+    definitions: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            definitions[node.name] = node
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            definitions.update((n.id, node) for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    imports: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("chalicelib"):
+            imports.update((a.asname or a.name, f"{node.module}.{a.name}") for a in node.names)
+        elif isinstance(node, ast.Import):
+            imports.update(
+                (a.asname, a.name) for a in node.names if a.asname and a.name.startswith("chalicelib")
+            )
+    return Module(name, definitions, imports)
+
+
+def _resolve(module: Module, name: str) -> tuple[str, str | None] | None:
+    """(module, symbol) a name in `module` stands for; symbol None when it is a module itself."""
+    if name in module.definitions:
+        return module.name, name
+    dotted = module.imports.get(name)
+    if dotted is None:
+        return None
+    if _source(dotted):
+        return dotted, None
+    parent, _, symbol = dotted.rpartition(".")
+    return parent, symbol
+
+
+@dataclass(frozen=True)
+class Reach:
+    symbols: frozenset[tuple[str, str]]
+    services: frozenset[str]  # first arguments of chalicelib.aws.client(...)
+
+    @property
+    def tables(self) -> set[str]:
+        from chalicelib.config import settings
+        from chalicelib.models import ALL_MODELS
+
+        used = {symbol for module, symbol in self.symbols if module == MODELS}
+        prefix = settings().table_prefix
+        return {m.Meta.table_name.removeprefix(prefix) for m in ALL_MODELS if m.__name__ in used}
+
+
+@functools.cache
+def reach(module_name: str, entry: str) -> Reach:
+    seen: set[tuple[str, str]] = set()
+    services: set[str] = set()
+    todo = [(module_name, entry)]
     while todo:
-        name = todo.pop()
-        path = _source(name)
-        if name in seen or path is None:
+        key = todo.pop()
+        if key in seen:
             continue
-        seen.add(name)
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("chalicelib"):
-                todo += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
-            elif isinstance(node, ast.Import):
-                todo += [alias.name for alias in node.names if alias.name.startswith("chalicelib")]
-    return seen
+        seen.add(key)
+        module = _module(key[0])
+        node = module.definitions.get(key[1])
+        if node is None or (key[0] == MODELS and isinstance(node, ast.ClassDef)):
+            continue  # a model counts as its table; its own methods touch only it
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                target = _resolve(module, node.value.id)
+                if target and target[1] is None:  # module.attribute: just that attribute
+                    todo.append((target[0], node.attr))
+                    continue
+            if isinstance(node, ast.Name) and (target := _resolve(module, node.id)):
+                if target[1] is None:  # a module used as a value: all of it
+                    todo += [(target[0], name) for name in _module(target[0]).definitions]
+                else:
+                    todo.append(target)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and _resolve(module, node.func.id) == CLIENT
+            ):
+                services.add(node.args[0].value)
+            stack.extend(ast.iter_child_nodes(node))
+    return Reach(frozenset(seen), frozenset(services))
 
 
-def tables_used(module: str) -> set[str]:
-    from chalicelib.config import settings
-    from chalicelib.models import ALL_MODELS
-
-    text = "\n".join(_source(m).read_text() for m in reachable(module) if m != "chalicelib.models")
-    prefix = settings().table_prefix
-    return {
-        model.Meta.table_name.removeprefix(prefix)
-        for model in ALL_MODELS
-        if re.search(rf"\b{model.__name__}\b", text)
-    }
-
-
-def test_each_event_function_may_use_every_table_its_code_reaches():
+def test_each_event_function_gets_exactly_the_tables_and_services_its_handler_reaches():
     for access in FUNCTIONS:
-        if access.name in HANDLERS:
-            assert tables_used(HANDLERS[access.name]) <= set(access.tables), access.name
+        if access.name not in HANDLERS:
+            continue
+        found = reach(*HANDLERS[access.name])
+        assert set(access.tables) == found.tables, (
+            f"{access.name}: infra/access.py grants {sorted(access.tables)}, its code reaches "
+            f"{sorted(found.tables)}"
+        )
+        assert access.starts_timers == ("stepfunctions" in found.services), access.name
+        assert access.sends_mail == ("sesv2" in found.services), access.name
+        assert bool(access.reads or access.writes) == ("s3" in found.services), access.name
 
 
 def test_the_api_reaches_every_table():
@@ -64,11 +145,3 @@ def test_the_api_reaches_every_table():
 
     api = next(a for a in FUNCTIONS if a.name == "api_handler")
     assert set(api.tables) == {m.Meta.table_name.removeprefix(settings().table_prefix) for m in ALL_MODELS}
-
-
-def test_only_the_inbound_function_reads_raw_mail_and_writes_objects():
-    for access in FUNCTIONS:
-        uses_storage = "chalicelib.desk.storage" in reachable(HANDLERS.get(access.name, "app"))
-        assert bool(access.reads or access.writes) == (uses_storage or access.name == "api_handler"), (
-            access.name
-        )
