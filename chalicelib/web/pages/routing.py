@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from chalice import Blueprint, Response
 
@@ -51,14 +52,17 @@ def page(blueprint: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Any]:
         @functools.wraps(view)
-        def handle(**params: str) -> Response:
+        def handle(**encoded: str) -> Response:
             request = blueprint.current_request
+            # Path parameters arrive as written in the URL (API Gateway and Chalice do not decode
+            # them): a team "Night Shift" comes as "Night%20Shift".
+            params = {name: unquote(value) for name, value in encoded.items()}
             here = path.format(**{name: quote(value, safe="") for name, value in params.items()})
             query = dict(request.query_params or {})
             try:
                 session = session_from_cookies(request.headers.get("cookie"))
             except (Unauthorized, Forbidden):
-                back = f"{here}?{urlencode(query)}" if request.method == "GET" and query else here
+                back = _return_path(request.method, here, query)
                 return redirect(f"/login?{urlencode({'next': back})}", cookie=expired_cookie())
             try:
                 context = Context(session=session, path=here, query=query)
@@ -82,6 +86,15 @@ def page(blueprint: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -
         return blueprint.route(path, methods=list(methods), **options)(handle)
 
     return decorate
+
+
+def _return_path(method: str, here: str, query: dict[str, str]) -> str:
+    """Where signing in again leads: this page, or for a form (a POST-only route, which a GET after
+    sign-in would answer with 405) the page it was sent from: its ticket, else the app's start."""
+    if method == "GET":
+        return f"{here}?{urlencode(query)}" if query else here
+    ticket = re.match(r"/tickets/[0-9]+/", here)
+    return ticket.group(0).rstrip("/") if ticket else "/"
 
 
 def _error_page(session: Session, status: int, error: DeskError | None) -> Response:

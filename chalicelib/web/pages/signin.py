@@ -9,6 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.desk.errors import DeskError
 from chalicelib.web import auth
+from chalicelib.web.login_csrf import check_login_token, login_cookie, login_token
 from chalicelib.web.pages.render import headers, redirect, render
 from chalicelib.web.pages.routing import FORM_TYPES, Context, page, safe_next
 from chalicelib.web.session import expired_cookie, session_cookie
@@ -22,18 +23,27 @@ _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=ut
 @blueprint.route("/login", methods=["GET"])
 def login_form() -> Response:
     query = blueprint.current_request.query_params or {}
-    return render("login.html", next=safe_next(query.get("next")), error=None, email="")
+    return _login_page(200, safe_next(query.get("next")), error=None, email="")
 
 
 @blueprint.route("/login", methods=["POST"], content_types=FORM_TYPES)
 def login() -> Response:
     form = dict(parse_qsl((blueprint.current_request.raw_body or b"").decode(errors="replace")))
-    target = safe_next(form.get("next"))
+    target, email = safe_next(form.get("next")), form.get("email", "")
     try:
-        token, _ = auth.sign_in(form.get("email", "").strip(), form.get("password", ""))
+        check_login_token(blueprint.current_request.headers.get("cookie"), form.get("csrf"))
+        token, _ = auth.sign_in(email.strip(), form.get("password", ""))
     except DeskError as error:
-        return render("login.html", 401, next=target, error=error.message, email=form.get("email", ""))
+        return _login_page(error.status, target, error=error.message, email=email)
     return redirect(target, cookie=session_cookie(token, auth.verify_token(token)))
+
+
+def _login_page(status: int, target: str, *, error: str | None, email: str) -> Response:
+    """The login form, with this browser's CSRF token in a hidden field and (renewed) in its cookie."""
+    token = login_token(blueprint.current_request.headers.get("cookie"))
+    page = render("login.html", status, next=target, error=error, email=email, csrf=token)
+    page.headers["Set-Cookie"] = login_cookie(token)
+    return page
 
 
 @page(blueprint, "/logout", methods=("POST",))
