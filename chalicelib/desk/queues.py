@@ -1,8 +1,9 @@
-"""Listing and counting queue views: one Query per page, one bounded COUNT Query per view."""
+"""Listing and counting queue views: a few bounded Queries per page, one bounded COUNT Query per view."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,10 @@ from chalicelib.desk.views import ACTIVE_STATUSES, View, ViewFilter, narrowed
 from chalicelib.models import TagLink, Ticket
 
 MAX_PAGE_SIZE = 100
+# A page is filled from at most this many reads. A filter (or, for an agent, the other teams'
+# tickets) can drop most of what a read returns; a queue of thousands must still not cost thousands
+# of requests. A page cut short by the cap keeps its cursor: "Next page" reads on from there.
+MAX_READS_PER_PAGE = 5
 # A count stops at COUNT_CAP items: a COUNT Query is billed for the items it reads (4 KB per read
 # unit, halved for eventually consistent reads), so an uncapped count of a 10,000-ticket Solved
 # queue of ~2 KB items would cost ~2,500 read units per page view; capped, at most ~25.
@@ -56,6 +61,61 @@ def both(left: Any, right: Any) -> Any:
     return left & right
 
 
+# One read of an index: the matching tickets, each with its own key (a start key resuming just after
+# it), and the key to continue from (None when the index has no more).
+Batch = tuple[list[tuple[Ticket, dict[str, Any]]], dict[str, Any] | None]
+Reader = Callable[[dict[str, Any] | None, int], Batch]
+
+
+def fill_page(read: Reader, start: dict[str, Any] | None, limit: int) -> Page:
+    """Up to `limit` tickets from successive reads, with a cursor resuming exactly after the last one.
+
+    `read(start, size)` evaluates up to `size` index entries from `start`. The first read asks for a
+    page's worth (enough when nothing is filtered out), later ones for MAX_PAGE_SIZE.
+    """
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+    items: list[Ticket] = []
+    size = limit
+    for _ in range(MAX_READS_PER_PAGE):
+        found, following = read(start, size)
+        for position, (ticket, key) in enumerate(found):
+            items.append(ticket)
+            if len(items) == limit:
+                # Past the batch's last match lie only entries the filter dropped: resume from DynamoDB's key.
+                return Page(items, encode_cursor(following if position == len(found) - 1 else key))
+        if following is None:
+            return Page(items, None)
+        start, size = following, MAX_PAGE_SIZE
+    return Page(items, encode_cursor(start))
+
+
+def _index_reader(index_name: str, hash_value: Any, condition: Any, newest_first: bool) -> Reader:
+    """Reads of one key of a ticket index, in the view's direction, filtered by `condition`."""
+    index = getattr(Ticket, index_name)
+    key_names = _key_names(index_name)
+
+    def read(start: dict[str, Any] | None, size: int) -> Batch:
+        page = Ticket._get_connection().query(
+            hash_value,
+            index_name=index.Meta.index_name,
+            filter_condition=condition,
+            scan_index_forward=not newest_first,
+            exclusive_start_key=start,
+            limit=size,
+        )
+        found = [(Ticket.from_raw_data(item), {k: item[k] for k in key_names}) for item in page["Items"]]
+        return found, page.get("LastEvaluatedKey")
+
+    return read
+
+
+def _key_names(index_name: str) -> frozenset[str]:
+    """The attributes of a start key of the index: the table's key and the index's own."""
+    schema = getattr(Ticket, index_name)._get_schema()["key_schema"]
+    return frozenset({"number", *(key["AttributeName"] for key in schema)})
+
+
 def query_page(
     index_name: str,
     hash_value: Any,
@@ -66,19 +126,8 @@ def query_page(
     limit: int,
 ) -> Page:
     """One page of a ticket index Query, resumable with the returned opaque cursor."""
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}")
-    index = getattr(Ticket, index_name)
-    key_names = frozenset({"number", *(key["AttributeName"] for key in index._get_schema()["key_schema"])})
-    results = index.query(
-        hash_value,
-        filter_condition=condition,
-        scan_index_forward=not newest_first,
-        limit=limit,
-        last_evaluated_key=decode_cursor(cursor, key_names),
-    )
-    items = list(results)
-    return Page(items=items, next_cursor=encode_cursor(results.last_evaluated_key))
+    read = _index_reader(index_name, hash_value, condition, newest_first)
+    return fill_page(read, decode_cursor(cursor, _key_names(index_name)), limit)
 
 
 def filter_condition(view_filter: ViewFilter) -> Any:
@@ -164,17 +213,18 @@ def _count_query(agent: AgentProfile, view: View) -> Count:
 def list_tag(
     agent: AgentProfile, tag: str, view_filter: ViewFilter, cursor: str | None = None, limit: int = 25
 ) -> Page:
-    """Tickets carrying a tag, oldest first: a Query on the tag index, then one BatchGetItem."""
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE_SIZE}")
-    links = TagLink.query(
-        tag, limit=limit, last_evaluated_key=decode_cursor(cursor, frozenset({"tag", "number"}))
-    )
-    numbers = [link.number for link in links]
-    found = {ticket.number: ticket for ticket in Ticket.batch_get(numbers)} if numbers else {}
-    tickets = [found[n] for n in numbers if n in found]
-    items = [t for t in tickets if agent.can_see_team(t.team) and _matches(t, view_filter)]
-    return Page(items=items, next_cursor=encode_cursor(links.last_evaluated_key))
+    """Tickets carrying a tag, oldest first: Queries on the tag index, each with one BatchGetItem."""
+
+    def read(start: dict[str, Any] | None, size: int) -> Batch:
+        links = TagLink._get_connection().query(tag, exclusive_start_key=start, limit=size)
+        numbers = [int(link["number"]["N"]) for link in links["Items"]]
+        found = {ticket.number: ticket for ticket in Ticket.batch_get(numbers)} if numbers else {}
+        # A tag link's item is exactly its key; a link whose ticket is gone is skipped.
+        linked = [(found[n], link) for n, link in zip(numbers, links["Items"], strict=True) if n in found]
+        shown = [(t, key) for t, key in linked if agent.can_see_team(t.team) and _matches(t, view_filter)]
+        return shown, links.get("LastEvaluatedKey")
+
+    return fill_page(read, decode_cursor(cursor, frozenset({"tag", "number"})), limit)
 
 
 def _matches(ticket: Ticket, view_filter: ViewFilter) -> bool:
@@ -195,7 +245,8 @@ def _check_team(agent: AgentProfile, view: View) -> None:
 
 
 def next_in_view(agent: AgentProfile, view: View, ticket: Ticket) -> int | None:
-    """The ticket after `ticket` in the view's order (its keys are the Query's start key)."""
+    """The ticket after `ticket` in the view's order (its keys are the Query's start key), if one is
+    found within a page's reads."""
     index = getattr(Ticket, view.index)
     keys = {k["KeyType"]: k["AttributeName"] for k in index._get_schema()["key_schema"]}
     start = {
@@ -203,11 +254,6 @@ def next_in_view(agent: AgentProfile, view: View, ticket: Ticket) -> int | None:
         keys["HASH"]: {"S": view.hash_value},
         keys["RANGE"]: {"S": getattr(Ticket, keys["RANGE"]).serialize(getattr(ticket, keys["RANGE"]))},
     }
-    results = index.query(
-        view.hash_value,
-        filter_condition=visibility(agent),
-        scan_index_forward=not view.newest_first,
-        last_evaluated_key=start,
-        limit=MAX_PAGE_SIZE,
-    )
-    return next((found.number for found in results), None)
+    read = _index_reader(view.index, view.hash_value, visibility(agent), view.newest_first)
+    following = fill_page(read, start, 1).items
+    return following[0].number if following else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 # Sort key of tickets with no running clock: after every real due time in an SLA-first queue.
 NO_SLA_DUE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -65,6 +66,12 @@ class View:
     hash_value: str
     newest_first: bool = False
     empty: str = ""
+
+    @property
+    def path(self) -> str:
+        """The view's page: /teams/<team> for a team's view, else /queues/<slug>."""
+        team = self.slug.removeprefix("team:")
+        return f"/teams/{quote(team, safe='')}" if team != self.slug else f"/queues/{self.slug}"
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,22 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def open_ticket(page, runtime, subject: str) -> int:
-    """Find the ticket in All open (it arrived by SMTP moments ago) and open it."""
+    """Find the ticket in All open (it arrived by SMTP moments ago) and open it once its
+    acknowledgement is recorded: that write changes the ticket's version, so a form of the page
+    loaded before it would be refused as stale."""
 
     def listed():
         page.goto(f"{runtime.http_url}/queues/open")
         return page.locator(f"a:has-text('{subject}')").count() > 0
 
+    def acknowledged():
+        page.reload()
+        return page.locator(".message.automatic").count() > 0
+
     wait_for(listed, timeout=30, interval=0.5)
     page.click(f"a:has-text('{subject}')")
     page.wait_for_selector("form#reply")
+    wait_for(acknowledged, timeout=30, interval=0.5)
     return int(re.search(r"/tickets/(\d+)", page.url).group(1))
 
 
@@ -207,14 +214,18 @@ def test_hostile_mail_html_runs_nothing_and_loads_nothing(admin_page, runtime, r
     )
     dialogs: list[str] = []
     errors: list[str] = []
+    opened: list[str] = []  # any new tab, window or popup, from the page or the frame
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("popup", lambda popup: opened.append(popup.url))
+    page.context.on("page", lambda new_page: opened.append(new_page.url))
     open_ticket(page, runtime, "Invoice attached")
     frame = page.frame_locator("iframe.mail").first
     frame.locator("text=Please see the picture").wait_for()
     frame.locator("text=click me").click()
     page.wait_for_timeout(1500)
-    assert dialogs == []
+    assert dialogs == [] and opened == []
+    assert page.context.pages == [page]
     assert page.evaluate("window.__pwned") is None
     assert _Recorder.hits == []
     assert (
@@ -229,4 +240,38 @@ def test_hostile_mail_html_runs_nothing_and_loads_nothing(admin_page, runtime, r
     wait_for(lambda: "/remote.png" in _Recorder.hits, timeout=10)
     page.wait_for_timeout(500)
     assert set(_Recorder.hits) == {"/remote.png"}
-    assert dialogs == [] and page.evaluate("window.__pwned") is None
+    assert dialogs == [] and opened == [] and page.evaluate("window.__pwned") is None
+
+
+def test_drafts_survive_an_inline_change_and_a_sign_in_after_the_session_expired(browser, runtime):
+    page = sign_in(browser, runtime, runtime.admin_email, runtime.admin_password)
+    send_mail(
+        runtime,
+        raw_mail(sender="Dora <dora@customer.test>", subject="Keep my draft"),
+        "dora@customer.test",
+        ["support@example.com"],
+    )
+    number = open_ticket(page, runtime, "Keep my draft")
+    page.fill("#reply-body", "Half a reply")
+    page.fill("#note-body", "Half a note")
+    page.select_option("#properties select[name=priority]", "high")  # submits and reloads at once
+    page.wait_for_selector("text=Priority changed from normal to high")
+    assert page.input_value("#reply-body") == "Half a reply"
+    assert page.input_value("#note-body") == "Half a note"
+
+    page.context.clear_cookies()  # the session expires while the agent writes
+    page.fill("#note-body", "A whole note, sent too late")
+    page.click("#note button")
+    page.wait_for_selector("input[name=password]")
+    assert f"next=%2Ftickets%2F{number}" in page.url
+    page.fill("input[name=email]", runtime.admin_email)
+    page.fill("input[name=password]", runtime.admin_password)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"**/tickets/{number}")
+    assert page.input_value("#note-body") == "A whole note, sent too late"
+
+    page.click("#note button")
+    page.wait_for_selector(".message.note >> text=A whole note, sent too late")
+    page.reload()
+    assert (page.input_value("#reply-body"), page.input_value("#note-body")) == ("Half a reply", "")
+    page.context.close()

@@ -18,10 +18,14 @@ blueprint = Blueprint(__name__)
 PAGE_SIZE = 25
 
 
+def teams_of(agent: AgentProfile) -> list[str]:
+    """The desk's teams the agent works in (admins: all), in the directory's order."""
+    return [team for team in directory.directory().teams if agent.can_see_team(team)]
+
+
 def sidebar(agent: AgentProfile) -> dict[str, Any]:
     """The views with their counts, and the agent's teams; shared by every page with a sidebar."""
-    teams = directory.directory().teams if agent.is_admin else agent.teams
-    views = [*standard_views(agent.email), *(team_view(team) for team in teams)]
+    views = [*standard_views(agent.email), *(team_view(team) for team in teams_of(agent))]
     return {"views": [(view, queues.count_view(agent, view)) for view in views]}
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
 from chalicelib.desk import directory, merge, queues, replies, sla, storage, tickets
+from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.canned import expand_all
 from chalicelib.desk.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.desk.records import PRIORITIES, STATUSES, utcnow
 from chalicelib.desk.views import find_view
 from chalicelib.models import Message, Ticket
 from chalicelib.web import mailframe
-from chalicelib.web.pages.queues import sidebar
+from chalicelib.web.pages.queues import sidebar, teams_of
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page, ticket_number
 from chalicelib.web.serialize import message_json
@@ -37,6 +39,25 @@ def _entry(message: Message, remote_images_for: str | None) -> dict[str, Any]:
     }
 
 
+def assignee_choices(ticket: Ticket, agents: tuple[AgentProfile, ...]) -> list[tuple[str, str]]:
+    """(address, label) of whom the ticket can go to. The current assignee is always a choice, marked
+    when no longer eligible: otherwise the select would show "Nobody", and saving any other field
+    of the form would silently unassign them."""
+    choices = [(a.email, a.name) for a in agents if a.active and (a.is_admin or ticket.team in a.teams)]
+    if ticket.assignee and ticket.assignee not in dict(choices):
+        known = next((a for a in agents if a.email == ticket.assignee), None)
+        why = "deactivated" if known and not known.active else f"not in {ticket.team}"
+        choices.append((ticket.assignee, f"{known.name if known else ticket.assignee} ({why})"))
+    return choices
+
+
+def team_choices(agent: AgentProfile, ticket: Ticket) -> list[str]:
+    """The teams the agent may move the ticket to, and always its own team (even one since removed),
+    so that saving another field never moves it."""
+    teams = teams_of(agent)
+    return teams if ticket.team in teams else [ticket.team, *teams]
+
+
 def workspace(
     context: Context, ticket: Ticket, status: int = 200, *, conflict: str = "", draft: str = ""
 ) -> Response:
@@ -48,7 +69,6 @@ def workspace(
         agent, tickets.TicketFilter(requester=ticket.requester_email), limit=CUSTOMER_TICKETS
     ).items
     setup = directory.directory()
-    assignable = [a for a in directory.agents() if a.active and (a.is_admin or ticket.team in a.teams)]
     return context.render(
         "ticket.html",
         status,
@@ -57,9 +77,9 @@ def workspace(
         sla=sla.summary(ticket, utcnow()),
         thread=thread,
         others=[t for t in others if t.number != ticket.number],
-        teams=setup.teams,
+        teams=team_choices(agent, ticket),
         canned=expand_all(setup.canned, ticket, agent),
-        assignable=assignable,
+        assignees=assignee_choices(ticket, directory.agents()),
         statuses=[s for s in STATUSES if s != "new" or ticket.status == "new"],  # "new": only as it is
         priorities=PRIORITIES,
         conflict=conflict,
@@ -79,6 +99,12 @@ def _version(context: Context) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _sent(number: int, box: str) -> Response:
+    """Back to the ticket with `#sent-<box>`: only then does the browser drop the draft it kept of
+    that box (static/app.js), so an error or an expired session never loses what was typed."""
+    return redirect(f"/tickets/{number}#sent-{box}")
+
+
 @page(blueprint, "/tickets/{number}/reply", methods=("POST",))
 def reply(context: Context, number: str) -> Response:
     agent, n = context.session.agent, ticket_number(number)
@@ -90,27 +116,33 @@ def reply(context: Context, number: str) -> Response:
         fresh = tickets.get_ticket(agent, n)
         message = "This ticket changed since you opened it: read what is new below. Your reply was not sent."
         return workspace(context, fresh, 409, conflict=message, draft=body)
-    return redirect(f"/tickets/{n}")
+    return _sent(n, "reply")
 
 
 @page(blueprint, "/tickets/{number}/note", methods=("POST",))
 def note(context: Context, number: str) -> Response:
     n = ticket_number(number)
     replies.add_note(context.session.agent, n, context.form.get("body", ""))
-    return redirect(f"/tickets/{n}")
+    return _sent(n, "note")
+
+
+def _changed(form: dict[str, str], ticket: Ticket) -> dict[str, Any]:
+    """The properties the agent changed, as a PATCH payload. The form sends all of them, and one
+    still as stored is no change: so the ticket keeps an assignee since deactivated or gone from its
+    team, a team since removed, and a new ticket its status. (A stale form fails the version check.)"""
+    stored = {"status": ticket.status, "priority": ticket.priority, "team": ticket.team}
+    payload: dict[str, Any] = {k: form[k] for k in stored if form.get(k) and form[k] != stored[k]}
+    if form.get("assignee", ticket.assignee or "") != (ticket.assignee or ""):
+        payload["assignee"] = form["assignee"] or None
+    if "tags" in form:
+        payload["tags"] = [tag for tag in (t.strip() for t in form["tags"].split(",")) if tag]
+    return payload
 
 
 @page(blueprint, "/tickets/{number}/update", methods=("POST",))
 def update(context: Context, number: str) -> Response:
     agent, n = context.session.agent, ticket_number(number)
-    form = context.form
-    payload: dict[str, Any] = {k: form[k] for k in ("status", "priority", "team") if form.get(k)}
-    if payload.get("status") == "new":  # the form shows a new ticket's status as it is: no change
-        del payload["status"]
-    if "assignee" in form:
-        payload["assignee"] = form["assignee"] or None
-    if "tags" in form:
-        payload["tags"] = [tag for tag in (t.strip() for t in form["tags"].split(",")) if tag]
+    payload = _changed(context.form, tickets.get_ticket(agent, n))
     changes = tickets.parse_changes(payload, frozenset(directory.directory().teams))
     try:
         tickets.update_ticket(agent, n, _version(context), changes)
@@ -160,5 +192,6 @@ def next_ticket(context: Context, number: str) -> Response:
     view = find_view(context.query.get("view") or "open", agent.email) or find_view("open", agent.email)
     assert view is not None
     following = queues.next_in_view(agent, view, ticket)
-    suffix = f"?view={view.slug}"
-    return redirect(f"/tickets/{following}{suffix}" if following else f"/queues/{view.slug}")
+    if following is None:
+        return redirect(view.path)
+    return redirect(f"/tickets/{following}?{urlencode({'view': view.slug})}")

@@ -5,6 +5,21 @@
   document.querySelectorAll("select.autosubmit").forEach(function (select) {
     select.addEventListener("change", function () { select.form.requestSubmit(); });
   });
+  // Drafts: what is typed in a reply or note box is kept in this tab (sessionStorage, per form) until
+  // the server confirms it went out (#sent-reply, #sent-note). An inline change reloading the page, an
+  // error page, or signing in again after the session expired gives it back.
+  var sent = /^#sent-(\w+)$/.exec(window.location.hash);
+  document.querySelectorAll("form.compose").forEach(function (form) {
+    var box = form.querySelector("textarea[name=body]");
+    var key = "draft " + new URL(form.action).pathname;
+    if (sent && sent[1] === form.id) sessionStorage.removeItem(key);
+    else if (!box.value) box.value = sessionStorage.getItem(key) || "";
+    box.addEventListener("input", function () {
+      if (box.value) sessionStorage.setItem(key, box.value);
+      else sessionStorage.removeItem(key);
+    });
+  });
+  if (sent) window.history.replaceState(null, "", window.location.pathname + window.location.search);
   // Canned replies: the server already filled in the placeholders; insert at the cursor.
   document.querySelectorAll("select.canned").forEach(function (select) {
     select.addEventListener("change", function () {
@@ -13,6 +28,7 @@
       var at = box.selectionStart || box.value.length;
       box.value = box.value.slice(0, at) + select.value + box.value.slice(at);
       select.value = "";
+      box.dispatchEvent(new Event("input"));  // kept as a draft like typed text
       box.focus();
     });
   });

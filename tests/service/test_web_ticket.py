@@ -1,0 +1,110 @@
+"""The ticket page's properties and sidebar through the Chalice test client, submitted as a browser
+would: the current assignee and team are kept, only allowed teams are offered, other tickets listed."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from chalicelib.desk import directory
+from chalicelib.desk.agents import forget_profile
+from chalicelib.models import Agent, Ticket
+from tests.mailbuilder import raw_mail
+from tests.service.agent_http import cookie, post
+
+pytestmark = pytest.mark.usefixtures("signed_in")
+
+
+class FormReader(HTMLParser):
+    """The fields a browser would submit for one form: inputs and each select's chosen option."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.select = form_id, False, ""
+        self.fields: dict[str, str] = {}
+        self.options: dict[str, list[tuple[str, str]]] = {}
+        self._option: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.inside = found.get("id") == self.form_id
+        elif self.inside and tag == "input":
+            self.fields[found["name"]] = found.get("value", "")
+        elif self.inside and tag == "select":
+            self.select = found["name"]
+            self.options[self.select] = []
+        elif self.inside and tag == "option":
+            self._option = found.get("value", "")
+            if "selected" in found or self.select not in self.fields:  # the first is the default
+                self.fields[self.select] = self._option
+
+    def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self.options[self.select].append((self._option, data))
+            self._option = None
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside = self.inside and tag != "form"
+
+
+def properties(page: str) -> FormReader:
+    reader = FormReader("properties")
+    reader.feed(page)
+    return reader
+
+
+def ticket_page(web_client, number: int, email: str = "admin@example.com") -> str:
+    return web_client.http.get(f"/tickets/{number}", headers=cookie(email)).body.decode()
+
+
+def change(web_client, number: int, **changed: str):
+    """Open the ticket and submit its properties form with one field changed, as the browser does."""
+    form = properties(ticket_page(web_client, number))
+    return post(web_client, f"/tickets/{number}/update", {**form.fields, **changed})
+
+
+def test_changing_a_property_keeps_an_assignee_who_can_no_longer_be_chosen(web_client, deliver, update):
+    Agent(email="leaver@example.com", name="Lee Leaver", role="agent", teams=["Support"]).save()
+    number = deliver(raw_mail(subject="Assigned, then the agent left")).ticket_number
+    update(number, assignee="leaver@example.com")
+    Agent(email="leaver@example.com").update(actions=[Agent.active.set(False)])
+    forget_profile("leaver@example.com")
+    directory.forget()
+
+    form = properties(ticket_page(web_client, number))
+    assert ("leaver@example.com", "Lee Leaver (deactivated)") in form.options["assignee"]
+    assert form.fields["assignee"] == "leaver@example.com"
+    assert change(web_client, number, priority="high").status_code == 303
+    assert (Ticket.get(number).assignee, Ticket.get(number).priority) == ("leaver@example.com", "high")
+
+    Agent(email="leaver@example.com").update(actions=[Agent.active.set(True), Agent.teams.set(["Billing"])])
+    directory.forget()
+    form = properties(ticket_page(web_client, number))
+    assert ("leaver@example.com", "Lee Leaver (not in Support)") in form.options["assignee"]
+    assert change(web_client, number, priority="low").status_code == 303
+    assert (Ticket.get(number).assignee, Ticket.get(number).priority) == ("leaver@example.com", "low")
+    # ...while choosing them anew is still refused.
+    assert change(web_client, number, assignee="").status_code == 303
+    assert change(web_client, number, assignee="leaver@example.com").status_code == 400
+    assert Ticket.get(number).assignee is None
+
+
+def test_the_team_select_offers_only_the_agent_s_teams(web_client, deliver):
+    Agent(email="bill.teams@example.com", name="Bill Teams", role="agent", teams=["Billing"]).save()
+    number = deliver(raw_mail(subject="Which team?"), recipients=("billing@example.com",)).ticket_number
+    offered = properties(ticket_page(web_client, number, "bill.teams@example.com")).options["team"]
+    assert [value for value, _ in offered] == ["Billing"]
+    everything = properties(ticket_page(web_client, number)).options["team"]
+    assert [value for value, _ in everything] == list(directory.directory().teams)
+
+
+def test_the_customer_sidebar_lists_the_customer_s_other_tickets(web_client, deliver):
+    sender = "Repeat Customer <repeat@customer.test>"
+    first = deliver(raw_mail(sender=sender, subject="First problem")).ticket_number
+    assert "This is their first ticket." in ticket_page(web_client, first)
+    second = deliver(raw_mail(sender=sender, subject="Second problem")).ticket_number
+    sidebar = ticket_page(web_client, second).split('<section class="customer">', 1)[1].split("</section>")[0]
+    assert f'<a href="/tickets/{first}">#{first} First problem</a>' in sidebar
+    assert f"/tickets/{second}" not in sidebar
