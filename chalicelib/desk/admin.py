@@ -6,15 +6,15 @@ import secrets
 import string
 from zoneinfo import available_timezones
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.desk import branding, directory, mail_templates
 from chalicelib.desk.agents import AgentProfile, forget_profile
-from chalicelib.desk.errors import Forbidden, InvalidRequest
+from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.desk.logins import create_login
-from chalicelib.models import Agent, DirectoryEntry
+from chalicelib.models import Agent, DirectoryEntry, write_transaction
 
 ROLES = ("agent", "admin")
 MAX_NAME = 80
@@ -85,14 +85,72 @@ def add_team(actor: AgentProfile, name: str) -> None:
     _put(directory.entry("team", _name(name)))
 
 
+def remove_team(actor: AgentProfile, name: str) -> None:
+    """Remove a team nobody works in and no mailbox feeds: otherwise its mail and its agents would
+    point at nothing. Its existing tickets keep the name (admins still see them in All open)."""
+    require_admin(actor)
+    directory.forget()  # decide on what is stored now, not on this container's minute-old copy
+    setup = directory.directory()
+    if name not in setup.teams:
+        raise NotFound(f"team {name!r} does not exist")
+    routed = [m.address for m in setup.mailboxes if m.team == name]
+    if routed:
+        raise InvalidRequest(f"mail to {', '.join(routed)} still goes to team {name}: move it first")
+    members = [a.email for a in directory.agents() if name in a.teams]
+    if members:
+        raise InvalidRequest(f"team {name} still has agents ({', '.join(members)}): change their teams first")
+    try:
+        directory.entry("team", name).delete(condition=DirectoryEntry.key.exists())
+    except DeleteError:
+        raise NotFound(f"team {name!r} does not exist") from None
+    directory.forget()
+
+
 def add_mailbox(actor: AgentProfile, address: str, team: str) -> None:
     """Route a new support address to a team; its domain is verified with SES for sending."""
     require_admin(actor)
     address = _email(address)
-    if team not in directory.directory().teams:
-        raise InvalidRequest(f"team {team!r} does not exist")
+    _check_team(team)
     _put(directory.entry("mailbox", address, team=team))
     client("ses").verify_domain_identity(Domain=address.split("@", 1)[1])
+
+
+def move_mailbox(actor: AgentProfile, address: str, team: str) -> None:
+    """Route a support address's new mail to another team (its existing tickets stay where they are)."""
+    require_admin(actor)
+    _check_team(team)
+    try:
+        directory.entry("mailbox", address).update(
+            actions=[DirectoryEntry.team.set(team)], condition=DirectoryEntry.key.exists()
+        )
+    except UpdateError:
+        raise NotFound(f"{address} is not a mailbox") from None
+    directory.forget()
+
+
+def remove_mailbox(actor: AgentProfile, address: str) -> None:
+    """Stop handling an address; never the last one (mail and the request form need a mailbox).
+
+    Mail still arriving for it lands in the first remaining mailbox. The removal is conditional on
+    another mailbox still existing, so two admins removing the last two at once cannot both succeed.
+    """
+    require_admin(actor)
+    directory.forget()
+    mailboxes = directory.directory().mailboxes
+    if address not in {m.address for m in mailboxes}:
+        raise NotFound(f"{address} is not a mailbox")
+    others = [m.address for m in mailboxes if m.address != address]
+    if not others:
+        raise InvalidRequest(f"{address} is the desk's only mailbox: add another before removing it")
+    try:
+        with write_transaction() as transaction:
+            transaction.delete(directory.entry("mailbox", address), condition=DirectoryEntry.key.exists())
+            transaction.condition_check(
+                DirectoryEntry, "desk", f"mailbox#{others[0]}", condition=DirectoryEntry.key.exists()
+            )
+    except TransactWriteError:
+        raise Conflict("the mailboxes changed meanwhile; reload the page and try again") from None
+    directory.forget()
 
 
 def save_canned(actor: AgentProfile, title: str, body: str) -> None:
@@ -129,6 +187,11 @@ def save_branding(actor: AgentProfile, name: str, logo_url: str, colour: str, fo
     brand = branding.checked(name, logo_url, colour, footer)
     directory.entry("brand", "desk", body=brand.to_json()).save()
     directory.forget()
+
+
+def _check_team(team: str) -> None:
+    if team not in directory.directory().teams:
+        raise InvalidRequest(f"team {team!r} does not exist")
 
 
 def _put(item: DirectoryEntry) -> None:

@@ -72,13 +72,30 @@ def set_active(context: Context) -> Response:
 @page(blueprint, "/admin/teams", methods=("POST",))
 def add_team(context: Context) -> Response:
     admin.add_team(context.session.agent, context.form.get("name", ""))
-    return redirect("/admin")
+    return redirect("/admin#teams")
+
+
+@page(blueprint, "/admin/teams/remove", methods=("POST",))
+def remove_team(context: Context) -> Response:
+    admin.remove_team(context.session.agent, context.form.get("name", ""))
+    return redirect("/admin#teams")
 
 
 @page(blueprint, "/admin/mailboxes", methods=("POST",))
 def add_mailbox(context: Context) -> Response:
     admin.add_mailbox(context.session.agent, context.form.get("address", ""), context.form.get("team", ""))
-    return redirect("/admin")
+    return redirect("/admin#teams")
+
+
+@page(blueprint, "/admin/mailboxes/update", methods=("POST",))
+def update_mailbox(context: Context) -> Response:
+    """One row's form: "Move" sends the chosen team, "Remove" asks to remove the address."""
+    actor, address = context.session.agent, context.form.get("address", "")
+    if context.form.get("remove"):
+        admin.remove_mailbox(actor, address)
+    else:
+        admin.move_mailbox(actor, address, context.form.get("team", ""))
+    return redirect("/admin#teams")
 
 
 @page(blueprint, "/admin/canned", methods=("POST",))
