@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Mapping
 
 from chalicelib.mail.message import ParsedMail
+from chalicelib.mail.wire import unmailable_reason
 
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _SUPPRESS_TOKENS = frozenset({"all", "autoreply", "oof"})
@@ -50,7 +51,8 @@ def _sender_reason(mail: ParsedMail, own_addresses: Collection[str]) -> str | No
 
 
 def sender_block_reason(sender: str, own_addresses: Collection[str]) -> str | None:
-    """Why a sender must get no automatic mail (a machine or ourselves), whatever channel it used."""
+    """Why a sender must get no automatic mail (a machine, ourselves, or an address no mail can be
+    sent to), whatever channel it used."""
     if "@" not in sender:
         return "no usable From address"
     local = sender.rpartition("@")[0].partition("+")[0]
@@ -58,9 +60,19 @@ def sender_block_reason(sender: str, own_addresses: Collection[str]) -> str | No
         return f"machine sender ({sender})"
     if _without_tag(sender) in {_without_tag(own) for own in own_addresses}:
         return f"sent by our own address ({sender})"
+    if unmailable := unmailable_reason(sender):
+        return f"mail cannot be sent to {sender}: {unmailable}"
     return None
 
 
-def auto_reply_block_reason(mail: ParsedMail, own_addresses: Collection[str]) -> str | None:
-    """Why no auto-acknowledgement may go out for this mail, or None when one is allowed."""
+def auto_reply_block_reason(
+    mail: ParsedMail, own_addresses: Collection[str], *, null_sender: bool = False
+) -> str | None:
+    """Why no auto-acknowledgement may go out for this mail, or None when one is allowed.
+
+    `null_sender`: the envelope sender was empty (MAIL FROM:<>), which RFC 3834 reserves for mail
+    that must never be answered automatically (bounces, vacation replies), whatever its headers say.
+    """
+    if null_sender:
+        return "null envelope sender (bounce or automatic reply)"
     return _header_reason(mail.headers) or _sender_reason(mail, own_addresses)

@@ -1,7 +1,8 @@
 """OutboundMail in, RFC 5322 bytes out, with no way for any field to add a header line.
 
-Addresses and message ids are machine values: a control character in one is an attack or a bug, so it
-raises. Subjects and display names are human text: control characters fold to spaces.
+Addresses and message ids are machine values: one that `mail.wire` says no header can carry is an
+attack or a bug, so it raises. Subjects and display names are human text: control characters fold to
+spaces.
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from chalicelib.mail.message import Address, OutboundMail
+from chalicelib.mail.wire import UnmailableAddress, is_outbound_id, outbound_address
 
 _ID_HEADERS = frozenset({"message-id", "in-reply-to", "references"})
-_MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+>")  # printable ASCII without '<' and '>'
-_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _TOKEN = re.compile(r"[A-Za-z0-9-]+(?:\s*;\s*[A-Za-z0-9-]+=[A-Za-z0-9.-]+)*")
 _MAX_LINE = 78
 
 
 class HeaderInjectionError(ValueError):
-    """A machine value (address, message id) that would break out of its header."""
+    """A machine value (address, message id) that would break out of its header; names the header."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
 
 
 class _SmtpPolicy(EmailPolicy):
@@ -58,49 +60,38 @@ def _human(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
-def _addr_spec(email: str) -> tuple[str, str]:
-    """(local part, ASCII domain) of a plain addr-spec; anything else is refused."""
-    local, at, domain = email.rpartition("@")
-    if not at or "@" in local or not _LOCAL_PART.fullmatch(local) or not domain:
-        raise HeaderInjectionError(f"invalid address {email!r}")
+def _header_address(address: Address, field: str) -> HeaderAddress:
     try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError as error:
-        raise HeaderInjectionError(f"invalid domain in {email!r}") from error
-    if not _DOMAIN.fullmatch(ascii_domain):
-        raise HeaderInjectionError(f"invalid domain in {email!r}")
-    return local, ascii_domain
-
-
-def _header_address(address: Address) -> HeaderAddress:
-    username, domain = _addr_spec(address.email)
+        username, domain = outbound_address(address.email)
+    except UnmailableAddress as error:
+        raise HeaderInjectionError(field, f"{address.email!r} cannot be mailed: {error}") from None
     return HeaderAddress(display_name=_human(address.name), username=username, domain=domain)
 
 
-def _message_id(value: str) -> str:
-    if not _MESSAGE_ID.fullmatch(value or ""):
-        raise HeaderInjectionError(f"invalid message id {value!r}")
+def _message_id(value: str, field: str) -> str:
+    if not is_outbound_id(value):
+        raise HeaderInjectionError(field, f"invalid message id {value!r}")
     return value
 
 
 def _auto_submitted(value: str) -> str:
     if not _TOKEN.fullmatch(value):
-        raise HeaderInjectionError(f"invalid Auto-Submitted value {value!r}")
+        raise HeaderInjectionError("Auto-Submitted", f"invalid value {value!r}")
     return value
 
 
 def _headers(mail: OutboundMail) -> list[tuple[str, object]]:
     """Every header in order; validation happens here, before anything is written."""
     headers: list[tuple[str, object]] = [
-        ("From", _header_address(mail.from_)),
-        ("To", [_header_address(a) for a in mail.to]),
-        ("Cc", [_header_address(a) for a in mail.cc]),
-        ("Reply-To", _header_address(mail.reply_to) if mail.reply_to else None),
+        ("From", _header_address(mail.from_, "From")),
+        ("To", [_header_address(a, "To") for a in mail.to]),
+        ("Cc", [_header_address(a, "Cc") for a in mail.cc]),
+        ("Reply-To", _header_address(mail.reply_to, "Reply-To") if mail.reply_to else None),
         ("Subject", _human(mail.subject)),
         ("Date", format_datetime(datetime.now(UTC))),
-        ("Message-ID", _message_id(mail.message_id)),
-        ("In-Reply-To", _message_id(mail.in_reply_to) if mail.in_reply_to else None),
-        ("References", " ".join(_message_id(r) for r in mail.references)),
+        ("Message-ID", _message_id(mail.message_id, "Message-ID")),
+        ("In-Reply-To", _message_id(mail.in_reply_to, "In-Reply-To") if mail.in_reply_to else None),
+        ("References", " ".join(_message_id(r, "References") for r in mail.references)),
         ("Auto-Submitted", _auto_submitted(mail.auto_submitted) if mail.auto_submitted else None),
     ]
     return [(name, value) for name, value in headers if value or name == "Subject"]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Address:
-    email: str  # lower-cased addr-spec; "" when the header had no usable address
+    email: str  # lower-cased addr-spec, as received (mail.wire says whether we can send to it); or ""
     name: str = ""
 
 
@@ -30,7 +30,7 @@ class Attachment:
 class ParsedMail:
     """An inbound message reduced to what the help desk uses. Every field has a safe value."""
 
-    message_id: str | None  # normalised (see mail.threading.normalise_message_id)
+    message_id: str | None  # "<local@domain>" as written; mail.threading.thread_key gives its index key
     in_reply_to: tuple[str, ...]
     references: tuple[str, ...]
     from_: Address | None

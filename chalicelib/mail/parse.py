@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy as email_policy
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 from chalicelib.mail.message import Address, Attachment, ParsedMail
 from chalicelib.mail.quotes import visible_text
 from chalicelib.mail.sanitize import html_to_text, sanitize_html, text_to_html
 from chalicelib.mail.threading import message_ids, normalise_message_id
+from chalicelib.mail.wire import MAX_ADDRESS_LENGTH
 
 # Labels mail clients use that Python does not know, or knows as a narrower charset than senders mean.
 _CHARSET_ALIASES = {
@@ -60,6 +62,10 @@ _EXTENSIONS = {
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
 _MAX_DEPTH = 20
 _MAX_FILENAME = 200
+MAX_SUBJECT = 1000  # characters; a subject is one line of a queue, and it is stored on every message
+MAX_ADDRESSES = 100  # per address header; the raw mail keeps the rest
+_MAX_ADDRESS_HEADER = 32_768  # characters of one address header read (a hundred long addresses fit)
+_MAX_NAME = 200  # characters of a display name
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _HEADER_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -145,10 +151,14 @@ def _unescape_8bit(value: str) -> str:
     return _decode_bytes(value.encode("utf-8", "surrogateescape"), "utf-8")[0]
 
 
+def _strip_controls(text: str) -> str:
+    """Header text without control characters: whitespace ones become spaces, the rest go."""
+    return _HEADER_CONTROL.sub(lambda m: " " if m.group() in "\t\r\n" else "", text)
+
+
 def _decode_header(value: str) -> str:
     """A header value as display text: unfolded, encoded words decoded, control characters gone."""
-    text = _decode_words(_FOLD.sub("", _unescape_8bit(str(value))))
-    return _HEADER_CONTROL.sub(lambda m: " " if m.group() in "\t\r\n" else "", text).strip()
+    return _strip_controls(_decode_words(_FOLD.sub("", _unescape_8bit(str(value))))).strip()
 
 
 def _clean_body(text: str) -> str:
@@ -216,19 +226,37 @@ class _Walker:
 
     def _dispatch(self, part: Message, depth: int) -> list[_Segment]:
         if depth > _MAX_DEPTH:
-            self.defects.append(f"MIME nesting deeper than {_MAX_DEPTH} levels ignored")
-            return []
+            self.defects.append(f"MIME nesting deeper than {_MAX_DEPTH} levels: the rest read flat")
+            return self._flattened(part)
         content_type = part.get_content_type()
         payload = part.get_payload()
         if content_type == "message/rfc822" and isinstance(payload, list) and payload:
+            if part.get_content_disposition() == "attachment":  # sent as a file: downloadable as one too
+                self._attach(part, content_type, "attachment", part.get_filename())
             return self._forward(payload[0], depth)
         if content_type == "multipart/alternative" and isinstance(payload, list):
             return self._alternative(payload, depth)
-        if content_type.startswith("multipart/"):
-            if isinstance(payload, list):
-                return [segment for child in payload for segment in self.walk(child, depth + 1)]
-            return self._leaf(part, "text/plain")  # no usable boundary: the body is all we have
-        return self._leaf(part, content_type)
+        if content_type.startswith("multipart/") and isinstance(payload, list):
+            return [segment for child in payload for segment in self.walk(child, depth + 1)]
+        return self._leaf(part, _leaf_type(part))
+
+    def _flattened(self, part: Message) -> list[_Segment]:
+        """Every leaf below `part` in reading order, without recursion: past the depth limit the
+        structure is ignored, not the text and files the customer sent."""
+        segments: list[_Segment] = []
+        pending = [part]
+        while pending:
+            current = pending.pop()
+            payload = current.get_payload()
+            container = (
+                current.get_content_maintype() == "multipart"
+                or current.get_content_type() == "message/rfc822"
+            )
+            if container and isinstance(payload, list):
+                pending.extend(reversed(payload))
+            else:
+                segments += self._leaf(current, _leaf_type(current))
+        return segments
 
     def _content(self, part: Message) -> bytes:
         """Decoded content of a leaf part, or the serialised body of a structured one (delivery status).
@@ -286,28 +314,58 @@ class _Walker:
         self.attachments.append(Attachment(name, content_type, self._content(part), content_id, inline))
 
 
-def _addresses(values: list[str]) -> tuple[Address, ...]:
-    """Addresses with an '@', lower-cased; a regex scan rescues headers getaddresses gives up on."""
-    pairs = getaddresses(values)
+def _leaf_type(part: Message) -> str:
+    """The type a part without subparts is read as: a multipart without a usable boundary is text."""
+    content_type = part.get_content_type()
+    return "text/plain" if content_type.startswith("multipart/") else content_type
+
+
+def _address_text(value: str, field: str, defects: list[str]) -> str:
+    """An address header without control characters (a NUL must not hide the address), cut after
+    the last whole address that fits _MAX_ADDRESS_HEADER."""
+    text = _strip_controls(value)
+    if len(text) <= _MAX_ADDRESS_HEADER:
+        return text
+    defects.append(f"{field} header longer than {_MAX_ADDRESS_HEADER} characters cut")
+    cut = text.rfind(",", 0, _MAX_ADDRESS_HEADER)
+    return text[: cut if cut > 0 else _MAX_ADDRESS_HEADER]
+
+
+def _addresses(values: list[str], field: str, defects: list[str]) -> tuple[Address, ...]:
+    """Addresses with an '@', lower-cased, at most MAX_ADDRESSES; a regex scan rescues headers
+    getaddresses gives up on (or recurses too deep in: nested comments)."""
+    texts = [_address_text(value, field, defects) for value in values]
+    try:
+        pairs = getaddresses(texts)
+    except RecursionError:
+        pairs = []
     if not any("@" in email for _, email in pairs):
-        pairs = [("", found) for value in values for found in _ADDR_SPEC.findall(value)]
+        pairs = [("", found) for text in texts for found in _ADDR_SPEC.findall(text)]
     found: dict[str, Address] = {}
     for name, raw_email in pairs:
         email = raw_email.strip().lower()
-        if "@" in email and not re.search(r"[\s\x00-\x1f\x7f]", email):
-            found.setdefault(email, Address(email, " ".join(_decode_header(name).split())))
-    return tuple(found.values())
+        if len(email) > MAX_ADDRESS_LENGTH:
+            defects.append(f"{field} address longer than {MAX_ADDRESS_LENGTH} characters ignored")
+        elif "@" in email and not re.search(r"\s", email):
+            found.setdefault(email, Address(email, _display_name(name)))
+    if len(found) > MAX_ADDRESSES:
+        defects.append(f"{field} lists {len(found)} addresses; the first {MAX_ADDRESSES} kept")
+    return tuple(found.values())[:MAX_ADDRESSES]
+
+
+def _display_name(value: str) -> str:
+    return " ".join(_decode_header(value).split())[:_MAX_NAME]
 
 
 def _sender(values: list[str], defects: list[str]) -> Address | None:
     if not values:
         defects.append("no From header")
         return None
-    found = _addresses(values[:1])
+    found = _addresses(values[:1], "From", defects)
     if found:
         return found[0]
     defects.append("From header has no usable address")
-    return Address("", _decode_header(values[0]))
+    return Address("", _display_name(values[0]))
 
 
 def _date(value: str | None, defects: list[str]) -> datetime | None:
@@ -322,8 +380,15 @@ def _date(value: str | None, defects: list[str]) -> datetime | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _parse(raw: bytes, policy: email_policy.Policy, defects: list[str]) -> ParsedMail:
-    message = BytesParser(policy=policy).parsebytes(raw)
+def _subject(value: str, defects: list[str]) -> str:
+    subject = " ".join(value.split())
+    if len(subject) > MAX_SUBJECT:
+        defects.append(f"Subject longer than {MAX_SUBJECT} characters cut")
+    return subject[:MAX_SUBJECT]
+
+
+def _head(message: Message, defects: list[str]) -> dict[str, Any]:
+    """The ParsedMail fields that come from the header block."""
     raw_headers = _raw_headers(message)
     if any(re.search(r"[^\x00-\x7f]", value) for _, value in raw_headers):
         defects.append("raw 8-bit characters in headers decoded as UTF-8")
@@ -331,49 +396,52 @@ def _parse(raw: bytes, policy: email_policy.Policy, defects: list[str]) -> Parse
     for name, value in raw_headers:
         headers.setdefault(name, _decode_header(value))
     values = {name: [v for k, v in raw_headers if k == name] for name in ("from", "to", "cc", "reply-to")}
-    walker = _Walker()
-    segments = walker.walk(message)
-    text = _render_text(segments)
     message_id = normalise_message_id(headers.get("message-id"))
     if message_id is None:
         defects.append("no usable Message-ID")
+    return {
+        "message_id": message_id,
+        "in_reply_to": message_ids(headers.get("in-reply-to")),
+        "references": message_ids(headers.get("references")),
+        "from_": _sender(values["from"], defects),
+        "reply_to": _addresses(values["reply-to"], "Reply-To", defects),
+        "to": _addresses(values["to"], "To", defects),
+        "cc": _addresses(values["cc"], "Cc", defects),
+        "subject": _subject(headers.get("subject", ""), defects),
+        "date": _date(headers.get("date"), defects),
+        "headers": headers,
+    }
+
+
+def _parse(raw: bytes, policy: email_policy.Policy, defects: list[str]) -> ParsedMail:
+    message = BytesParser(policy=policy).parsebytes(raw)
+    head = _head(message, defects)
+    walker = _Walker()
+    segments = walker.walk(message)
+    text = _render_text(segments)
     return ParsedMail(
-        message_id=message_id,
-        in_reply_to=message_ids(headers.get("in-reply-to")),
-        references=message_ids(headers.get("references")),
-        from_=_sender(values["from"], defects),
-        reply_to=_addresses(values["reply-to"]),
-        to=_addresses(values["to"]),
-        cc=_addresses(values["cc"]),
-        subject=" ".join(headers.get("subject", "").split()),
-        date=_date(headers.get("date"), defects),
+        **head,
         text=text,
         html=sanitize_html(_render_html(segments)).strip() if _has_html(segments) else None,
         visible_text=visible_text(text),
         attachments=tuple(walker.attachments),
-        headers=headers,
         defects=tuple(dict.fromkeys([*defects, *walker.defects])),
     )
 
 
 def _unparseable(raw: bytes, defects: list[str]) -> ParsedMail:
-    """Last resort when both parsers fail: the bytes as text, so an agent still sees something."""
-    text = _clean_body(_decode_bytes(bytes(raw), None)[0]).strip()
+    """Last resort when both parsers fail (MIME nested past Python's recursion limit): the header
+    block still parses on its own, and the body is kept as text so an agent still sees something."""
+    head = _head(BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw), defects)
+    body = re.split(rb"\r?\n\r?\n", bytes(raw), maxsplit=1)[-1]
+    text = _clean_body(_decode_bytes(body, None)[0]).strip()
     return ParsedMail(
-        message_id=None,
-        in_reply_to=(),
-        references=(),
-        from_=None,
-        reply_to=(),
-        to=(),
-        cc=(),
-        subject="",
-        date=None,
+        **head,
         text=text,
         html=None,
         visible_text=text,
         attachments=(),
-        defects=tuple(defects),
+        defects=tuple(dict.fromkeys(defects)),
     )
 
 

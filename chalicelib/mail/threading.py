@@ -9,34 +9,65 @@ from __future__ import annotations
 import re
 import secrets
 
-_COMMENT = re.compile(r"\([^()]*\)")
 _ID_TOKEN = re.compile(r"<([^<>]*)>|([^\s<>,]+)")
 _BAD_ID_CHAR = re.compile(r"[\s\x00-\x1f\x7f<>]")
 _MAX_ID_LENGTH = 500  # ids end up in DynamoDB keys; anything longer is garbage, not a real id
+_MAX_HEADER_CHARS = 16_384  # a References chain of 100 real ids is ~7 KB; the rest is garbage or an attack
+MAX_IDS = 50  # ids kept of one header: the newest, the ones that find the ticket
 _TICKET_TAG = re.compile(r"\[#\s*(\d{1,10})\s*\]")
 _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|fwd?|wg|sv|antw)\s*(?:\[\d+\]|\(\d+\))?\s*:)+\s*", re.IGNORECASE)
 
 
+def _bounded(value: str) -> str:
+    """The newest end of an over-long id header, starting at an id so no cut one is made up."""
+    if len(value) <= _MAX_HEADER_CHARS:
+        return value
+    tail = value[-_MAX_HEADER_CHARS:]
+    start = tail.find("<")
+    return tail[start:] if start >= 0 else ""
+
+
 def _strip_comments(value: str) -> str:
-    """Remove RFC 5322 comments, innermost first, so nested parentheses go too."""
-    previous = None
-    while previous != value:
-        previous, value = value, _COMMENT.sub(" ", value)
-    return value
+    """Remove RFC 5322 comments in one pass (nested ones and quoted pairs too; an unclosed comment runs
+    to the end), so hostile parentheses cost linear time."""
+    kept: list[str] = []
+    depth = 0
+    escaped = False
+    for char in value:
+        if not depth:
+            if char == "(":
+                depth = 1
+            else:
+                kept.append(char)
+        elif escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+            if not depth:
+                kept.append(" ")
+    return "".join(kept)
 
 
 def _valid_id(token: str) -> str | None:
-    token = token.strip().strip('"').lower()
+    token = token.strip().strip('"')
     if not token or len(token) > _MAX_ID_LENGTH or _BAD_ID_CHAR.search(token):
         return None
     return f"<{token}>"
 
 
+def thread_key(message_id: str) -> str:
+    """The thread index key of an id: clients re-case ids, so the index compares them lower-cased,
+    while the headers we send keep an id exactly as it was written."""
+    return message_id.lower()
+
+
 def normalise_message_id(value: str | None) -> str | None:
-    """The one canonical form ("<local@domain>", lower-case) used as a thread index key."""
+    """The id of a Message-ID header as "<local@domain>", case kept (see `thread_key`)."""
     if not value:
         return None
-    value = _strip_comments(value).strip()
+    value = _strip_comments(_bounded(value)).strip()
     bracketed = re.search(r"<([^<>]*)>", value)
     if bracketed:
         return _valid_id(bracketed.group(1))
@@ -44,22 +75,23 @@ def normalise_message_id(value: str | None) -> str | None:
 
 
 def message_ids(value: str | None) -> tuple[str, ...]:
-    """All ids of a References/In-Reply-To header, in order, without duplicates.
+    """The ids of a References/In-Reply-To header, in order, without duplicates, at most MAX_IDS
+    (the newest).
 
     Bare tokens outside brackets only count when they contain '@': old clients write prose such as
     "your message of Monday" into In-Reply-To.
     """
     if not value:
         return ()
-    found: dict[str, None] = {}
-    for match in _ID_TOKEN.finditer(_strip_comments(value)):
+    found: dict[str, str] = {}
+    for match in _ID_TOKEN.finditer(_strip_comments(_bounded(value))):
         bracketed, bare = match.groups()
         if bare is not None and "@" not in bare:
             continue
         normalised = _valid_id(bracketed if bracketed is not None else bare)
         if normalised:
-            found.setdefault(normalised)
-    return tuple(found)
+            found.setdefault(thread_key(normalised), normalised)
+    return tuple(found.values())[-MAX_IDS:]
 
 
 def _positive(digits: str) -> int | None:
@@ -113,6 +145,7 @@ def new_message_id(domain: str, number: int) -> str:
 
 
 def ses_message_ids(ses_id: str, region: str) -> tuple[str, ...]:
-    """The ids SES may substitute for ours in mail it sends; index them so replies still thread."""
+    """The thread keys of the ids SES may substitute for ours in mail it sends; index them so replies
+    still thread."""
     candidates = (f"<{ses_id}@{region}.amazonses.com>", f"<{ses_id}@email.amazonses.com>")
-    return tuple(dict.fromkeys(n for n in map(normalise_message_id, candidates) if n))
+    return tuple(dict.fromkeys(thread_key(n) for n in map(normalise_message_id, candidates) if n))

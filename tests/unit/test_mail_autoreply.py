@@ -26,6 +26,7 @@ def mail(*headers: str, sender: str = "Customer <customer@example.org>"):
         ("noreply_sender.eml", "machine sender"),
         ("missing_from.eml", "no usable From"),
         ("malformed_from.eml", "no usable From"),
+        ("eai_sender_and_odd_copies.eml", "non-ASCII"),
     ],
 )
 def test_fixtures_that_must_not_be_answered(fixture, reason_contains):
@@ -110,3 +111,9 @@ def test_senders_that_block(sender):
 )
 def test_senders_that_allow(sender):
     assert auto_reply_block_reason(mail(sender=sender), OWN) is None
+
+
+def test_a_null_envelope_sender_is_never_answered():
+    """A vacation reply with clean headers still came with MAIL FROM:<> (RFC 3834 section 2)."""
+    assert auto_reply_block_reason(mail(), OWN) is None
+    assert "null envelope sender" in auto_reply_block_reason(mail(), OWN, null_sender=True)

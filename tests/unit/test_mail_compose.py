@@ -57,8 +57,8 @@ def test_plain_reply_round_trips():
     assert parsed.reply_to == (Address("support+5@example.com"),)
     assert parsed.subject == "Re: Printer [#5]"
     assert parsed.message_id == "<helpdesk.5.abc@example.com>"
-    assert parsed.in_reply_to == ("<caf=abc@mail.gmail.com>",)
-    assert parsed.references == ("<first@x.org>", "<caf=abc@mail.gmail.com>")
+    assert parsed.in_reply_to == ("<CAF=abc@mail.gmail.com>",)
+    assert parsed.references == ("<first@x.org>", "<CAF=abc@mail.gmail.com>")
     assert parsed.headers["auto-submitted"] == "auto-replied"
     assert parsed.text == "Hello Jane,\nthe printer is fixed.\n\nGrüße"
     assert parsed.html is None
@@ -125,15 +125,37 @@ def test_idn_domain_is_encoded():
 def test_bad_addresses_raise(email, field):
     address = Address(email, "Name")
     value = (address,) if field in ("to", "cc") else address
-    with pytest.raises(HeaderInjectionError):
+    with pytest.raises(HeaderInjectionError) as raised:
         compose(outbound(**{field: value}))
+    assert raised.value.field == {"from_": "From", "to": "To", "cc": "Cc", "reply_to": "Reply-To"}[field]
 
 
-@pytest.mark.parametrize("value", ["abc@x", "<a@x>\r\nBcc: e@x", "<a b@x>", "<a@x><b@x>", "<>", "<a\x7f@x>"])
+@pytest.mark.parametrize(
+    ("email", "reason"),
+    [
+        ("jö@exämple.com", "non-ASCII"),
+        ('"a b"@x.com', "quoted"),
+        ("x@[1.2.3.4]", "IP address literal"),
+        ("a@my_host.example.com", "not a valid host name"),
+        ("a" * 65 + "@x.com", "longer than"),
+    ],
+)
+def test_unmailable_addresses_are_refused_with_the_reason(email, reason):
+    with pytest.raises(HeaderInjectionError, match=reason) as raised:
+        compose(outbound(cc=(Address(email),)))
+    assert raised.value.field == "Cc"
+
+
+@pytest.mark.parametrize(
+    "value", ["abc@x", "<a@x>\r\nBcc: e@x", "<a b@x>", "<a@x><b@x>", "<>", "<a\x7f@x>", "<é@x.com>"]
+)
 @pytest.mark.parametrize("field", ["message_id", "in_reply_to", "references"])
 def test_bad_ids_raise(value, field):
-    with pytest.raises(HeaderInjectionError):
+    with pytest.raises(HeaderInjectionError) as raised:
         compose(outbound(**{field: (value,) if field == "references" else value}))
+    assert raised.value.field == {"message_id": "Message-ID", "in_reply_to": "In-Reply-To"}.get(
+        field, "References"
+    )
 
 
 def test_bad_auto_submitted_raises():

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.mail.message import Address
-from chalicelib.mail.parse import parse_mail
+from chalicelib.mail.parse import MAX_ADDRESSES, MAX_SUBJECT, parse_mail
 from chalicelib.mail.quotes import visible_text
 from chalicelib.mail.threading import normalise_message_id
 
@@ -21,7 +21,7 @@ def parsed(name: str):
 
 
 def test_corpus_is_big_and_commit_sized():
-    assert len(CORPUS) >= 45
+    assert len(CORPUS) >= 47
     assert all(len(raw) < 50_000 for raw in RAW.values())
 
 
@@ -53,9 +53,9 @@ def test_gmail_reply():
     assert mail.from_ == Address("jane.customer@gmail.com", "Jane Customer")
     assert mail.to == (Address("support@example.com", "ACME Support"),)
     assert mail.subject == "Re: Printer is broken [#1042]"
-    assert mail.message_id == "<caf=abc123def@mail.gmail.com>"
+    assert mail.message_id == "<CAF=abc123DEF@mail.gmail.com>"
     assert mail.in_reply_to == ("<helpdesk.1042.0123456789abcdef0123456789abcdef@example.com>",)
-    assert mail.references == ("<caf=first@mail.gmail.com>", *mail.in_reply_to)
+    assert mail.references == ("<CAF=first@mail.gmail.com>", *mail.in_reply_to)
     assert mail.date == datetime(2024, 1, 8, 9, 20, 31, tzinfo=UTC)
     assert mail.text.startswith("Thanks, the printer works again after the restart.\n\nOn Mon, Jan 8")
     assert mail.visible_text == "Thanks, the printer works again after the restart."
@@ -185,16 +185,16 @@ def test_missing_and_malformed_headers():
     assert (no_date.date, no_date.message_id) == (None, None)
     bad_date = parsed("malformed_date.eml")
     assert bad_date.date is None
-    assert bad_date.message_id == "<bare.id.1234@example.com>"
+    assert bad_date.message_id == "<Bare.Id.1234@Example.com>"
     assert any("unparseable Date" in note for note in bad_date.defects)
     assert parsed("naive_date.eml").date == datetime(2024, 1, 24, 10, 0, tzinfo=UTC)
 
 
 def test_garbage_references():
     mail = parsed("references_garbage.eml")
-    assert mail.message_id == "<mixed.case@example.com>"
-    assert mail.in_reply_to == ("<parent@example.com>",)
-    assert mail.references == ("<a@x.com>", "<b@x.com>", "<c@x.com>", "<e@x.com>", "<f@x.com>")
+    assert mail.message_id == "<MiXeD.Case@Example.COM>"
+    assert mail.in_reply_to == ("<Parent@Example.com>",)
+    assert mail.references == ("<a@x.com>", "<B@X.com>", "<c@x.com>", "<e@x.com>", "<f@x.com>")
 
 
 def test_hostile_html_is_sanitised_and_text_readable():
@@ -247,8 +247,17 @@ def test_nested_forwards_include_text_and_attachments():
     assert "From: Original Sender <orig@example.com>\n" in mail.text
     assert mail.text.endswith("The original problem description.")
     assert mail.visible_text == "Please look at this."
-    assert [(a.filename, a.content_type) for a in mail.attachments] == [("log.pdf", "application/pdf")]
-    assert mail.attachments[0].content.startswith(b"%PDF-1.4")
+    assert [(a.filename, a.content_type) for a in mail.attachments] == [
+        ("Original problem.eml", "message/rfc822"),
+        ("log.pdf", "application/pdf"),
+    ]
+    forwarded, pdf = mail.attachments
+    assert parse_mail(forwarded.content).subject == "Fwd: Original problem"
+    assert pdf.content.startswith(b"%PDF-1.4")
+
+
+def test_inline_forward_is_not_an_attachment():
+    assert all(a.content_type != "message/rfc822" for a in parsed("forward_only_rfc822.eml").attachments)
 
 
 def test_forward_of_html_message():
@@ -404,3 +413,78 @@ def test_never_raises_on_truncated_or_mutated_fixtures(name, cut, flips):
     mail = parse_mail(bytes(raw))
     assert mail.visible_text == visible_text(mail.text)
     assert all(a.filename for a in mail.attachments)
+
+
+def test_addresses_nobody_can_mail_are_still_read():
+    """Parsing keeps what the customer wrote; whether mail can go there is decided by mail.wire."""
+    mail = parsed("eai_sender_and_odd_copies.eml")
+    assert mail.from_ == Address("jörg@exämple.com", "Jörg")
+    assert [a.email for a in mail.cc] == ["ann@customer.test", "x@[192.0.2.1]", "kim@bücher.de"]
+    assert mail.message_id == "<été.42@exämple.com>"
+
+
+def test_control_characters_inside_from_do_not_lose_the_address():
+    mail = parsed("control_chars_in_from.eml")
+    assert mail.from_ == Address("nul@customer.test", "Nul Sender")
+    assert mail.subject == "control characters"
+
+
+def _mail(headers: str, body: str = "Body.") -> bytes:
+    return f"{headers}\r\n\r\n{body}\r\n".encode()
+
+
+def test_hostile_header_sizes_are_cut_and_noted():
+    cc = ", ".join(f"person{n}@customer.test" for n in range(150))
+    mail = parse_mail(
+        _mail(
+            f"From: {'a' * 3000}@customer.test\r\nReply-To: ok@customer.test\r\nCc: {cc}\r\n"
+            f"Subject: {'word ' * 100_000}"
+        )
+    )
+    assert mail.from_ is not None and mail.from_.email == ""
+    assert len(mail.subject) == MAX_SUBJECT
+    assert len(mail.cc) == MAX_ADDRESSES and mail.cc[0].email == "person0@customer.test"
+    assert mail.reply_to == (Address("ok@customer.test"),)
+    assert "From address longer than 254 characters ignored" in mail.defects
+    assert f"Subject longer than {MAX_SUBJECT} characters cut" in mail.defects
+    assert f"Cc lists 150 addresses; the first {MAX_ADDRESSES} kept" in mail.defects
+
+
+def test_huge_address_header_is_cut_between_addresses():
+    cc = ", ".join(f"person{n}@customer.test" for n in range(5000))
+    mail = parse_mail(_mail(f"From: a@customer.test\r\nCc: {cc}"))
+    assert all(a.email.endswith("@customer.test") and a.email.startswith("person") for a in mail.cc)
+    assert "Cc header longer than 32768 characters cut" in mail.defects
+
+
+def test_nested_comments_in_an_address_header_keep_the_mail():
+    mail = parse_mail(_mail(f"From: {'(' * 15_000}x{')' * 15_000} real@customer.test\r\nSubject: hi"))
+    assert mail.subject == "hi"
+    assert mail.from_ == Address("real@customer.test")
+    assert mail.text == "Body."
+
+
+def _nested(levels: int) -> bytes:
+    opening = "".join(
+        f"Content-Type: multipart/mixed; boundary=b{n}\r\n\r\n--b{n}\r\n" for n in range(levels)
+    )
+    closing = "".join(f"\r\n--b{n}--" for n in reversed(range(levels)))
+    head = "From: Deep <deep@customer.test>\r\nSubject: deep\r\nMessage-ID: <Deep.1@customer.test>\r\n"
+    return (head + opening + "Content-Type: text/plain\r\n\r\ndeep text" + closing + "\r\n").encode()
+
+
+def test_text_below_the_depth_limit_is_kept():
+    mail = parse_mail(_nested(200))
+    assert mail.text == "deep text"
+    assert "MIME nesting deeper than 20 levels: the rest read flat" in mail.defects
+
+
+def test_nesting_past_the_recursion_limit_keeps_the_headers():
+    mail = parse_mail(_nested(3000))
+    assert (mail.from_, mail.subject, mail.message_id) == (
+        Address("deep@customer.test", "Deep"),
+        "deep",
+        "<Deep.1@customer.test>",
+    )
+    assert "deep text" in mail.text
+    assert any("RecursionError" in defect for defect in mail.defects)

@@ -1,31 +1,37 @@
 import re
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.mail.threading import (
+    MAX_IDS,
     message_ids,
     new_message_id,
     normalise_message_id,
     plus_address,
     reply_subject,
     ses_message_ids,
+    thread_key,
     ticket_number_in_address,
     ticket_number_in_subject,
 )
+from chalicelib.mail.wire import is_outbound_id
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("<ABC@Example.COM>", "<abc@example.com>"),
+        ("<ABC@Example.COM>", "<ABC@Example.COM>"),
         ("  <abc@example.com>  (a comment)", "<abc@example.com>"),
         ("(comment (nested)) <x@y>", "<x@y>"),
         ("abc@example.com", "<abc@example.com>"),
         ("<first@x> <second@x>", "<first@x>"),
         ("<no-at-sign>", "<no-at-sign>"),
-        ("Bare.Id.1234@Example.com (no brackets)", "<bare.id.1234@example.com>"),
+        ("Bare.Id.1234@Example.com (no brackets)", "<Bare.Id.1234@Example.com>"),
+        ("(unclosed <x@y>", None),
+        (r"(a \) b) <x@y>", "<x@y>"),
         ("", None),
         (None, None),
         ("   ", None),
@@ -45,7 +51,7 @@ def test_normalise_message_id(value, expected):
     ("value", "expected"),
     [
         ("<a@x> <b@x>", ("<a@x>", "<b@x>")),
-        ("<a@x>,<B@X>, c@x (comment <d@x>) <a@x>", ("<a@x>", "<b@x>", "<c@x>")),
+        ("<a@x>,<B@X>, c@x (comment <d@x>) <A@x>", ("<a@x>", "<B@X>", "<c@x>")),
         ('Your message of "Mon" <parent@x>', ("<parent@x>",)),
         ("<a@x>\r\n <b@x>", ("<a@x>", "<b@x>")),
         ("garbage words only", ()),
@@ -62,8 +68,44 @@ def test_message_ids(value, expected):
 @settings(max_examples=200)
 def test_message_ids_are_normalised_and_unique(value):
     ids = message_ids(value)
-    assert len(ids) == len(set(ids))
+    assert len(ids) == len({thread_key(i) for i in ids})
     assert all(normalise_message_id(i) == i for i in ids)
+
+
+def test_gmail_ids_keep_their_case_and_index_lower_cased():
+    """Headers we send must repeat the id exactly; the index matches ids re-cased by clients."""
+    gmail = "<CA+AbC=x_Yz@mail.gmail.com>"
+    assert normalise_message_id(gmail) == gmail
+    assert message_ids(f"<first@x> {gmail}") == ("<first@x>", gmail)
+    assert thread_key(gmail) == "<ca+abc=x_yz@mail.gmail.com>"
+
+
+def test_non_ascii_ids_are_kept_for_the_index_but_cannot_go_out():
+    assert normalise_message_id("<é1@x.com>") == "<é1@x.com>"
+    assert not is_outbound_id("<é1@x.com>")
+    assert is_outbound_id("<CA+AbC@mail.gmail.com>")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "(" * 40_000 + ")" * 40_000,
+        "(" * 40_000 + "<a@b>",
+        "(a)" * 30_000,
+        " ".join(f"<id{n}@x.com>" for n in range(20_000)),
+    ],
+)
+def test_hostile_id_headers_take_linear_time(value):
+    started = time.perf_counter()
+    message_ids(value)
+    normalise_message_id(value)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_long_references_keep_the_newest_ids():
+    ids = [f"<id{n}@x.com>" for n in range(5000)]
+    kept = message_ids(" ".join(ids))
+    assert kept == tuple(ids[-MAX_IDS:])
 
 
 @pytest.mark.parametrize(
@@ -152,7 +194,7 @@ def test_new_message_id_is_unique_and_normalised():
     assert normalise_message_id(first) == first
 
 
-def test_ses_message_ids():
+def test_ses_message_ids_are_index_keys():
     assert ses_message_ids("0100018ABC-def", "eu-west-1") == (
         "<0100018abc-def@eu-west-1.amazonses.com>",
         "<0100018abc-def@email.amazonses.com>",
