@@ -7,7 +7,7 @@ import time
 from pynamodb.exceptions import PutError
 
 from chalicelib.config import settings
-from chalicelib.desk import articles
+from chalicelib.desk import articles, directory
 from chalicelib.desk.customer_mail import acknowledgement_text
 from chalicelib.desk.outbound import send_and_record, ticket_mail
 from chalicelib.mail.autoreply import auto_reply_block_reason, sender_block_reason
@@ -17,15 +17,22 @@ from chalicelib.models import Counter, Ticket
 WINDOW_SECONDS = 3600
 
 
-def acknowledge(ticket: Ticket, mail: ParsedMail | None, request_text: str) -> tuple[bool, str]:
+def acknowledge(
+    ticket: Ticket, mail: ParsedMail | None, request_text: str, *, null_sender: bool = False
+) -> tuple[bool, str]:
     """Send the acknowledgement unless the mail is automatic or the sender had enough of them.
 
     `mail` is None for a web-form request: there are no headers, only the sender rules apply.
     `request_text` is what the customer wrote: the articles suggested are the ones it points to.
-    Returns whether it was sent and, when not, why (logged by the caller).
+    `null_sender`: the mail came with an empty envelope sender (MAIL FROM:<>), as bounces do.
+    Our own addresses are the configured mailboxes and those an admin added (a loop with either is
+    a loop). Returns whether it was sent and, when not, why (logged by the caller).
     """
-    own = settings().own_addresses
-    reason = auto_reply_block_reason(mail, own) if mail else sender_block_reason(ticket.requester_email, own)
+    own = settings().own_addresses | directory.directory().own_addresses
+    if mail is None:
+        reason = sender_block_reason(ticket.requester_email, own)
+    else:
+        reason = auto_reply_block_reason(mail, own, null_sender=null_sender)
     if reason is None and not _within_rate_limit(ticket.requester_email, settings().auto_replies_per_hour):
         reason = (
             f"{ticket.requester_email} already got {settings().auto_replies_per_hour} auto-replies this hour"

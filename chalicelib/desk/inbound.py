@@ -4,6 +4,8 @@ Idempotent by construction: the first item of every ingestion transaction is a c
 the mail's Message-ID into the thread index, so a redelivered mail (SES or Lambda retry, the same
 mail sent twice) cancels its own transaction and is reported as a duplicate. Attachments and large
 bodies go to S3 first under keys derived from that id, so a retry overwrites rather than adds.
+Whatever arrives, the raw mail stays in S3; what the desk could not use (an address it cannot mail,
+files it withheld) is told to the agents in an automatic internal note.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox
 from chalicelib.desk import acknowledgement, directory, opening, storage
+from chalicelib.desk.outbound import MAX_CC
 from chalicelib.desk.records import message_key, utcnow
-from chalicelib.mail.message import Address, ParsedMail
+from chalicelib.mail.message import Address, Attachment, ParsedMail
 from chalicelib.mail.parse import parse_mail
-from chalicelib.mail.threading import ticket_number_in_address, ticket_number_in_subject
+from chalicelib.mail.threading import thread_key, ticket_number_in_address, ticket_number_in_subject
+from chalicelib.mail.wire import unmailable_reason
 from chalicelib.models import AttachmentRef, Message, ThreadIndex, Ticket
+from chalicelib.observability import logger
 
 MAX_LOOKUP_IDS = 50
 MAX_MERGE_HOPS = 5  # a merged ticket points at its target; never follow a chain (or loop) further
+MAX_ATTACHMENTS = 100  # files stored per mail; the raw mail keeps the rest
 UNKNOWN_SENDER = Address(email="unknown-sender@invalid", name="Unknown sender")
 _ATTEMPTS = 5
 
@@ -37,10 +43,20 @@ class Delivery:
     recipients: tuple[str, ...] = ()
     envelope_sender: str = ""
     verdicts: dict[str, str] = field(default_factory=dict)
+    null_sender: bool = False  # MAIL FROM:<> (bounces, vacation replies): never answered
 
     @property
     def is_spam(self) -> bool:
-        return self.verdicts.get("spam") == "FAIL" or self.verdicts.get("virus") == "FAIL"
+        return self.verdicts.get("spam") == "FAIL" or self.has_virus
+
+    @property
+    def has_virus(self) -> bool:
+        return self.verdicts.get("virus") == "FAIL"
+
+    @property
+    def forged_sender(self) -> bool:
+        """SPF or DMARC says the From may be forged: it proves nobody's part in a ticket."""
+        return "FAIL" in (self.verdicts.get("spf"), self.verdicts.get("dmarc"))
 
 
 @dataclass(frozen=True)
@@ -57,34 +73,44 @@ def ingest(delivery: Delivery) -> IngestResult:
 
 
 def ingest_mail(mail: ParsedMail, raw: bytes, delivery: Delivery) -> IngestResult:
-    idempotency_id = mail.message_id or f"<sha256.{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
-    header_ids = _thread_ids(mail)
+    if mail.defects:
+        logger.info("mail repaired", extra={"s3_key": delivery.s3_key, "defects": list(mail.defects)})
+    own_id = thread_key(mail.message_id) if mail.message_id else None
+    idempotency_id = own_id or f"<sha256.{hashlib.sha256(raw).hexdigest()}@inbound.invalid>"
+    header_ids = _thread_ids(mail, own_id)
     known = {
         row.message_id: row.ticket_number for row in ThreadIndex.batch_get([idempotency_id, *header_ids])
     }
     if idempotency_id in known:
         return IngestResult("duplicate", known[idempotency_id], note="message already received")
     sender = _sender(mail, delivery)
-    blob_prefix = hashlib.sha256(idempotency_id.encode()).hexdigest()[:32]
-    message = _customer_message(mail, delivery, sender, blob_prefix)
+    message, notes = _customer_message(mail, delivery, sender, opening.blob_prefix(idempotency_id))
     for _ in range(_ATTEMPTS):
         ticket = None if delivery.is_spam else _matching_ticket(mail, delivery, sender, header_ids, known)
         try:
             if ticket is None or ticket.status == "closed":
-                return _open_ticket(mail, delivery, sender, message, idempotency_id, follow_up_of=ticket)
-            return _append(ticket, mail, sender, message, idempotency_id)
+                return _open_ticket(
+                    mail, delivery, sender, message, idempotency_id, notes=notes, follow_up_of=ticket
+                )
+            return _append(ticket, mail, sender, message, idempotency_id, notes=notes)
         except TransactWriteError as error:
             if opening.is_duplicate(error):
                 existing = ThreadIndex.get(idempotency_id)
                 return IngestResult("duplicate", existing.ticket_number, note="delivered concurrently")
+            if not opening.is_race(error):
+                raise RuntimeError(
+                    f"could not record {idempotency_id} (raw mail kept at {delivery.s3_key}): "
+                    f"{error.cause_response_code}: {error.cause_response_message}"
+                ) from error
             # The ticket changed under us (an agent, another mail): read it again and retry.
     raise RuntimeError(f"could not record {idempotency_id} after {_ATTEMPTS} attempts")
 
 
-def _thread_ids(mail: ParsedMail) -> list[str]:
-    """Ids this mail answers, most direct first: In-Reply-To, then References newest first."""
-    ordered = dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)])
-    ordered.pop(mail.message_id, None)
+def _thread_ids(mail: ParsedMail, own_id: str | None) -> list[str]:
+    """Index keys of the ids this mail answers, most direct first: In-Reply-To, then References
+    newest first."""
+    ordered = dict.fromkeys(thread_key(i) for i in (*mail.in_reply_to, *reversed(mail.references)))
+    ordered.pop(own_id, None)
     return list(ordered)[:MAX_LOOKUP_IDS]
 
 
@@ -102,12 +128,15 @@ def _matching_ticket(
     mail: ParsedMail, delivery: Delivery, sender: Address, header_ids: list[str], known: dict[str, int]
 ) -> Ticket | None:
     """The ticket this mail continues: by our thread index first, then by reference when the sender
-    already takes part in that ticket (a stranger's `Re: [#1042]` gets a ticket of its own)."""
+    already takes part in that ticket (a stranger's `Re: [#1042]` gets a ticket of its own) and
+    SPF/DMARC do not say the From is forged."""
     for message_id in header_ids:
         if message_id in known:
             ticket = _get(known[message_id])
             if ticket is not None:
                 return ticket
+    if delivery.forged_sender:
+        return None
     for number in _referenced_numbers(mail, delivery):
         ticket = _get(number)
         if ticket is not None and sender.email in _participants(ticket):
@@ -134,6 +163,13 @@ def _participants(ticket: Ticket) -> set[str]:
     return {ticket.requester_email, *(ticket.participants or ())}
 
 
+def _our_organisation(address: str) -> bool:
+    """Whether the address is on one of our mail domains or below one: a colleague, not a stranger."""
+    domain = address.rpartition("@")[2]
+    mail_domains = {mailbox.domain for mailbox in directory.directory().mailboxes}
+    return any(domain == ours or domain.endswith(f".{ours}") for ours in mail_domains)
+
+
 def _get(number: int) -> Ticket | None:
     """The ticket, or the one it was merged into (mail for a merged ticket lands on its target)."""
     ticket = None
@@ -156,10 +192,29 @@ def _mailbox(mail: ParsedMail, delivery: Delivery) -> Mailbox:
     return directory.directory().default_mailbox
 
 
-def _copied(mail: ParsedMail, sender: Address) -> set[str]:
-    """People the customer copied in: they may write to the ticket too."""
+def _copied(mail: ParsedMail, sender: Address) -> list[Address]:
+    """People the customer copied in (not our mailboxes): they may write to the ticket too."""
     setup = directory.directory()
-    return {a.email for a in mail.cc if a.email != sender.email and setup.mailbox_for(a.email) is None}
+    return [a for a in mail.cc if a.email != sender.email and setup.mailbox_for(a.email) is None]
+
+
+def _joining(people: Iterable[Address], room: int) -> tuple[frozenset[str], list[str]]:
+    """Who of `people` joins the ticket (at most `room`: a ticket has no more participants than a
+    mail is copied to), and what the agents are told about the rest: an address replies cannot be
+    sent to is no participant."""
+    joining: list[str] = []
+    notes = []
+    for person in people:
+        reason = unmailable_reason(person.email)
+        if reason is not None:
+            notes.append(f"{person.email} was copied, but replies cannot be sent to it: {reason}.")
+        elif len(joining) < room:
+            joining.append(person.email)
+        else:
+            notes.append(
+                f"{person.email} was copied, but replies go to at most {MAX_CC} people besides the customer."
+            )
+    return frozenset(joining), notes
 
 
 def _open_ticket(
@@ -169,43 +224,82 @@ def _open_ticket(
     message: Message,
     idempotency_id: str,
     *,
+    notes: list[str],
     follow_up_of: Ticket | None,
 ) -> IngestResult:
+    participants, copy_notes = _joining(_copied(mail, sender), MAX_CC)
+    requester_problem = unmailable_reason(sender.email)
+    if requester_problem is not None:
+        copy_notes.insert(
+            0,
+            f"Mail cannot be sent to the customer's address {sender.email}: {requester_problem}. "
+            "No acknowledgement went out and replies cannot be mailed; answer by another channel.",
+        )
     new = opening.NewTicket(
         subject=mail.subject,
         requester=sender,
         mailbox=_mailbox(mail, delivery),
         status="spam" if delivery.is_spam else "new",
-        participants=frozenset(_copied(mail, sender)),
+        participants=participants,
         last_inbound_message_id=mail.message_id,
         references=(*mail.references, *([mail.message_id] if mail.message_id else []))[
             -opening.MAX_REFERENCES :
         ],
         follow_up_of=follow_up_of.number if follow_up_of else None,
     )
-    ticket = opening.open_ticket(new, message, idempotency_id)
-    acknowledged = False
-    note = "spam verdict: kept out of the queue" if delivery.is_spam else ""
-    if not delivery.is_spam:
-        acknowledged, note = acknowledgement.acknowledge(ticket, mail, mail.visible_text or mail.text)
+    ticket = opening.open_ticket(new, message, idempotency_id, note="\n".join([*notes, *copy_notes]))
+    if delivery.is_spam:
+        return IngestResult("created", ticket.number, note="spam verdict: kept out of the queue")
+    try:
+        acknowledged, note = acknowledgement.acknowledge(
+            ticket, mail, mail.visible_text or mail.text, null_sender=delivery.null_sender
+        )
+    except Exception as error:  # the ticket is committed; a retry would only find a duplicate
+        logger.exception("acknowledgement failed", extra={"ticket": ticket.number})
+        acknowledged, note = False, f"acknowledgement failed: {error}"
     return IngestResult("created", ticket.number, acknowledged=acknowledged, note=note)
 
 
 def _append(
-    ticket: Ticket, mail: ParsedMail, sender: Address, message: Message, idempotency_id: str
+    ticket: Ticket,
+    mail: ParsedMail,
+    sender: Address,
+    message: Message,
+    idempotency_id: str,
+    *,
+    notes: list[str],
 ) -> IngestResult:
-    newcomers = frozenset((_copied(mail, sender) | {sender.email}) - _participants(ticket))
+    """The mail joins the ticket. Its sender and the people it copies join the ticket's people only
+    when the sender already takes part or is one of ours: knowing a thread id (a forwarded mail)
+    lets a stranger write to a ticket, not be copied on every reply."""
+    present = _participants(ticket)
+    newcomers: frozenset[str] = frozenset()
+    copy_notes: list[str] = []
+    if sender.email in present or _our_organisation(sender.email):
+        candidates = [p for p in (sender, *_copied(mail, sender)) if p.email not in present]
+        newcomers, copy_notes = _joining(candidates, MAX_CC - len(ticket.participants or ()))
     opening.append_message(
-        ticket, sender, message, idempotency_id, message_id=mail.message_id, newcomers=newcomers
+        ticket,
+        sender,
+        message,
+        idempotency_id,
+        message_id=mail.message_id,
+        newcomers=newcomers,
+        note="\n".join([*notes, *copy_notes]),
     )
     return IngestResult("appended", ticket.number)
 
 
-def _customer_message(mail: ParsedMail, delivery: Delivery, sender: Address, blob_prefix: str) -> Message:
-    """The message item; bodies too large for DynamoDB and every attachment go to S3 first."""
+def _customer_message(
+    mail: ParsedMail, delivery: Delivery, sender: Address, blob_prefix: str
+) -> tuple[Message, list[str]]:
+    """The message item and the notes the agents need about it; bodies too large for DynamoDB and
+    the attachments go to S3 first. A virus verdict withholds every attachment (the raw mail keeps
+    them); past MAX_ATTACHMENTS the rest stay in the raw mail only."""
     at = utcnow()
+    stored, notes = _storable(mail, delivery)
     attachments = []
-    for position, attachment in enumerate(mail.attachments):
+    for position, attachment in enumerate(stored):
         key = storage.attachment_key(blob_prefix, position, attachment.filename)
         storage.put_object(key, attachment.content, attachment.content_type)
         attachments.append(
@@ -220,7 +314,7 @@ def _customer_message(mail: ParsedMail, delivery: Delivery, sender: Address, blo
             )
         )
     text, html, visible, body_key = opening.fit_bodies(mail.text, mail.html, mail.visible_text, blob_prefix)
-    return Message(
+    message = Message(
         ticket_number=0,
         key=message_key(at),
         kind="customer",
@@ -234,9 +328,23 @@ def _customer_message(mail: ParsedMail, delivery: Delivery, sender: Address, blo
         visible_text=visible,
         body_s3_key=body_key,
         attachments=attachments or None,
-        message_id=mail.message_id,
+        message_id=thread_key(mail.message_id) if mail.message_id else None,
         raw_s3_key=delivery.s3_key,
         channel="email",
         verdicts=delivery.verdicts or None,
         created_at=at,
     )
+    return message, notes
+
+
+def _storable(mail: ParsedMail, delivery: Delivery) -> tuple[tuple[Attachment, ...], list[str]]:
+    """The attachments to store for download, and what the agents are told about the others."""
+    if delivery.has_virus and mail.attachments:
+        names = ", ".join(a.filename for a in mail.attachments[:MAX_ATTACHMENTS])
+        return (), [f"The virus scan failed, so the attachments were withheld (not downloadable): {names}."]
+    if len(mail.attachments) > MAX_ATTACHMENTS:
+        left = len(mail.attachments) - MAX_ATTACHMENTS
+        return mail.attachments[:MAX_ATTACHMENTS], [
+            f"Only the first {MAX_ATTACHMENTS} attachments are stored; {left} more are in the raw mail only."
+        ]
+    return mail.attachments, []

@@ -4,14 +4,16 @@ The caller builds the customer's message (its bodies and attachments already in 
 idempotency id: its conditional put in the thread index is the first item of the creating
 transaction, so a retried or repeated request cancels its own transaction (`is_duplicate`) and
 never makes a second ticket. The caller sends the acknowledgement afterwards (its rules depend on
-the channel).
+the channel). What the help desk noticed about a message and an agent must know (an address it
+cannot mail, files it withheld) goes into the same transaction as automatic internal notes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -19,7 +21,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.config import Mailbox, settings
 from chalicelib.desk import search, sla, storage
 from chalicelib.desk.numbers import next_ticket_number
-from chalicelib.desk.records import event_message, thread_entry
+from chalicelib.desk.records import event_message, message_key, thread_entry
 from chalicelib.desk.views import view_key_actions, view_keys
 from chalicelib.mail.message import Address
 from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_transaction
@@ -28,6 +30,9 @@ PREVIEW_CHARS = 4000
 MAX_REFERENCES = 20
 # A customer's message moves these statuses back to open; `closed` starts a follow-up ticket instead.
 REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
+# Cancellation reasons that mean another writer got there first; anything else fails every time.
+_RACE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+_NOTE_AUTHOR = "Help desk"
 
 
 @dataclass(frozen=True)
@@ -44,9 +49,10 @@ class NewTicket:
     follow_up_of: int | None = None
 
 
-def open_ticket(new: NewTicket, message: Message, idempotency_id: str) -> Ticket:
-    """Write the ticket, its first message, search terms and the contact in one transaction, then
-    arm its SLA timers. Raises TransactWriteError; `is_duplicate` tells a repeated request apart."""
+def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str = "") -> Ticket:
+    """Write the ticket, its first message (and `note`), search terms and the contact in one transaction,
+    then arm its SLA timers. Raises TransactWriteError; `is_duplicate` tells a repeated request apart,
+    `is_race` one worth retrying."""
     at = message.created_at
     number = next_ticket_number()
     ticket = Ticket(
@@ -74,6 +80,8 @@ def open_ticket(new: NewTicket, message: Message, idempotency_id: str) -> Ticket
         )
         transaction.save(ticket, condition=Ticket.number.does_not_exist())
         transaction.save(message)
+        if note:
+            transaction.save(_automatic_note(ticket, note, at))
         for term in search.index_items(number, ticket.subject):
             transaction.save(term)
         if new.follow_up_of is not None:
@@ -94,12 +102,15 @@ def append_message(
     *,
     message_id: str | None = None,
     newcomers: frozenset[str] = frozenset(),
+    note: str = "",
 ) -> None:
     """Add a customer's message to their ticket, whatever channel it came by (mail, status page).
 
     A waiting or solved ticket opens again and the SLA clock resumes; the message's idempotency id
     is put conditionally in the same transaction, so a redelivery fails as a duplicate
-    (`is_duplicate`) and a concurrent ticket change as a plain TransactWriteError to retry on.
+    (`is_duplicate`) and a concurrent ticket change as a race to retry on (`is_race`).
+    `message_id` is the mail's id as written: replies put it in their headers. `note` (what the
+    help desk noticed about the message) becomes an automatic internal note.
     """
     at = message.created_at
     message.ticket_number = ticket.number
@@ -127,6 +138,8 @@ def append_message(
         )
         transaction.update(ticket, actions=actions)
         transaction.save(message)
+        if note:
+            transaction.save(_automatic_note(ticket, note, at))
         for event in events:
             transaction.save(event_message(ticket.number, None, at, event))
         transaction.update(Contact(email=sender.email), actions=contact_actions(sender, at, new_ticket=False))
@@ -138,6 +151,38 @@ def is_duplicate(error: TransactWriteError) -> bool:
     """The transaction failed on its first item, the idempotency id's conditional put."""
     reasons = error.cancellation_reasons or []
     return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+def is_race(error: TransactWriteError) -> bool:
+    """Another writer changed an item the transaction was conditional on: read again and retry.
+    An item too large or a malformed value fails the same way every time, so it is not retried."""
+    if error.cause_response_code == "TransactionConflictException":
+        return True
+    return any(
+        reason is not None and reason.code in _RACE_CODES for reason in error.cancellation_reasons or []
+    )
+
+
+def _automatic_note(ticket: Ticket, text: str, at: datetime) -> Message:
+    """An internal note by the help desk itself, just after the message it is about."""
+    later = at + timedelta(microseconds=1)
+    return Message(
+        ticket_number=ticket.number,
+        key=message_key(later),
+        kind="note",
+        from_email=ticket.mailbox,
+        from_name=_NOTE_AUTHOR,
+        body_text=text,
+        visible_text=text,
+        automatic=True,
+        created_at=later,
+    )
+
+
+def blob_prefix(identity: str) -> str:
+    """The S3 key prefix of a message's bodies and files, derived from what identifies it, so a
+    retried write overwrites rather than duplicates."""
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
 def contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Any]:

@@ -1,4 +1,9 @@
-"""Sending mail about a ticket through SES and recording it so the customer's answer threads back."""
+"""Sending mail about a ticket through SES and recording it so the customer's answer threads back.
+
+Every mail goes to the requester and at most MAX_CC of the ticket's participants (SES refuses more
+than 50 recipients, and a reply is no mass mailing); ids and addresses no header can carry (see
+`mail.wire`) are left out rather than failing the reply.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,23 @@ from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.desk import directory, sla
 from chalicelib.desk.customer_mail import footer
-from chalicelib.desk.errors import DeliveryFailed
+from chalicelib.desk.errors import DeliveryFailed, InvalidRequest
 from chalicelib.desk.records import message_key, thread_entry, utcnow
-from chalicelib.mail.compose import compose
+from chalicelib.mail.compose import HeaderInjectionError, compose
 from chalicelib.mail.message import Address, OutboundMail
 from chalicelib.mail.sanitize import text_to_html
-from chalicelib.mail.threading import new_message_id, plus_address, reply_subject, ses_message_ids
+from chalicelib.mail.threading import (
+    new_message_id,
+    plus_address,
+    reply_subject,
+    ses_message_ids,
+    thread_key,
+)
+from chalicelib.mail.wire import is_outbound_id, unmailable_reason, wire_address
 from chalicelib.models import Message, Ticket, write_transaction
 
 MAX_REFERENCES = 20
+MAX_CC = 20  # participants copied on one mail, besides the requester
 _RECORD_ATTEMPTS = 5  # concurrent changes to one ticket are rare; five is plenty
 
 
@@ -31,7 +44,12 @@ def ticket_mail(
     mailbox = ticket.mailbox
     requester = ticket.requester_email
     own = directory.directory().own_addresses
-    cc = sorted(p for p in (ticket.participants or ()) if p != requester and p not in own)
+    cc = sorted(
+        p
+        for p in (ticket.participants or ())
+        if p != requester and p not in own and unmailable_reason(p) is None
+    )[:MAX_CC]
+    in_reply_to = ticket.last_inbound_message_id
     return OutboundMail(
         from_=Address(email=mailbox, name=sender_name),
         to=(Address(email=requester, name=ticket.requester_name or ""),),
@@ -41,18 +59,22 @@ def ticket_mail(
         text=f"{text.rstrip()}\n\n{footer(ticket)}",
         html=text_to_html(f"{text.rstrip()}\n\n{footer(ticket)}"),
         message_id=new_message_id(mailbox.split("@", 1)[1], ticket.number),
-        in_reply_to=ticket.last_inbound_message_id,
-        references=tuple(ticket.references or ()),
+        in_reply_to=in_reply_to if in_reply_to and is_outbound_id(in_reply_to) else None,
+        references=tuple(r for r in ticket.references or () if is_outbound_id(r)),
         auto_submitted=auto_submitted,
     )
 
 
 def send(mail: OutboundMail) -> str:
-    """Hand the composed MIME to SES; returns the MessageId SES assigned."""
+    """Hand the composed MIME to SES; returns the MessageId SES assigned. A value no header can
+    carry (the customer's address, say) is refused naming the header, before anything is sent."""
     from botocore.exceptions import ClientError
 
-    raw = compose(mail)
-    recipients = [a.email for a in (*mail.to, *mail.cc)]
+    try:
+        raw = compose(mail)
+    except HeaderInjectionError as error:
+        raise InvalidRequest(f"this mail cannot be sent: {error}", field=error.field.lower()) from None
+    recipients = [wire_address(a.email) for a in (*mail.to, *mail.cc)]
     try:
         response = client("sesv2").send_email(
             FromEmailAddress=mail.from_.email,
@@ -79,12 +101,18 @@ def send_and_record(
 ) -> tuple[Message, Ticket]:
     """Send, then write the message, its thread ids and the ticket change in one transaction.
 
-    The mail is sent first: a recorded reply that never left would mislead the agent. Recording
-    retries on a concurrent ticket change, asking `ticket_changes` (the changes and the SLA step of
-    the ticket version it is given) again for the fresh version.
+    The mail is sent first: a recorded reply that never left would mislead the agent. So that
+    nothing is sent that cannot be recorded, bodies too large for the item go to S3 before sending.
+    Recording retries on a concurrent ticket change, asking `ticket_changes` (the changes and the SLA
+    step of the ticket version it is given) again for the fresh version.
     `shown_text` is what the thread shows of it (the agent's own words; default the whole mail).
     Returns the message and the ticket version the committed change was computed from.
     """
+    from chalicelib.desk import opening  # not at the top: opening → search → tickets → notices → here
+
+    text, html, visible, body_key = opening.fit_bodies(
+        mail.text, mail.html, shown_text or mail.text, opening.blob_prefix(mail.message_id)
+    )
     ses_id = send(mail)
     at = utcnow()
     message = Message(
@@ -96,15 +124,16 @@ def send_and_record(
         to=[a.email for a in mail.to],
         cc=[a.email for a in mail.cc] or None,
         subject=mail.subject,
-        body_text=mail.text,
-        body_html=mail.html,
-        visible_text=shown_text or mail.text,
-        message_id=mail.message_id,
+        body_text=text,
+        body_html=html,
+        visible_text=visible,
+        body_s3_key=body_key,
+        message_id=thread_key(mail.message_id),
         ses_message_id=ses_id,
         automatic=automatic,
         created_at=at,
     )
-    ids = (mail.message_id, *ses_message_ids(ses_id, settings().region))
+    ids = (thread_key(mail.message_id), *ses_message_ids(ses_id, settings().region))
     attempts = 0
     while True:
         try:

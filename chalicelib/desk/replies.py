@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.config import settings
-from chalicelib.desk import sla
+from chalicelib.desk import opening, sla
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.customer_mail import reply_text
 from chalicelib.desk.errors import Conflict, InvalidRequest, TooLarge
@@ -73,18 +73,23 @@ def _reply_changes(ticket: Ticket, new_status: str, at: datetime) -> tuple[list[
 
 
 def add_note(agent: AgentProfile, number: int, body: Any) -> Message:
-    """An internal note: stored on the thread, never mailed."""
+    """An internal note: stored on the thread, never mailed; a long one overflows to S3 like any body."""
     text = _body_text(body)
     ticket = get_ticket(agent, number)
     at = utcnow()
+    key = message_key(at)
+    stored, _, visible, body_key = opening.fit_bodies(
+        text, None, text, opening.blob_prefix(f"note#{ticket.number}#{key}")
+    )
     note = Message(
         ticket_number=ticket.number,
-        key=message_key(at),
+        key=key,
         kind="note",
         from_email=agent.email,
         from_name=agent.name,
-        body_text=text,
-        visible_text=text,
+        body_text=stored,
+        visible_text=visible,
+        body_s3_key=body_key,
         created_at=at,
     )
     note.save()

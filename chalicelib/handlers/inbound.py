@@ -14,6 +14,7 @@ blueprint = Blueprint(__name__)
 
 INBOUND_PREFIX = "inbound/"
 _VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
+_NULL_SENDERS = frozenset({"", "<>"})  # how an empty MAIL FROM reaches `mail.source`
 
 
 def delivery_from_record(record: dict[str, Any]) -> Delivery:
@@ -27,6 +28,7 @@ def delivery_from_record(record: dict[str, Any]) -> Delivery:
         ses_message_id=mail["messageId"],
         recipients=tuple(r for r in recipients if r.rpartition("@")[2] in own_domains),
         envelope_sender=mail.get("source", ""),
+        null_sender="source" in mail and mail["source"].strip() in _NULL_SENDERS,
         verdicts={
             name: receipt[f"{name}Verdict"]["status"]
             for name in _VERDICTS

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from chalice.test import Client
 
 from chalicelib.desk import replies, tickets
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound, TooLarge
+from chalicelib.desk.outbound import MAX_CC
 from chalicelib.desk.tickets import TicketFilter, thread
 from chalicelib.models import Ticket
+from chalicelib.web.serialize import message_json
 from tests.mailbuilder import raw_mail
 
 BILLING_AGENT = AgentProfile(email="bea@example.com", name="Bea", role="agent", teams=("Billing",))
@@ -158,3 +163,61 @@ def test_a_closed_ticket_stays_closed(deliver, update):
         update(number, status="open")
     update(number, tags=["archived"])  # its other properties may still be tidied
     assert Ticket.get(number).status == "closed"
+
+
+def test_a_long_reply_is_sent_once_and_recorded_whole(deliver, admin, sent_mail):
+    number = deliver(raw_mail()).ticket_number
+    body = "A long explanation, line after line.\n" * 4_000  # ~150 KB: three copies overflow an item
+    before = len(sent_mail())
+    message = replies.reply(admin, number, body)
+    assert len(sent_mail()) == before + 1
+    stored = next(m for m in thread(number) if m.key == message.key)
+    assert stored.body_s3_key
+    assert message_json(stored)["visible_text"] == body.strip()
+
+
+def test_a_long_note_overflows_to_s3(deliver, admin):
+    number = deliver(raw_mail()).ticket_number
+    body = "n" * 250_000
+    note = replies.add_note(admin, number, body)
+    stored = next(m for m in thread(number) if m.key == note.key)
+    assert stored.body_s3_key and len(stored.body_text) < 10_000
+    assert message_json(stored)["body_text"] == body
+
+
+def test_a_reply_to_an_address_nobody_can_mail_is_a_400_naming_the_field(deliver, admin, monkeypatch):
+    from app import app
+    from chalicelib.web import auth
+
+    monkeypatch.setattr(auth, "authenticate", lambda header: admin)
+    raw = "From: ö@exämple.com\r\nTo: support@example.com\r\nSubject: hi\r\nMessage-ID: <api.400@x.test>"
+    number = deliver(f"{raw}\r\n\r\nhi\r\n".encode()).ticket_number
+    with Client(app) as api:
+        response = api.http.post(
+            f"/api/tickets/{number}/replies",
+            body=json.dumps({"body": "Hello"}),
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 400
+    assert (response.json_body["error"], response.json_body["field"]) == ("invalid_request", "to")
+    assert "ö@exämple.com" in response.json_body["message"]
+
+
+def test_replies_on_tickets_recorded_before_the_checks_still_go_out(deliver, admin, sent_mail):
+    """Tickets stored with too many people, unmailable copies or non-ASCII ids: the reply leaves out
+    what no header can carry and copies at most MAX_CC people, instead of failing."""
+    ticket = Ticket.get(deliver(raw_mail(sender="pia@customer.test")).ticket_number)
+    people = {f"p{n:02}@customer.test" for n in range(MAX_CC + 30)} | {"x@[192.0.2.1]"}
+    ticket.update(
+        actions=[
+            Ticket.participants.set(people),
+            Ticket.references.set([*ticket.references, "<é@customer.test>"]),
+            Ticket.last_inbound_message_id.set("<é@customer.test>"),
+        ]
+    )
+    replies.reply(admin, ticket.number, "Answer to all")
+    mail = sent_mail()[-1]
+    copied = [a.addr_spec for a in mail["Cc"].addresses]
+    assert copied == sorted(p for p in people if p.startswith("p"))[:MAX_CC]
+    assert mail["In-Reply-To"] is None
+    assert "é" not in str(mail["References"])

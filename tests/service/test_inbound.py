@@ -5,10 +5,21 @@ from __future__ import annotations
 import json
 
 import pytest
+from chalice.test import Client
+from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.desk import storage
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.desk import admin as admin_service
+from chalicelib.desk import directory, opening, replies, storage
+from chalicelib.desk.errors import InvalidRequest
+from chalicelib.desk.inbound import MAX_ATTACHMENTS
+from chalicelib.desk.numbers import TICKET_COUNTER
+from chalicelib.desk.outbound import MAX_CC
 from chalicelib.desk.tickets import thread
-from chalicelib.models import Contact, ThreadIndex, Ticket
+from chalicelib.mail.message import Address
+from chalicelib.mail.parse import MAX_SUBJECT
+from chalicelib.models import Contact, Counter, Message, ThreadIndex, Ticket
 from chalicelib.web.serialize import message_json
 from tests.mailbuilder import raw_mail
 
@@ -226,3 +237,233 @@ def test_mail_without_from_uses_the_envelope_sender(deliver):
     raw = b"To: support@example.com\r\nSubject: no from\r\n\r\nbody\r\n"
     result = deliver(raw, envelope_sender="bounce-me@customer.test")
     assert Ticket.get(result.ticket_number).requester_email == "bounce-me@customer.test"
+
+
+def _raw(headers: str, body: str = "Hello, my order has not arrived.") -> bytes:
+    """A mail written byte for byte, for headers the stdlib's builder would refuse or repair."""
+    head = f"To: support@example.com\r\nDate: Mon, 8 Jan 2024 09:00:00 +0000\r\n{headers}"
+    return f"{head}\r\n\r\n{body}\r\n".encode()
+
+
+def _automatic_notes(number: int) -> list[str]:
+    return [m.body_text for m in thread(number) if m.kind == "note" and m.automatic]
+
+
+def test_a_requester_nobody_can_mail_keeps_the_ticket_and_the_agents_are_told(deliver, admin, sent_mail):
+    before = len(sent_mail())
+    result = deliver(
+        _raw("From: Jörg <jörg@exämple.com>\r\nSubject: Bestellung\r\nMessage-ID: <eai.1@x.test>")
+    )
+    ticket = Ticket.get(result.ticket_number)
+    assert (result.outcome, ticket.requester_email) == ("created", "jörg@exämple.com")
+    assert not result.acknowledged and "non-ASCII" in result.note
+    [note] = _automatic_notes(ticket.number)
+    assert "jörg@exämple.com" in note and "answer by another channel" in note
+    with pytest.raises(InvalidRequest, match="non-ASCII") as refused:
+        replies.reply(admin, ticket.number, "We are on it.")
+    assert refused.value.details == {"field": "to"}
+    assert len(sent_mail()) == before
+
+
+def test_copies_that_cannot_be_mailed_are_no_participants_and_replies_still_go_out(deliver, admin, sent_mail):
+    cc = 'Cc: Ann <ann@copied.test>, x@[192.0.2.1], kim@bücher.de, "a b"@copied.test'
+    result = deliver(
+        _raw(f"From: dana@customer.test\r\n{cc}\r\nSubject: Copies\r\nMessage-ID: <cc.1@x.test>")
+    )
+    ticket = Ticket.get(result.ticket_number)
+    assert ticket.participants == {"ann@copied.test", "kim@bücher.de"}
+    assert result.acknowledged
+    [note] = _automatic_notes(ticket.number)
+    assert "x@[192.0.2.1] was copied, but replies cannot be sent to it" in note
+    replies.reply(admin, ticket.number, "Done.")
+    copied = {a.addr_spec for a in sent_mail()[-1]["Cc"].addresses}
+    assert copied == {"ann@copied.test", "kim@xn--bcher-kva.de"}
+
+
+def test_ids_keep_their_case_in_our_headers_and_thread_whatever_the_case(deliver, admin, sent_mail):
+    first = deliver(raw_mail(sender="gwen@customer.test", message_id="<CA+AbC=Xy_1@mail.gmail.com>"))
+    assert sent_mail()[-1]["In-Reply-To"] == "<CA+AbC=Xy_1@mail.gmail.com>"
+    replies.reply(admin, first.ticket_number, "Answer")
+    assert "<CA+AbC=Xy_1@mail.gmail.com>" in sent_mail()[-1]["References"]
+    answer = deliver(raw_mail(sender="gwen@customer.test", in_reply_to="<ca+abc=xy_1@MAIL.GMAIL.COM>"))
+    assert (answer.outcome, answer.ticket_number) == ("appended", first.ticket_number)
+
+
+def test_a_non_ascii_message_id_threads_but_never_goes_out(deliver, admin, sent_mail):
+    first = deliver(_raw("From: hugo@customer.test\r\nSubject: Accents\r\nMessage-ID: <été.7@customer.test>"))
+    assert first.acknowledged
+    assert sent_mail()[-1]["In-Reply-To"] is None
+    replies.reply(admin, first.ticket_number, "Answer")
+    assert "été" not in str(sent_mail()[-1]["References"] or "")
+    again = deliver(_raw("From: hugo@customer.test\r\nSubject: more\r\nReferences: <été.7@customer.test>"))
+    assert again.ticket_number == first.ticket_number
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _raw(f"From: ivy@customer.test\r\nSubject: {'word ' * 100_000}"),
+        _raw(f"From: {'a' * 3000}@customer.test\r\nReply-To: ivy@customer.test\r\nSubject: long address"),
+        _raw(
+            "From: ivy@customer.test\r\nSubject: copies\r\nCc: "
+            + ", ".join(f"c{n}@cc.test" for n in range(5000))
+        ),
+        _raw(f"From: ivy@customer.test\r\nSubject: ids\r\nReferences: {'(' * 40_000}{')' * 40_000}"),
+    ],
+    ids=["500 KB subject", "3000-character From", "5000 copies", "nested parentheses"],
+)
+def test_hostile_sizes_make_one_ticket_with_one_number(deliver, raw):
+    numbers_before = Counter.get(TICKET_COUNTER).value
+    result = deliver(raw)
+    assert result.outcome == "created"
+    assert Counter.get(TICKET_COUNTER).value == numbers_before + 1
+    ticket = Ticket.get(result.ticket_number)
+    assert len(ticket.subject) <= MAX_SUBJECT
+    assert len(ticket.participants or ()) <= MAX_CC
+
+
+def test_hundreds_of_attachments_store_the_first_hundred_and_say_so(deliver):
+    files = [(f"f{n}.txt", "text/plain", b"x") for n in range(MAX_ATTACHMENTS + 20)]
+    result = deliver(raw_mail(attachments=files))
+    message = next(m for m in thread(result.ticket_number) if m.kind == "customer")
+    assert len(message.attachments) == MAX_ATTACHMENTS
+    [note] = _automatic_notes(result.ticket_number)
+    assert "20 more are in the raw mail only" in note
+
+
+def test_only_a_race_is_retried(deliver):
+    """A write DynamoDB refuses (an item too large) fails at once; a stale ticket version is a race."""
+    ticket = Ticket.get(deliver(raw_mail()).ticket_number)
+    huge = Message(
+        ticket_number=0, key="k", kind="customer", body_text="x" * 500_000, created_at=ticket.created_at
+    )
+    new = opening.NewTicket(
+        subject="too big", requester=Address("jo@customer.test"), mailbox=settings().mailboxes[0]
+    )
+    with pytest.raises(TransactWriteError) as too_big:
+        opening.open_ticket(new, huge, "<too-big@customer.test>")
+    assert not opening.is_race(too_big.value)
+    Ticket.get(ticket.number).update(actions=[Ticket.priority.set("high")])
+    message = Message(
+        ticket_number=0, key="k2", kind="customer", body_text="hi", created_at=ticket.created_at
+    )
+    with pytest.raises(TransactWriteError) as stale:
+        opening.append_message(ticket, Address("jo@customer.test"), message, "<stale@customer.test>")
+    assert opening.is_race(stale.value)
+
+
+@pytest.fixture
+def added_mailbox(admin):
+    """A mailbox an admin added (not in HELPDESK_MAILBOXES), removed again afterwards."""
+    added = []
+
+    def add(address: str) -> str:
+        admin_service.add_mailbox(admin, address, "Support")
+        added.append(address)
+        return address
+
+    yield add
+    for address in added:
+        directory.entry("mailbox", address).delete()
+    directory.forget()
+
+
+def test_an_acknowledgement_failure_keeps_the_ticket_and_the_delivery_succeeds(
+    deliver, added_mailbox, sent_mail
+):
+    mailbox = added_mailbox("help@unverified.test")
+    client("ses").delete_identity(Identity="unverified.test")  # SES verification revoked or pending
+    raw = raw_mail(sender="kai@customer.test", to=mailbox)
+    before = len(sent_mail())
+    result = deliver(raw, recipients=(mailbox,))
+    assert Ticket.get(result.ticket_number).mailbox == mailbox
+    assert (result.outcome, result.acknowledged) == ("created", False)
+    assert "acknowledgement failed" in result.note
+    assert len(sent_mail()) == before
+    assert deliver(raw, recipients=(mailbox,)).outcome == "duplicate"
+
+
+def test_a_stranger_answering_a_thread_is_appended_but_not_copied_on_replies(deliver, admin, sent_mail):
+    first = deliver(raw_mail(sender="lea@customer.test"))
+    ack_id = sent_mail()[-1]["Message-ID"]
+    stranger = deliver(raw_mail(sender="eve@elsewhere.test", cc="mallory@elsewhere.test", in_reply_to=ack_id))
+    assert (stranger.outcome, stranger.ticket_number) == ("appended", first.ticket_number)
+    colleague = deliver(raw_mail(sender="sales@example.com", in_reply_to=ack_id))
+    assert colleague.ticket_number == first.ticket_number
+    assert Ticket.get(first.ticket_number).participants == {"sales@example.com"}
+    replies.reply(admin, first.ticket_number, "Answer")
+    assert {a.addr_spec for a in sent_mail()[-1]["Cc"].addresses} == {"sales@example.com"}
+
+
+@pytest.mark.parametrize("verdict", ["spf", "dmarc"])
+def test_reference_fallbacks_refuse_a_from_that_fails_spf_or_dmarc(deliver, verdict):
+    number = deliver(raw_mail(sender="max@customer.test")).ticket_number
+    forged = {verdict: "FAIL"}
+    by_subject = deliver(raw_mail(sender="max@customer.test", subject=f"Re: [#{number}]"), verdicts=forged)
+    by_plus = deliver(
+        raw_mail(sender="max@customer.test", to=f"support+{number}@example.com"),
+        recipients=(f"support+{number}@example.com",),
+        verdicts=forged,
+    )
+    assert number not in {by_subject.ticket_number, by_plus.ticket_number}
+    assert deliver(raw_mail(sender="max@customer.test", subject=f"Re: [#{number}]")).ticket_number == number
+
+
+def test_a_stranger_using_a_plus_address_gets_a_ticket_of_their_own(deliver):
+    number = deliver(raw_mail(sender="ned@customer.test")).ticket_number
+    stranger = deliver(
+        raw_mail(sender="mallory@evil.test", to=f"support+{number}@example.com"),
+        recipients=(f"support+{number}@example.com",),
+    )
+    assert stranger.outcome == "created" and stranger.ticket_number != number
+    assert "mallory@evil.test" not in (Ticket.get(number).participants or set())
+
+
+@pytest.mark.parametrize("source", ["", "<>"])  # SES's `mail.source`, and what the local SMTP receiver passes
+def test_a_null_envelope_sender_gets_no_acknowledgement(deliver, sent_mail, source):
+    before = len(sent_mail())
+    result = deliver(raw_mail(sender="Holiday <ola@customer.test>", subject="Away"), envelope_sender=source)
+    assert result.outcome == "created" and not result.acknowledged
+    assert "null envelope sender" in result.note
+    assert len(sent_mail()) == before
+
+
+def test_mailboxes_added_by_an_admin_are_our_own_addresses(deliver, added_mailbox, sent_mail):
+    before = len(sent_mail())
+    result = deliver(raw_mail(sender=added_mailbox("desk@partner-help.test")))
+    assert not result.acknowledged and "our own address" in result.note
+    assert len(sent_mail()) == before
+
+
+def test_virus_attachments_are_withheld_and_the_raw_mail_kept(deliver):
+    raw = raw_mail(attachments=[("invoice.pdf.exe", "application/octet-stream", b"MZ evil")])
+    result = deliver(raw, verdicts={"virus": "FAIL"})
+    message = next(m for m in thread(result.ticket_number) if m.kind == "customer")
+    assert message.attachments is None
+    [note] = _automatic_notes(result.ticket_number)
+    assert "withheld" in note and "invoice.pdf.exe" in note
+    assert storage.get_object(message.raw_s3_key) == raw
+
+
+def test_releasing_a_spam_ticket_through_the_api_puts_it_in_the_queue(deliver, admin, sent_mail, monkeypatch):
+    from app import app
+    from chalicelib.web import auth
+
+    monkeypatch.setattr(auth, "authenticate", lambda header: admin)
+    number = deliver(raw_mail(sender="oli@customer.test"), verdicts={"spam": "FAIL"}).ticket_number
+    with Client(app) as api:
+        version = api.http.get(f"/api/tickets/{number}").json_body["version"]
+        released = api.http.patch(
+            f"/api/tickets/{number}",
+            body=json.dumps({"version": version, "status": "open"}),
+            headers={"content-type": "application/json"},
+        )
+        assert (released.status_code, released.json_body["status"]) == (200, "open")
+        answered = api.http.post(
+            f"/api/tickets/{number}/replies",
+            body=json.dumps({"body": "Sorry, our filter caught you."}),
+            headers={"content-type": "application/json"},
+        )
+    assert answered.status_code == 201
+    assert sent_mail()[-1]["To"].addresses[0].addr_spec == "oli@customer.test"
+    assert any(m.kind == "event" and m.event.as_dict()["to"] == "open" for m in thread(number))
