@@ -9,7 +9,6 @@ submissions that would create a ticket; a repeat of one already created is answe
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -106,7 +105,7 @@ def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str 
         "request-address", email, REQUESTS_PER_ADDRESS_PER_HOUR
     ):
         raise TooMany(TOO_MANY)
-    blob_prefix = hashlib.sha256(idempotency_id.encode()).hexdigest()[:32]
+    blob_prefix = opening.blob_prefix(idempotency_id)
     at = utcnow()
     raw_key = f"{FORMS_PREFIX}{blob_prefix}.json"
     raw = {

@@ -13,20 +13,12 @@ from chalicelib.desk import directory, merge, replies, reports, tickets
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import DeskError, InvalidRequest, NotFound, TooLarge
 from chalicelib.observability import logger
-from chalicelib.origin import remember_request_origin
 from chalicelib.web import auth
 from chalicelib.web.serialize import agent_json, message_json, report_json, ticket_json
 
 blueprint = Blueprint(__name__)
 
 MAX_REQUEST_BYTES = 512 * 1024
-
-
-@blueprint.middleware("http")
-def remember_origin(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    """Every route of the app (middleware of a blueprint applies app-wide) can build absolute links."""
-    remember_request_origin(event.context or {})
-    return get_response(event)
 
 
 def error_response(error: DeskError) -> Response:
@@ -102,6 +94,7 @@ def list_tickets(agent: AgentProfile) -> dict[str, Any]:
         ),
         cursor=query.get("cursor") or None,
         limit=int(limit),
+        sort=query.get("sort") or "updated",
     )
     return {"items": [ticket_json(t) for t in page.items], "next_cursor": page.next_cursor}
 
