@@ -3,68 +3,31 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime
-from urllib.parse import urlencode
 
 import pytest
-from chalice.test import Client
 
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.models import Agent, Ticket
 from tests.mailbuilder import raw_mail
+from tests.service.agent_http import cookie, csrf_of, post
+
+pytestmark = pytest.mark.usefixtures("signed_in")
 
 
-@pytest.fixture(scope="module")
-def client():
-    from app import app
-
-    with Client(app) as test_client:
-        yield test_client
-
-
-@pytest.fixture(autouse=True)
-def fake_tokens(monkeypatch):
-    """A token `agent:<email>` stands for a verified Cognito ID token of that agent."""
-    from chalicelib.desk.agents import load_agent
-    from chalicelib.desk.errors import Unauthorized
-    from chalicelib.web import session
-
-    def agent_for_token(token: str):
-        if not token.startswith("agent:"):
-            raise Unauthorized("invalid or expired token")
-        email = token.removeprefix("agent:")
-        return load_agent(email), {"sub": email, "iat": 1, "exp": time.time() + 3600, "email": email}
-
-    monkeypatch.setattr(session, "agent_for_token", agent_for_token)
-
-
-def cookie(email: str = "admin@example.com") -> dict[str, str]:
-    return {"cookie": f"helpdesk_session=agent:{email}"}
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
-
-
-def post(client, path: str, form: dict, email: str = "admin@example.com"):
-    headers = {**cookie(email), "content-type": "application/x-www-form-urlencoded"}
-    return client.http.post(path, body=urlencode(form, doseq=True), headers=headers)
-
-
-def test_pages_redirect_to_login_without_a_valid_session(client):
+def test_pages_redirect_to_login_without_a_valid_session(web_client):
     for headers in ({}, {"cookie": "helpdesk_session=forged"}):
-        response = client.http.get("/tickets/1?x=1", headers=headers)
+        response = web_client.http.get("/tickets/1?x=1", headers=headers)
         assert response.status_code == 303
         assert response.headers["Location"] == "/login?next=%2Ftickets%2F1%3Fx%3D1"
         assert "Max-Age=0" in response.headers["Set-Cookie"]
 
 
-def test_queue_lists_a_new_ticket_and_the_page_is_locked_down(client, deliver):
+def test_queue_lists_a_new_ticket_and_the_page_is_locked_down(web_client, deliver):
     number = deliver(raw_mail(subject="Queue page smoke test")).ticket_number
     path, pages = "/queues/unassigned", []
     while path and len(pages) < 20:  # oldest first: earlier tests' tickets come before this one
-        response = client.http.get(path, headers=cookie())
+        response = web_client.http.get(path, headers=cookie())
         assert response.status_code == 200
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         pages.append(response.body.decode())
@@ -75,37 +38,37 @@ def test_queue_lists_a_new_ticket_and_the_page_is_locked_down(client, deliver):
     assert "Queue page smoke test" in html
 
 
-def test_forms_without_the_session_csrf_token_change_nothing(client, deliver):
+def test_forms_without_the_session_csrf_token_change_nothing(web_client, deliver):
     number = deliver(raw_mail()).ticket_number
     version = Ticket.get(number).version
     for token in ("", "0" * 64):
         response = post(
-            client, f"/tickets/{number}/update", {"csrf": token, "version": version, "priority": "high"}
+            web_client, f"/tickets/{number}/update", {"csrf": token, "version": version, "priority": "high"}
         )
         assert response.status_code == 403
     assert Ticket.get(number).priority == "normal"
 
 
-def test_reply_note_and_inline_changes_from_the_workspace(client, deliver, sent_mail):
+def test_reply_note_and_inline_changes_from_the_workspace(web_client, deliver, sent_mail):
     number = deliver(
         raw_mail(sender="Grace Hopper <grace@customer.test>", subject="Compiler bug")
     ).ticket_number
-    page = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    page = web_client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
     token, version = csrf_of(page), Ticket.get(number).version
     reply = post(
-        client,
+        web_client,
         f"/tickets/{number}/reply",
         {"csrf": token, "version": version, "body": "Fixed!", "status": "pending"},
     )
     assert reply.status_code == 303
     assert "Fixed!" in sent_mail()[-1].get_body(("plain",)).get_content()
     assert (
-        post(client, f"/tickets/{number}/note", {"csrf": token, "body": "Checked the logs"}).status_code
+        post(web_client, f"/tickets/{number}/note", {"csrf": token, "body": "Checked the logs"}).status_code
         == 303
     )
     version = Ticket.get(number).version
     changed = post(
-        client,
+        web_client,
         f"/tickets/{number}/update",
         {
             "csrf": token,
@@ -124,48 +87,52 @@ def test_reply_note_and_inline_changes_from_the_workspace(client, deliver, sent_
         "admin@example.com",
         ["bug", "compiler"],
     )
-    html = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    html = web_client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
     assert "Internal note · never sent" in html and "Checked the logs" in html
     assert "Status changed from pending to solved" in html
-    assert f"/tickets/{number}" in client.http.get("/tags/compiler", headers=cookie()).body.decode()
-    assert f"/tickets/{number}" in client.http.get("/search?q=compiler+bug", headers=cookie()).body.decode()
+    assert f"/tickets/{number}" in web_client.http.get("/tags/compiler", headers=cookie()).body.decode()
+    assert (
+        f"/tickets/{number}" in web_client.http.get("/search?q=compiler+bug", headers=cookie()).body.decode()
+    )
 
 
-def test_a_stale_reply_is_refused_and_the_draft_kept(client, deliver, sent_mail, update):
+def test_a_stale_reply_is_refused_and_the_draft_kept(web_client, deliver, sent_mail, update):
     number = deliver(raw_mail()).ticket_number
-    page = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    page = web_client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
     version = Ticket.get(number).version
     update(number, priority="urgent")
     before = len(sent_mail())
     response = post(
-        client, f"/tickets/{number}/reply", {"csrf": csrf_of(page), "version": version, "body": "My draft"}
+        web_client,
+        f"/tickets/{number}/reply",
+        {"csrf": csrf_of(page), "version": version, "body": "My draft"},
     )
     assert response.status_code == 409
     assert "Your reply was not sent" in response.body.decode() and "My draft" in response.body.decode()
     assert len(sent_mail()) == before
 
 
-def test_agents_of_another_team_get_404_for_the_ticket(client, deliver):
+def test_agents_of_another_team_get_404_for_the_ticket(web_client, deliver):
     Agent(email="bill@example.com", name="Bill", role="agent", teams=["Billing"]).save()
     number = deliver(raw_mail(to="support@example.com")).ticket_number
-    assert client.http.get(f"/tickets/{number}", headers=cookie("bill@example.com")).status_code == 404
-    queue = client.http.get("/queues/open", headers=cookie("bill@example.com")).body.decode()
+    assert web_client.http.get(f"/tickets/{number}", headers=cookie("bill@example.com")).status_code == 404
+    queue = web_client.http.get("/queues/open", headers=cookie("bill@example.com")).body.decode()
     assert f"/tickets/{number}?" not in queue
-    assert client.http.get("/teams/Support", headers=cookie("bill@example.com")).status_code == 403
-    assert client.http.get("/admin", headers=cookie("bill@example.com")).status_code == 403
+    assert web_client.http.get("/teams/Support", headers=cookie("bill@example.com")).status_code == 403
+    assert web_client.http.get("/admin", headers=cookie("bill@example.com")).status_code == 403
 
 
-def test_mail_html_only_ever_in_a_sandboxed_frame(client, deliver):
+def test_mail_html_only_ever_in_a_sandboxed_frame(web_client, deliver):
     hostile = '<p>Hi<img src="https://tracker.test/p.gif"><script>alert(1)</script></p>'
     number = deliver(raw_mail(html=hostile)).ticket_number
-    html = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    html = web_client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
     assert '<iframe class="mail' in html and 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in html
     assert "<script>alert" not in html and "&lt;script" not in html
     assert "tracker.test" in html  # escaped inside srcdoc, blocked by both CSPs until asked for
     assert "Load images" in html
 
 
-def test_admin_invites_and_deactivates_an_agent(client, monkeypatch):
+def test_admin_invites_and_deactivates_an_agent(web_client, monkeypatch):
     from chalicelib.desk import admin
 
     calls = []
@@ -174,7 +141,7 @@ def test_admin_invites_and_deactivates_an_agent(client, monkeypatch):
         "client",
         lambda name: type("Idp", (), {"__getattr__": lambda self, op: lambda **kw: calls.append(op)})(),
     )
-    page = client.http.get("/admin", headers=cookie()).body.decode()
+    page = web_client.http.get("/admin", headers=cookie()).body.decode()
     form = {
         "csrf": csrf_of(page),
         "email": "new.agent@example.com",
@@ -182,12 +149,12 @@ def test_admin_invites_and_deactivates_an_agent(client, monkeypatch):
         "role": "agent",
         "teams": ["Billing"],
     }
-    response = post(client, "/admin/agents", form)
+    response = post(web_client, "/admin/agents", form)
     assert response.status_code == 200 and "shown only now" in response.body.decode()
     assert Agent.get("new.agent@example.com").teams == ["Billing"]
     assert (
         post(
-            client,
+            web_client,
             "/admin/agents/active",
             {"csrf": csrf_of(page), "email": "new.agent@example.com", "active": "0"},
         ).status_code
@@ -211,7 +178,7 @@ def test_canned_reply_placeholders():
     assert text == "Hi Ada, #7 — Sam Agent {{nope.x}}"
 
 
-def test_waiting_views_put_the_earliest_sla_due_first(client, deliver, update, admin):
+def test_waiting_views_put_the_earliest_sla_due_first(web_client, deliver, update, admin):
     from chalicelib.desk import queues
     from chalicelib.desk.views import ViewFilter, find_view, queue_order
 
@@ -232,9 +199,9 @@ def test_waiting_views_put_the_earliest_sla_due_first(client, deliver, update, a
         assert listed.index(newer) < listed.index(older), slug
         ticket = Ticket.get(newer)
         assert ticket.sla_sort == queue_order(ticket.sla_due_at, ticket.updated_at)
-    html = client.http.get("/queues/open", headers=cookie()).body.decode()
+    html = web_client.http.get("/queues/open", headers=cookie()).body.decode()
     assert 'class="sla sla-ok"' in html or 'class="sla sla-at_risk"' in html or "sla-breached" in html
-    page = client.http.get(f"/tickets/{newer}", headers=cookie()).body.decode()
+    page = web_client.http.get(f"/tickets/{newer}", headers=cookie()).body.decode()
     assert "first response" in page and 'class="slas"' in page
 
 
@@ -242,11 +209,15 @@ def sidebar_count(html: str, title: str) -> str:
     return re.search(rf'{title} <span class="count">([0-9+]+)</span>', html).group(1)
 
 
-def test_counts_are_kept_briefly_agree_with_the_list_and_are_bounded(client, deliver, update, monkeypatch):
+def test_counts_are_kept_briefly_agree_with_the_list_and_are_bounded(
+    web_client, deliver, update, monkeypatch
+):
     from chalicelib.desk import queues
 
     def open_count() -> str:
-        return sidebar_count(client.http.get("/queues/solved", headers=cookie()).body.decode(), "All open")
+        return sidebar_count(
+            web_client.http.get("/queues/solved", headers=cookie()).body.decode(), "All open"
+        )
 
     monkeypatch.setattr(queues, "COUNT_TTL_SECONDS", 3600.0)
     monkeypatch.setattr(queues, "COUNT_CAP", 10_000)  # whatever other tests left in the queues
@@ -255,34 +226,34 @@ def test_counts_are_kept_briefly_agree_with_the_list_and_are_bounded(client, del
     number = deliver(raw_mail(subject="Counted soon")).ticket_number
     assert open_count() == before  # kept in this container for COUNT_TTL_SECONDS
     # ...but never against the list beside it: a complete listing of a view is its count.
-    mine = sidebar_count(client.http.get("/queues/solved", headers=cookie()).body.decode(), "Mine")
+    mine = sidebar_count(web_client.http.get("/queues/solved", headers=cookie()).body.decode(), "Mine")
     update(number, assignee="admin@example.com")
-    html = client.http.get("/queues/mine", headers=cookie()).body.decode()
+    html = web_client.http.get("/queues/mine", headers=cookie()).body.decode()
     assert int(sidebar_count(html, "Mine")) == int(mine) + 1 == html.count('<td class="num">')
     monkeypatch.setattr(queues, "COUNT_TTL_SECONDS", 0.0)
     assert int(open_count()) == int(before) + 1
     monkeypatch.setattr(queues, "COUNT_CAP", 2)
     assert open_count() == "2+"
-    html = client.http.get("/queues/open", headers=cookie()).body.decode()
+    html = web_client.http.get("/queues/open", headers=cookie()).body.decode()
     assert re.search(r'Solved <span class="count">\d+\+?</span>', html)
 
 
-def test_merge_from_the_ticket_page(client, deliver):
+def test_merge_from_the_ticket_page(web_client, deliver):
     source = deliver(raw_mail(subject="Merge me")).ticket_number
     target = deliver(raw_mail(subject="Keep me")).ticket_number
-    page = client.http.get(f"/tickets/{source}", headers=cookie()).body.decode()
+    page = web_client.http.get(f"/tickets/{source}", headers=cookie()).body.decode()
     form = {"csrf": csrf_of(page), "version": Ticket.get(source).version, "into": f"#{target}"}
-    assert post(client, f"/tickets/{source}/merge", form).status_code == 400  # not confirmed
-    assert post(client, f"/tickets/{source}/merge", {**form, "csrf": ""}).status_code == 403
-    response = post(client, f"/tickets/{source}/merge", {**form, "confirm": "1"})
+    assert post(web_client, f"/tickets/{source}/merge", form).status_code == 400  # not confirmed
+    assert post(web_client, f"/tickets/{source}/merge", {**form, "csrf": ""}).status_code == 403
+    response = post(web_client, f"/tickets/{source}/merge", {**form, "confirm": "1"})
     assert response.status_code == 303 and response.headers["Location"] == f"/tickets/{target}"
-    assert "Merge me" in client.http.get(f"/tickets/{target}", headers=cookie()).body.decode()
-    merged = client.http.get(f"/tickets/{source}", headers=cookie()).body.decode()
+    assert "Merge me" in web_client.http.get(f"/tickets/{target}", headers=cookie()).body.decode()
+    merged = web_client.http.get(f"/tickets/{source}", headers=cookie()).body.decode()
     assert f'merged into <a href="/tickets/{target}">#{target}</a>' in merged
     assert 'id="merge"' not in merged
 
 
-def test_api_patch_accepts_teams_of_the_directory(client, deliver, monkeypatch):
+def test_api_patch_accepts_teams_of_the_directory(web_client, deliver, monkeypatch):
     import json
 
     from chalicelib.desk import admin as desk_admin
@@ -295,7 +266,7 @@ def test_api_patch_accepts_teams_of_the_directory(client, deliver, monkeypatch):
 
     def patch(team: str):
         body = json.dumps({"version": Ticket.get(number).version, "team": team})
-        return client.http.request(
+        return web_client.http.request(
             "PATCH", f"/api/tickets/{number}", body=body, headers={"content-type": "application/json"}
         )
 
@@ -304,49 +275,49 @@ def test_api_patch_accepts_teams_of_the_directory(client, deliver, monkeypatch):
     assert response.status_code == 200 and response.json_body["team"] == "Escalations"
 
 
-def test_changing_the_priority_of_a_new_ticket_leaves_its_status_alone(client, deliver):
+def test_changing_the_priority_of_a_new_ticket_leaves_its_status_alone(web_client, deliver):
     number = deliver(raw_mail(subject="Only the priority")).ticket_number
-    page = client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    page = web_client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
     assert '<option value="new" selected' in page
     form = {"csrf": csrf_of(page), "version": Ticket.get(number).version, "status": "new", "priority": "high"}
-    assert post(client, f"/tickets/{number}/update", form).status_code == 303
+    assert post(web_client, f"/tickets/{number}/update", form).status_code == 303
     assert (Ticket.get(number).status, Ticket.get(number).priority) == ("new", "high")
 
 
-def test_admin_edits_and_resets_a_customer_mail_template(client):
+def test_admin_edits_and_resets_a_customer_mail_template(web_client):
     from chalicelib.desk import directory
 
-    page = client.http.get("/admin", headers=cookie()).body.decode()
+    page = web_client.http.get("/admin", headers=cookie()).body.decode()
     assert 'id="mail-templates"' in page and "{{survey.good_url}}" in page
     form = {"csrf": csrf_of(page), "name": "solved", "text": "Solved: #{{ticket.number}}\n\n{{survey}}"}
-    assert post(client, "/admin/templates", form).status_code == 303
+    assert post(web_client, "/admin/templates", form).status_code == 303
     directory.forget()
     assert directory.directory().templates["solved"] == "Solved: #{{ticket.number}}\n\n{{survey}}"
-    refused = post(client, "/admin/templates", {**form, "text": "{{ticket.secret}}"})
+    refused = post(web_client, "/admin/templates", {**form, "text": "{{ticket.secret}}"})
     assert refused.status_code == 400 and "unknown placeholder" in refused.body.decode()
-    assert post(client, "/admin/templates", {**form, "reset": "1"}).status_code == 303
+    assert post(web_client, "/admin/templates", {**form, "reset": "1"}).status_code == 303
     directory.forget()
     assert "solved" not in directory.directory().templates
 
 
-def test_admin_sets_the_branding_and_a_bad_colour_is_refused(client):
+def test_admin_sets_the_branding_and_a_bad_colour_is_refused(web_client):
     from chalicelib.desk import branding, directory
     from chalicelib.models import DirectoryEntry
 
-    page = client.http.get("/admin", headers=cookie()).body.decode()
+    page = web_client.http.get("/admin", headers=cookie()).body.decode()
     form = {"csrf": csrf_of(page), "name": "Acme", "logo_url": "", "colour": "#123456", "footer": "Thanks"}
-    assert post(client, "/admin/branding", form).status_code == 303
+    assert post(web_client, "/admin/branding", form).status_code == 303
     directory.forget()
     assert branding.current() == branding.Branding(name="Acme", colour="#123456", footer="Thanks")
-    refused = post(client, "/admin/branding", {**form, "colour": "blue"})
+    refused = post(web_client, "/admin/branding", {**form, "colour": "blue"})
     assert refused.status_code == 400 and "colour" in refused.body.decode()
     DirectoryEntry(scope="desk", key="brand#desk").delete()
     directory.forget()
 
 
-def test_the_reports_page_shows_the_period_figures(client, deliver):
+def test_the_reports_page_shows_the_period_figures(web_client, deliver):
     deliver(raw_mail(subject="Counted in the report"))
-    html = client.http.get("/reports?days=7", headers=cookie()).body.decode()
+    html = web_client.http.get("/reports?days=7", headers=cookie()).body.decode()
     assert re.search(r'<td id="created">[1-9][0-9]*</td>', html)
     assert 'id="csat"' in html and 'id="sla-first-response"' in html
-    assert client.http.get("/reports?days=8", headers=cookie()).status_code == 400
+    assert web_client.http.get("/reports?days=8", headers=cookie()).status_code == 400
