@@ -22,7 +22,6 @@ from chalicelib.web.serialize import message_json
 
 blueprint = Blueprint(__name__)
 CUSTOMER_TICKETS = 10
-REPLY_STATUSES = ("pending", "solved")
 
 
 def _entry(message: Message, remote_images_for: str | None) -> dict[str, Any]:
