@@ -106,6 +106,10 @@ def send_and_record(
     Recording retries on a concurrent ticket change, asking `ticket_changes` (the changes and the SLA
     step of the ticket version it is given) again for the fresh version.
     `shown_text` is what the thread shows of it (the agent's own words; default the whole mail).
+    What the desk sends by itself (`automatic`, with no `ticket_changes`: acknowledgements, notices)
+    leaves the ticket item alone: it is no news to an agent, so it neither moves the ticket in its
+    queue nor changes the version an agent's reply is checked against (the thread index still
+    finds the ticket from an answer to it).
     Returns the message and the ticket version the committed change was computed from.
     """
     from chalicelib.desk import opening  # not at the top: opening → search → tickets → notices → here
@@ -143,10 +147,11 @@ def send_and_record(
                     transaction.save(item)
                 for message_id in ids:
                     transaction.save(thread_entry(message_id, ticket.number, "out", at))
-                references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
-                changes, clock = ticket_changes(ticket) if ticket_changes else ([], None)
-                actions = [*changes, Ticket.references.set(references), *sla.touch(ticket, at, clock)]
-                transaction.update(ticket, actions=actions)
+                if not automatic or ticket_changes is not None:
+                    references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
+                    changes, clock = ticket_changes(ticket) if ticket_changes else ([], None)
+                    actions = [*changes, Ticket.references.set(references), *sla.touch(ticket, at, clock)]
+                    transaction.update(ticket, actions=actions)
             return message, ticket
         except TransactWriteError:
             attempts += 1

@@ -467,3 +467,16 @@ def test_releasing_a_spam_ticket_through_the_api_puts_it_in_the_queue(deliver, a
     assert answered.status_code == 201
     assert sent_mail()[-1]["To"].addresses[0].addr_spec == "oli@customer.test"
     assert any(m.kind == "event" and m.event.as_dict()["to"] == "open" for m in thread(number))
+
+
+def test_the_acknowledgement_leaves_the_version_agents_answer_against(deliver, admin, sent_mail):
+    """An agent who opened the ticket before the acknowledgement was recorded can still reply."""
+    from chalicelib.desk import replies
+    from chalicelib.desk.tickets import get_ticket
+
+    result = deliver(raw_mail(sender="quick@customer.test", subject="Answered within a second"))
+    assert result.acknowledged
+    seen_when_listed = get_ticket(admin, result.ticket_number).version
+    assert seen_when_listed == 1  # the version open_ticket wrote: the acknowledgement did not bump it
+    replies.reply(admin, result.ticket_number, "Here you go.", version=seen_when_listed)
+    assert [m.automatic for m in thread(result.ticket_number) if m.kind == "reply"] == [True, False]
