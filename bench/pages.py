@@ -37,9 +37,9 @@ def report(counter: Any) -> None:
     headers = {"cookie": "helpdesk_session=token"}
     print("\nDynamoDB/S3 requests per page (30 tickets, one customer)")
     print(
-        f"  sidebar counts: one COUNT Query per view, each reading at most {queues.COUNT_CAP} items "
-        f"(~{queues.COUNT_CAP * 2 // 8} read units at ~2 KB per ticket), kept "
-        f"{queues.COUNT_TTL_SECONDS:.0f} s per container; cold: empty caches, warm: again soon"
+        f"  sidebar counts: one Query of the counted index (status, team, assignee of at most "
+        f"{queues.COUNT_CAP} tickets), kept {queues.COUNT_TTL_SECONDS:.0f} s per container; "
+        "cold: empty caches, warm: again soon"
     )
     with Client(app) as client:
         for path in (

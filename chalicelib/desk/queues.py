@@ -1,4 +1,4 @@
-"""Listing and counting queue views: a few bounded Queries per page, one bounded COUNT Query per view."""
+"""Listing and counting queue views: a few bounded Queries per page, one Query for every count."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.cursor import decode_cursor, encode_cursor
 from chalicelib.desk.errors import Forbidden, InvalidRequest
 from chalicelib.desk.records import PRIORITIES, STATUSES
-from chalicelib.desk.views import ACTIVE_STATUSES, View, ViewFilter, narrowed
+from chalicelib.desk.views import ACTIVE_STATUSES, CountedTicket, View, ViewFilter, counts, narrowed
 from chalicelib.models import TagLink, Ticket
 
 MAX_PAGE_SIZE = 100
@@ -19,15 +19,16 @@ MAX_PAGE_SIZE = 100
 # tickets) can drop most of what a read returns; a queue of thousands must still not cost thousands
 # of requests. A page cut short by the cap keeps its cursor: "Next page" reads on from there.
 MAX_READS_PER_PAGE = 5
-# A count stops at COUNT_CAP items: a COUNT Query is billed for the items it reads (4 KB per read
-# unit, halved for eventually consistent reads), so an uncapped count of a 10,000-ticket Solved
-# queue of ~2 KB items would cost ~2,500 read units per page view; capped, at most ~25.
-COUNT_CAP = 100
-# Counts are kept per container for COUNT_TTL_SECONDS (the sidebar's eight views would otherwise be
-# eight Queries on every page), except where they would contradict what the agent sees: a complete
-# listing of a view is its count (`remember_count`), and a change made here drops them all.
+# Counts come from one Query of the sparse `counted_updated` index, which holds every ticket a view
+# counts with just its status, team and assignee (~80 bytes: ~50 tickets per read unit). It reads
+# at most COUNT_CAP tickets (~40 read units); past that every count is a lower bound ("2000+").
+COUNT_CAP = 2000
+# Counts are kept per container for COUNT_TTL_SECONDS, except where they would contradict what the
+# agent sees: a complete listing of a view is its count (`remember_count`), and a change made here
+# drops them all.
 COUNT_TTL_SECONDS = 10.0
-_counts: dict[tuple[str, str, str], tuple[float, Count]] = {}
+_listed: dict[tuple[str, str, str], tuple[float, Count]] = {}  # views' complete first pages
+_counted: dict[str, tuple[float, list[CountedTicket], bool]] = {}  # by what the agent may see
 
 
 @dataclass(frozen=True)
@@ -162,15 +163,18 @@ def list_view(
     )
 
 
-def count_view(agent: AgentProfile, view: View) -> Count:
-    """How many tickets the agent sees in the view (kept COUNT_TTL_SECONDS in this container)."""
-    key = _count_key(agent, view)
-    kept = _counts.get(key)
-    if kept and time.monotonic() - kept[0] < COUNT_TTL_SECONDS:
-        return kept[1]
-    count = _count_query(agent, view)
-    _counts[key] = (time.monotonic(), count)
-    return count
+def count_views(agent: AgentProfile, views: tuple[View, ...]) -> dict[str, Count | None]:
+    """How many tickets the agent sees in each view, by slug (None: a view of uncounted work)."""
+    tickets, more = _counted_tickets(agent)
+    now = time.monotonic()
+    found: dict[str, Count | None] = {}
+    for view, value in zip(views, counts(views, tickets).values(), strict=True):
+        listed = _listed.get(_count_key(agent, view))
+        if listed and now - listed[0] < COUNT_TTL_SECONDS:
+            found[view.slug] = listed[1]
+        else:
+            found[view.slug] = None if value is None else Count(value, more)
+    return found
 
 
 def remember_count(
@@ -179,35 +183,38 @@ def remember_count(
     """A first page without filters that holds the whole view is its exact count: keep it, so the
     sidebar never contradicts the list beside it."""
     if cursor is None and page.next_cursor is None and view_filter == ViewFilter():
-        _counts[_count_key(agent, view)] = (time.monotonic(), Count(len(page.items)))
+        _listed[_count_key(agent, view)] = (time.monotonic(), Count(len(page.items)))
 
 
 def forget_counts() -> None:
     """After a change made in this container: its author sees the counts move at once."""
-    _counts.clear()
+    _listed.clear()
+    _counted.clear()
+
+
+def _seen(agent: AgentProfile) -> str:
+    return "*" if agent.is_admin else ",".join(sorted(agent.teams))
 
 
 def _count_key(agent: AgentProfile, view: View) -> tuple[str, str, str]:
-    seen = "*" if agent.is_admin else ",".join(sorted(agent.teams))
-    return (view.index, view.hash_value, seen)
+    return (view.index, view.hash_value, _seen(agent))
 
 
-def _count_query(agent: AgentProfile, view: View) -> Count:
-    """One COUNT Query reading at most COUNT_CAP items.
-
-    Past the cap (or, for a non-admin, when the cap's worth of items held fewer of their teams')
-    the count is a lower bound, marked `more`.
-    """
-    index = getattr(Ticket, view.index)
-    condition = visibility(agent)
-    page = Ticket._get_connection().query(
-        view.hash_value,
-        index_name=index.Meta.index_name,
-        filter_condition=condition,
-        limit=COUNT_CAP,
-        select="COUNT",
-    )
-    return Count(page["Count"], more="LastEvaluatedKey" in page)
+def _counted_tickets(agent: AgentProfile) -> tuple[list[CountedTicket], bool]:
+    """The counted tickets the agent may see, and whether COUNT_CAP cut them short (kept
+    COUNT_TTL_SECONDS in this container)."""
+    kept = _counted.get(_seen(agent))
+    if kept and time.monotonic() - kept[0] < COUNT_TTL_SECONDS:
+        return kept[1], kept[2]
+    tickets: list[CountedTicket] = []
+    more = False
+    for ticket in Ticket.counted_index.query("ticket", filter_condition=visibility(agent), page_size=1000):
+        if len(tickets) == COUNT_CAP:
+            more = True
+            break
+        tickets.append(CountedTicket(ticket.status, ticket.team, ticket.assignee))
+    _counted[_seen(agent)] = (time.monotonic(), tickets, more)
+    return tickets, more
 
 
 def list_tag(

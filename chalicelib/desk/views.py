@@ -2,8 +2,9 @@
 
 Every view (Unassigned, Mine, All open, …) is one key of one ticket index. The keys are derived
 from status, team and assignee by `view_keys` and written with every change to those three, so
-listing a view is always one Query (sorted by `queue_order`: SLA due first, then oldest waiting),
-and counting it is one bounded COUNT Query.
+listing a view is always one Query (sorted by `queue_order`: SLA due first, then oldest waiting).
+Tickets in a counted view also carry `counted`, so one Query of its index reads what every
+view's count is computed from (`counts`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ NO_SLA_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 ACTIVE_STATUSES = frozenset({"new", "open"})
 # Views whose tickets wait for an agent read oldest first; finished work reads newest first.
 _NEWEST_FIRST = frozenset({"solved", "closed", "spam"})
+# The queues whose views show a count: what needs an agent. Solved and closed work grows forever
+# and asks nothing of anyone, so its views show none.
+COUNTED_QUEUES = frozenset({"open", "pending", "on_hold", "spam"})
 
 
 def queue_of(status: str) -> str:
@@ -44,6 +48,7 @@ def view_keys(status: str, team: str, assignee: str | None) -> dict[str, str | N
         "team_queue": f"{team}#{queue}",
         "assignee_queue": f"{assignee}#{queue}" if assignee else None,
         "unassigned": None if assignee else queue,
+        "counted": "ticket" if queue in COUNTED_QUEUES else None,
     }
 
 
@@ -104,6 +109,27 @@ def find_view(slug: str, me: str) -> View | None:
     if slug.startswith("team:") and len(slug) > 5:
         return team_view(slug[5:])
     return next((view for view in standard_views(me) if view.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class CountedTicket:
+    """What counting needs of a ticket (what the `counted_updated` index projects)."""
+
+    status: str
+    team: str
+    assignee: str | None
+
+
+def counts(views: tuple[View, ...], tickets: list[CountedTicket]) -> dict[str, int | None]:
+    """Each view's count by slug (None for a view of uncounted work): a ticket is in a view when
+    its own view keys hold the view's key, exactly as listing the view finds it."""
+    found: dict[str, int | None] = {}
+    keyed = [view_keys(t.status, t.team, t.assignee) for t in tickets]
+    for view in views:
+        counted = queue_of(view.hash_value.rpartition("#")[2]) in COUNTED_QUEUES
+        attribute = view.index.removesuffix("_index")
+        found[view.slug] = sum(keys[attribute] == view.hash_value for keys in keyed) if counted else None
+    return found
 
 
 def narrowed(view: View, status: str | None) -> View:

