@@ -2,15 +2,18 @@
 
 Every event is handled at most once: a guard item keyed by ticket, metric, event type and
 sla_version is put conditionally in the same transaction as the ticket's events and changes, so
-a redelivered SQS message finds it and changes nothing. Notification mail goes out after that
-transaction commits (at most once: a failed send is logged, never retried into a duplicate).
+a redelivered SQS message finds it and changes nothing. The metric's clock keeps what was
+announced, so neither a later version (a raised priority, a pause and resume) nor a re-armed timer
+announces the same cycle again. Notification mail goes out after that transaction commits (at
+most once: a failed send is logged, never retried into a duplicate), then a `notified` event
+records who was mailed.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -37,7 +40,7 @@ METRIC_LABELS = {
 class SlaEvent:
     """What the timer state machine sends to the queue."""
 
-    type: str  # warning | breach
+    type: Literal["warning", "breach"]
     ticket_number: int
     metric: str
     sla_version: int
@@ -63,19 +66,22 @@ def handle(event: SlaEvent) -> str:
         return "stale: the clock moved after the timer fired"
     at = utcnow()
     rules = sla.policy(ticket)
-    priority, actions, events = ticket.priority, [], [{"type": f"sla_{event.type}", "metric": event.metric}]
-    if event.type == "breach":
-        priority, actions, escalations = _escalation(ticket, rules.escalation)
-        events += escalations
-    clock = sla.step(ticket, sla.priority_changed(ticket.priority, priority), priority=priority)
+    escalated = _escalation(ticket, rules.escalation) if event.type == "breach" else _unchanged(ticket)
+    clock = sla.step(
+        ticket,
+        sla.alerted(event.metric, event.type),
+        at=at,
+        priority=escalated.priority,
+        team=escalated.team,
+    )
+    events = [{"type": f"sla_{event.type}", "metric": event.metric}, *escalated.events]
     guard = Counter(key=f"sla#{event.ticket_number}#{event.metric}#{event.type}#v{event.sla_version}")
     try:
         with write_transaction() as transaction:
             transaction.save(guard, condition=Counter.key.does_not_exist())
             for change in events:
                 transaction.save(event_message(ticket.number, None, at, change))
-            if actions or clock.moved:
-                transaction.update(ticket, actions=[*actions, *sla.touch(ticket, at, clock)])
+            transaction.update(ticket, actions=[*escalated.actions, *sla.touch(ticket, at, clock)])
     except TransactWriteError as error:
         reasons = error.cancellation_reasons or []
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
@@ -84,13 +90,27 @@ def handle(event: SlaEvent) -> str:
     if clock.moved:
         sla.arm(Ticket.get(ticket.number), clock.state)
     recipients = _recipients(ticket, event.type, rules.escalation.notify_team_leads)
-    if recipients:
-        _notify(ticket, event, recipients)
+    if recipients and _notify(ticket, event, recipients):
+        _record_notified(ticket.number, event, recipients)
     return f"{event.type} recorded, {len(recipients)} notified"
 
 
-def _escalation(ticket: Ticket, escalation: Escalation) -> tuple[str, list[Any], list[dict[str, str]]]:
-    """The policy's breach actions: the new priority, the ticket changes and their events."""
+@dataclass(frozen=True)
+class Escalated:
+    """The ticket after the policy's breach actions: its priority and team, the changes and events."""
+
+    priority: str
+    team: str
+    actions: list[Any]
+    events: list[dict[str, str]]
+
+
+def _unchanged(ticket: Ticket) -> Escalated:
+    return Escalated(ticket.priority, ticket.team, [], [])
+
+
+def _escalation(ticket: Ticket, escalation: Escalation) -> Escalated:
+    """The policy's breach actions: the new priority and team, the ticket changes and their events."""
     actions: list[Any] = []
     events: list[dict[str, str]] = []
     priority, team = ticket.priority, ticket.team
@@ -102,7 +122,7 @@ def _escalation(ticket: Ticket, escalation: Escalation) -> tuple[str, list[Any],
         team = escalation.escalation_team
         actions += [Ticket.team.set(team), *view_key_actions(ticket, ticket.status, team, ticket.assignee)]
         events.append({"type": "team", "from": ticket.team, "to": team})
-    return priority, actions, events
+    return Escalated(priority, team, actions, events)
 
 
 def _recipients(ticket: Ticket, kind: str, notify_leads: bool) -> list[Address]:
@@ -116,7 +136,8 @@ def _recipients(ticket: Ticket, kind: str, notify_leads: bool) -> list[Address]:
     return list({a.email: Address(email=a.email, name=a.name) for a in chosen}.values())
 
 
-def _notify(ticket: Ticket, event: SlaEvent, recipients: list[Address]) -> None:
+def _notify(ticket: Ticket, event: SlaEvent, recipients: list[Address]) -> bool:
+    """Mail the recipients; False (logged) when SES refused: the event stands either way."""
     label = METRIC_LABELS[event.metric]
     headline = "SLA warning" if event.type == "warning" else "SLA breached"
     text = (
@@ -139,3 +160,16 @@ def _notify(ticket: Ticket, event: SlaEvent, recipients: list[Address]) -> None:
         send(mail)
     except Exception:
         logger.exception("SLA notification not sent", extra={"ticket": ticket.number})
+        return False
+    return True
+
+
+def _record_notified(number: int, event: SlaEvent, recipients: list[Address]) -> None:
+    """Who was mailed, on the ticket's history. Reached once per event: a redelivery stops at the
+    guard, and the item's key is new, so the put races with nothing."""
+    to = ", ".join(a.email for a in recipients)
+    notice = event_message(
+        number, None, utcnow(), {"type": "notified", "alert": event.type, "metric": event.metric, "to": to}
+    )
+    notice.body_text = f"SLA {event.type} ({METRIC_LABELS[event.metric]}) mailed to {to}"
+    notice.save()

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.aws import client
 from chalicelib.config import settings
@@ -33,8 +33,12 @@ def policies() -> tuple[SlaPolicy, ...]:
     return tuple(policy_from_config(item) for item in json.loads(raw)) if raw else (default_policy(),)
 
 
+def team_policy(team: str, mailbox: str) -> SlaPolicy:
+    return policy_for(policies(), team, mailbox)
+
+
 def policy(ticket: Ticket) -> SlaPolicy:
-    return policy_for(policies(), ticket.team, ticket.mailbox)
+    return team_policy(ticket.team, ticket.mailbox)
 
 
 def state_of(ticket: Ticket) -> SlaState:
@@ -44,12 +48,9 @@ def state_of(ticket: Ticket) -> SlaState:
 @dataclass(frozen=True)
 class SlaStep:
     state: SlaState
-    actions: list[Any]
+    actions: list[Any]  # the clock's writes: whenever what is stored changed
     due_at: datetime  # the earliest running due time after the step (NO_SLA_DUE when none runs)
-
-    @property
-    def moved(self) -> bool:
-        return bool(self.actions)
+    moved: bool  # a timer's time moved: a new sla_version, whose timers `arm` starts after the commit
 
 
 def start(ticket: Ticket, at: datetime) -> SlaState:
@@ -65,25 +66,41 @@ def start(ticket: Ticket, at: datetime) -> SlaState:
     return state
 
 
-def step(ticket: Ticket, *transitions: Transition, priority: str | None = None) -> SlaStep:
-    """Apply transitions in order; actions only when a due time moved (the version moved)."""
-    rules = policy(ticket)
-    before = state_of(ticket)
+def step(
+    ticket: Ticket,
+    *transitions: Transition,
+    at: datetime | None = None,
+    priority: str | None = None,
+    team: str | None = None,
+) -> SlaStep:
+    """Apply transitions in order under the ticket's policy and priority, then move the clock to the
+    targets a new `priority` or `team` selects (the time `at` is needed then).
+
+    The clock is written whenever it changed (a met response on a paused ticket moves no timer but
+    must be kept); the version moves, and timers are armed, only when a timer's time moved.
+    """
+    rules, before = policy(ticket), state_of(ticket)
     state = before
     for transition in transitions:
         state = transition(state, rules)
-    if state.version == before.version:
-        return SlaStep(state, [], ticket.sla_due_at or NO_SLA_DUE)
-    due = clock.next_due(state, rules, priority or ticket.priority) or NO_SLA_DUE
-    return SlaStep(
-        state,
-        [Ticket.sla.set(state.to_dict()), Ticket.sla_version.set(state.version), Ticket.sla_due_at.set(due)],
-        due,
-    )
+    new_priority = priority or ticket.priority
+    new_rules = team_policy(team or ticket.team, ticket.mailbox)
+    if (new_rules, new_priority) != (rules, ticket.priority):
+        if at is None:
+            raise ValueError("a new priority or team needs the time it changed (at)")
+        state = clock.on_policy_change(state, rules, ticket.priority, new_rules, new_priority, at=at)
+    due = clock.next_due(state, new_rules, new_priority) or NO_SLA_DUE
+    moved = state.version != before.version
+    actions = [
+        *([Ticket.sla.set(state.to_dict())] if state != before else ()),
+        *([Ticket.sla_version.set(state.version)] if moved else ()),
+        *([Ticket.sla_due_at.set(due)] if due != (ticket.sla_due_at or NO_SLA_DUE) else ()),
+    ]
+    return SlaStep(state, actions, due, moved)
 
 
 def touch(ticket: Ticket, at: datetime, clock: SlaStep | None = None) -> list[Any]:
-    """The actions every ticket change carries: the clock's (if it moved), `updated_at`, and the
+    """The actions every ticket change carries: the clock's (if it changed), `updated_at`, and the
     queue order key both make, so no writer can leave a ticket in the wrong place of its queue."""
     due = clock.due_at if clock else ticket.sla_due_at or NO_SLA_DUE
     return [
@@ -93,12 +110,12 @@ def touch(ticket: Ticket, at: datetime, clock: SlaStep | None = None) -> list[An
     ]
 
 
-def arm(ticket: Ticket, state: SlaState, priority: str | None = None) -> None:
+def arm(ticket: Ticket, state: SlaState) -> None:
     """Start one timer execution per running metric of this sla_version (a retry finds it running)."""
     if not settings().sla_state_machine_arn:
         return
     sfn = client("stepfunctions")
-    for name, payload in timers(ticket, state, priority):
+    for name, payload in timers(ticket, state):
         try:
             sfn.start_execution(
                 stateMachineArn=settings().sla_state_machine_arn, name=name, input=json.dumps(payload)
@@ -107,15 +124,16 @@ def arm(ticket: Ticket, state: SlaState, priority: str | None = None) -> None:
             continue
 
 
-def timers(ticket: Ticket, state: SlaState, priority: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """The executions this sla_version needs, by name: one per running metric.
+def timers(ticket: Ticket, state: SlaState) -> list[tuple[str, dict[str, Any]]]:
+    """The executions this sla_version needs, by name: one per running metric not breached this cycle.
 
-    A metric already breached at this version needs none; one already warned skips its warning, so
-    arming again after a restart carries on where the timer was instead of ending it as stale.
+    The clock knows what was announced once the event was handled; the timer's own record
+    (`sla_warned_*` / `sla_breached_*` at this version) covers the moments before that, so arming
+    again after a restart carries on where the timer was instead of announcing twice.
     """
     needed = []
-    for metric, due in clock.due_times(state, policy(ticket), priority or ticket.priority).items():
-        if due.due_at is None or getattr(ticket, f"sla_breached_{metric}") == state.version:
+    for metric, due in clock.timer_times(state, policy(ticket), ticket.priority).items():
+        if getattr(ticket, f"sla_breached_{metric}") == state.version:
             continue
         warned = getattr(ticket, f"sla_warned_{metric}") == state.version
         payload = execution_input(
@@ -167,5 +185,5 @@ def status_changed(ticket: Ticket, old: str, new: str, at: datetime) -> Transiti
     return lambda state, rules: clock.on_status_change(state, rules, ticket.priority, old, new, at=at)
 
 
-def priority_changed(old: str, new: str) -> Transition:
-    return lambda state, rules: clock.on_priority_change(state, rules, old, new)
+def alerted(metric: str, kind: Literal["warning", "breach"]) -> Transition:
+    return lambda state, rules: clock.on_alert(state, metric, kind)

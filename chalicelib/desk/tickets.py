@@ -197,14 +197,12 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
 
 
 def _sla_step(ticket: Ticket, changes: TicketChanges, at: datetime) -> sla.SlaStep:
-    """A status change pauses, resumes or stops the clock; a priority change moves its targets."""
+    """A status change pauses, resumes or stops the clock; a priority or team change moves its
+    targets (a team may have a policy of its own)."""
     transitions = []
     if changes.status is not None and changes.status != ticket.status:
         transitions.append(sla.status_changed(ticket, ticket.status, changes.status, at))
-    priority = changes.priority or ticket.priority
-    if priority != ticket.priority:
-        transitions.append(sla.priority_changed(ticket.priority, priority))
-    return sla.step(ticket, *transitions, priority=priority)
+    return sla.step(ticket, *transitions, at=at, priority=changes.priority, team=changes.team)
 
 
 def _stale_message(number: int) -> str:

@@ -7,10 +7,17 @@ after an agent's answer), `running`, `paused` (ticket pending, on hold, spam, or
 response metrics) or `done` (satisfied or stopped; its verdict is frozen then so that later policy
 edits do not rewrite history).
 
+A metric's cycle runs from when it starts to when it is done (next response: each customer message
+an agent has not answered yet; resolution: the ticket's whole life, across reopening). A warning or
+breach is announced once per cycle: the metric keeps `warned` / `breached`, and the timers skip
+what it already announced, so a pause, a resume or a tighter target after a breach (an escalation
+raising the priority) never announces the same cycle again.
+
 Status rules: new/open run; pending/on_hold/spam pause; solved stops resolution and pauses the
 response metrics (nobody owes an answer on a solved ticket); closed stops everything; leaving
-solved/closed resumes resolution with its minutes kept. Any transition that moves a due time bumps
-`version` (the ticket's `sla_version`), which turns every timer started for an older version stale.
+solved/closed resumes resolution with its minutes kept. Any transition that moves a timer's time
+bumps `version` (the ticket's `sla_version`), which turns every timer started for an older version
+stale.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ class MetricClock:
     consumed: float = 0.0  # business minutes used before `since` (the total once paused or done)
     since: datetime | None = None  # when it last started running; None unless running
     done_at: datetime | None = None
-    breached: bool = False  # the verdict, frozen when the metric is done
+    breached: bool = False  # announced this cycle, or the verdict frozen when the metric is done
+    warned: bool = False  # the warning was announced this cycle
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,12 @@ class SlaState:
 
 
 def _clock_to_dict(clock: MetricClock) -> dict[str, Any]:
-    data = {"phase": clock.phase, "consumed": clock.consumed, "breached": clock.breached}
+    data = {
+        "phase": clock.phase,
+        "consumed": clock.consumed,
+        "breached": clock.breached,
+        "warned": clock.warned,
+    }
     for name in ("since", "done_at"):
         if (value := getattr(clock, name)) is not None:
             data[name] = value.isoformat().replace("+00:00", "Z")
@@ -88,6 +101,7 @@ def _clock_from_dict(data: Mapping[str, Any]) -> MetricClock:
         since=instant("since"),
         done_at=instant("done_at"),
         breached=bool(data["breached"]),
+        warned=bool(data.get("warned", False)),  # absent on clocks stored before it existed
     )
 
 
@@ -103,8 +117,10 @@ def _due(clock: MetricClock, policy: SlaPolicy, target: int) -> DueTime:
 
 
 def _status(clock: MetricClock, policy: SlaPolicy, target: int, now: datetime) -> Status:
+    if clock.breached:
+        return "breached"
     if clock.phase == "done":
-        return "breached" if clock.breached else "met"
+        return "met"
     if clock.phase == "paused":
         return "breached" if clock.consumed >= target else "paused"
     due = _due(clock, policy, target)
@@ -120,6 +136,16 @@ def _targets(policy: SlaPolicy, priority: str) -> dict[str, int]:
 def due_times(state: SlaState, policy: SlaPolicy, priority: str) -> dict[str, DueTime]:
     """Warning and due instants of every metric with a target (None unless it is running)."""
     return {m: _due(state.clock(m), policy, t) for m, t in _targets(policy, priority).items()}
+
+
+def timer_times(state: SlaState, policy: SlaPolicy, priority: str) -> dict[str, DueTime]:
+    """What the timers of this version wait for: each running metric not yet breached this cycle,
+    without its warning once that was announced. The version moves exactly when this changes."""
+    return {
+        m: replace(due, warn_at=None) if state.clock(m).warned else due
+        for m, due in due_times(state, policy, priority).items()
+        if due.due_at is not None and not state.clock(m).breached
+    }
 
 
 def status_of(state: SlaState, policy: SlaPolicy, priority: str, now: datetime) -> dict[str, Status]:
@@ -151,7 +177,7 @@ def _consumed(clock: MetricClock, policy: SlaPolicy, at: datetime) -> float:
 def _pause(clock: MetricClock, policy: SlaPolicy, at: datetime) -> MetricClock:
     if clock.phase != "running":
         return clock
-    return MetricClock(phase="paused", consumed=_consumed(clock, policy, at))
+    return replace(clock, phase="paused", consumed=_consumed(clock, policy, at), since=None)
 
 
 def _resume(clock: MetricClock, at: datetime) -> MetricClock:
@@ -162,15 +188,24 @@ def _finish(clock: MetricClock, policy: SlaPolicy, target: int | None, at: datet
     if clock.phase not in _LIVE:
         return clock
     breached = target is not None and _status(clock, policy, target, at) == "breached"
-    return MetricClock(phase="done", consumed=_consumed(clock, policy, at), done_at=at, breached=breached)
+    return replace(
+        clock, phase="done", consumed=_consumed(clock, policy, at), since=None, done_at=at, breached=breached
+    )
 
 
 def _advance(
-    state: SlaState, changes: Mapping[str, MetricClock], policy: SlaPolicy, old: str, new: str
+    state: SlaState,
+    changes: Mapping[str, MetricClock],
+    policy: SlaPolicy,
+    priority: str,
+    *,
+    to: tuple[SlaPolicy, str] | None = None,
 ) -> SlaState:
-    """The new state; its version moves on when any due time moved, so older timers go stale."""
+    """The new state (under the policy and priority `to`, if they change); its version moves on
+    when a timer's time moved, so older timers go stale."""
     after = replace(state, **changes)
-    if due_times(after, policy, new) != due_times(state, policy, old):
+    new_policy, new_priority = to or (policy, priority)
+    if timer_times(after, new_policy, new_priority) != timer_times(state, policy, priority):
         after = replace(after, version=state.version + 1)
     return after
 
@@ -179,9 +214,7 @@ def on_ticket_created(policy: SlaPolicy, priority: str, at: datetime) -> SlaStat
     """First response and resolution start running; next response waits for a first answer."""
     at = utc(at, "at")
     running = MetricClock(phase="running", since=at)
-    return _advance(
-        SlaState(), {"first_response": running, "resolution": running}, policy, priority, priority
-    )
+    return _advance(SlaState(), {"first_response": running, "resolution": running}, policy, priority)
 
 
 def on_agent_reply(state: SlaState, policy: SlaPolicy, priority: str, at: datetime) -> SlaState:
@@ -191,7 +224,7 @@ def on_agent_reply(state: SlaState, policy: SlaPolicy, priority: str, at: dateti
         m: _finish(state.clock(m), policy, policy.target(priority, m), at)
         for m in ("first_response", "next_response")
     }
-    return _advance(state, changes, policy, priority, priority)
+    return _advance(state, changes, policy, priority)
 
 
 def on_customer_message(state: SlaState, policy: SlaPolicy, priority: str, at: datetime) -> SlaState:
@@ -203,7 +236,7 @@ def on_customer_message(state: SlaState, policy: SlaPolicy, priority: str, at: d
     changes = {m: _resume(state.clock(m), at) for m in METRICS}
     if state.first_response.phase == "done" and state.next_response.phase in ("idle", "done"):
         changes["next_response"] = MetricClock(phase="running", since=at)
-    return _advance(state, changes, policy, priority, priority)
+    return _advance(state, changes, policy, priority)
 
 
 def on_status_change(
@@ -216,7 +249,7 @@ def on_status_change(
     clocks = {m: state.clock(m) for m in METRICS}
     resolution = clocks["resolution"]
     if old_status in FINISHED_STATUSES and new_status not in FINISHED_STATUSES and resolution.phase == "done":
-        clocks["resolution"] = MetricClock(phase="paused", consumed=resolution.consumed)  # reopened
+        clocks["resolution"] = replace(resolution, phase="paused", done_at=None)  # reopened: same cycle
     if new_status == "closed":
         clocks = {m: _finish(c, policy, policy.target(priority, m), at) for m, c in clocks.items()}
     elif new_status == "solved":
@@ -229,10 +262,47 @@ def on_status_change(
         clocks = {m: _pause(c, policy, at) for m, c in clocks.items()}
     else:
         clocks = {m: _resume(c, at) for m, c in clocks.items()}
-    return _advance(state, clocks, policy, priority, priority)
+    return _advance(state, clocks, policy, priority)
 
 
-def on_priority_change(state: SlaState, policy: SlaPolicy, old: str, new: str) -> SlaState:
-    """Nothing stored depends on the priority: the due times follow the new targets by themselves,
-    and the version moves on when they differ. Done metrics keep the verdict they got."""
-    return _advance(state, {}, policy, old, new)
+def on_policy_change(
+    state: SlaState,
+    old_policy: SlaPolicy,
+    old_priority: str,
+    new_policy: SlaPolicy,
+    new_priority: str,
+    *,
+    at: datetime,
+) -> SlaState:
+    """A new priority or team: the due times follow the targets they select by themselves (nothing
+    stored depends on them); on another calendar, running metrics restart at `at` with the minutes
+    they used counted in the calendar they ran in. Done metrics keep their verdict, and a cycle
+    keeps what it announced."""
+    at = utc(at, "at")
+    changes = {}
+    if new_policy.calendar != old_policy.calendar:
+        changes = {
+            m: _resume(_pause(state.clock(m), old_policy, at), at)
+            for m in METRICS
+            if state.clock(m).phase == "running"
+        }
+    return _advance(state, changes, old_policy, old_priority, to=(new_policy, new_priority))
+
+
+def on_alert(state: SlaState, metric: str, kind: Literal["warning", "breach"]) -> SlaState:
+    """The timer's warning or breach was announced: it is not announced again this cycle.
+
+    The version stays: the timer that announced it already went past that point (after a warning it
+    goes on waiting for the due time), so a new version would only start a twin.
+    """
+    clock = state.clock(metric)
+    announced = replace(clock, warned=True, breached=clock.breached or kind == "breach")
+    return replace(state, **{metric: announced})
+
+
+def waiting_since(state: SlaState) -> datetime | None:
+    """When the customer's unanswered message started (or resumed) the response they are owed."""
+    return min(
+        (c.since for c in (state.first_response, state.next_response) if c.phase == "running" and c.since),
+        default=None,
+    )

@@ -12,7 +12,7 @@ from chalicelib.desk import escalation, replies, sla
 from chalicelib.desk.escalation import SlaEvent
 from chalicelib.desk.tickets import thread
 from chalicelib.models import Ticket
-from chalicelib.sla.policy import policy_from_config
+from chalicelib.sla.policy import default_policy, policy_from_config
 from chalicelib.web.serialize import ticket_json
 from tests.mailbuilder import raw_mail
 
@@ -105,8 +105,12 @@ def test_warning_is_recorded_once_and_notifies_the_team(deliver, sent_mail):
     assert notice["Subject"].startswith(f"[#{number}] SLA warning: first response")
     assert "admin@example.com" in notice["To"]
     assert notice["Auto-Submitted"] == "auto-generated"
-    kinds = [m.event.as_dict()["type"] for m in thread(number) if m.kind == "event"]
-    assert kinds.count("sla_warning") == 1
+    events = [m.event.as_dict() for m in thread(number) if m.kind == "event"]
+    assert [e["type"] for e in events].count("sla_warning") == 1
+    notified = [e for e in events if e["type"] == "notified"]
+    assert notified == [
+        {"type": "notified", "alert": "warning", "metric": "first_response", "to": "admin@example.com"}
+    ]
 
 
 def test_stale_event_changes_nothing(deliver, admin):
@@ -159,3 +163,105 @@ def test_timers_armed_again_carry_on_after_a_warning_and_stop_after_a_breach(del
     record_alert(number, "sla_breached_first_response", version)
     ticket = Ticket.get(number)
     assert set(dict(sla.timers(ticket, sla.state_of(ticket)))) == {f"ticket-{number}-resolution-v{version}"}
+
+
+def metric_states(number: int) -> dict[str, str]:
+    return {m: v["state"] for m, v in ticket_json(Ticket.get(number))["sla"]["metrics"].items()}
+
+
+def breach(number: int, metric: str = "first_response") -> str:
+    version = Ticket.get(number).sla_version
+    return escalation.handle(SlaEvent("breach", number, metric, version, "2026-11-23T10:00:00Z"))
+
+
+@pytest.mark.parametrize("waiting", ["pending", "on_hold"])
+def test_an_answer_while_waiting_is_kept_and_the_next_message_owes_a_next_response(
+    deliver, admin, update, waiting
+):
+    number = deliver(raw_mail(sender="wait@customer.test")).ticket_number
+    update(number, status=waiting)
+    version = Ticket.get(number).sla_version
+    replies.reply(admin, number, "Answered while it waits.")
+    assert Ticket.get(number).sla_version == version  # no timer moved: nothing runs while waiting
+    assert metric_states(number)["first_response"] == "met"
+    deliver(raw_mail(sender="wait@customer.test", subject=f"Re: [#{number}]"))
+    assert metric_states(number) == {"first_response": "met", "next_response": "ok", "resolution": "ok"}
+
+
+def test_solving_and_closing_a_waiting_ticket_stop_its_clocks(deliver, update):
+    number = deliver(raw_mail()).ticket_number
+    update(number, status="pending")
+    update(number, status="solved")
+    assert metric_states(number) == {"first_response": "paused", "resolution": "met"}
+    update(number, status="closed")
+    assert metric_states(number) == {"first_response": "met", "resolution": "met"}
+
+
+@pytest.fixture
+def tighter_when_raised(monkeypatch):
+    """Each priority's targets half the one below (the defaults), escalation raises the priority."""
+    policy = policy_from_config(
+        {"name": "raising", "calendar": ALWAYS_OPEN, "escalation": {"raise_priority": True}}
+    )
+    monkeypatch.setattr(sla, "policies", lambda: (policy,))
+
+
+def test_a_breach_raising_the_priority_does_not_arm_a_second_breach(deliver, tighter_when_raised):
+    number = deliver(raw_mail()).ticket_number
+    assert breach(number).startswith("breach recorded")
+    raised = Ticket.get(number)
+    assert raised.priority == "high"  # high's first response was due at 240 minutes, not 480
+    assert metric_states(number)["first_response"] == "breached"
+    assert set(executions(number)) >= {f"ticket-{number}-resolution-v{raised.sla_version}"}
+    assert f"ticket-{number}-first_response-v{raised.sla_version}" not in executions(number)
+    events = [m.event.as_dict() for m in thread(number) if m.kind == "event"]
+    recorded = sorted((e for e in events if e["type"] in ("sla_breach", "priority")), key=json.dumps)
+    assert recorded == [
+        {"type": "priority", "from": "normal", "to": "high"},
+        {"type": "sla_breach", "metric": "first_response"},
+    ]
+
+
+def test_a_breached_metric_paused_and_resumed_gets_no_new_timer(deliver, update):
+    number = deliver(raw_mail(sender="again@customer.test")).ticket_number
+    breach(number)
+    update(number, status="pending")
+    deliver(raw_mail(sender="again@customer.test", subject=f"Re: [#{number}]"))
+    resumed = Ticket.get(number)
+    assert resumed.sla_due_at < sla.NO_SLA_DUE
+    armed = {name for name in executions(number) if name.endswith(f"-v{resumed.sla_version}")}
+    assert armed == {f"ticket-{number}-resolution-v{resumed.sla_version}"}
+    assert metric_states(number)["first_response"] == "breached"
+
+
+@pytest.fixture
+def billing_is_faster(monkeypatch):
+    """Billing answers urgent-fast at every priority; the rest keeps the defaults."""
+    fast = {p: {"first_response": 30, "next_response": 60, "resolution": 240} for p in ("low", "normal")}
+    billing = policy_from_config(
+        {"name": "billing", "teams": ["Billing"], "targets": fast | {"high": {}, "urgent": {}}}
+    )
+    monkeypatch.setattr(sla, "policies", lambda: (billing, default_policy()))
+
+
+def test_moving_a_ticket_to_another_team_applies_that_teams_policy(deliver, update, billing_is_faster):
+    number = deliver(raw_mail()).ticket_number
+    before = Ticket.get(number)
+    update(number, team="Billing")
+    moved = Ticket.get(number)
+    assert ticket_json(moved)["sla"]["policy"] == "billing"
+    assert moved.sla_version > before.sla_version
+    assert moved.sla_due_at < before.sla_due_at
+    armed = executions(number)[f"ticket-{number}-first_response-v{moved.sla_version}"]
+    assert armed["due_at"] == ticket_json(moved)["sla"]["metrics"]["first_response"]["due_at"][:19] + "Z"
+
+
+def test_an_escalation_to_another_team_applies_that_teams_policy(deliver, billing_is_faster, monkeypatch):
+    to_billing = policy_from_config({"name": "to-billing", "escalation": {"escalation_team": "Billing"}})
+    billing = sla.policies()[0]
+    monkeypatch.setattr(sla, "policies", lambda: (billing, to_billing))
+    number = deliver(raw_mail()).ticket_number
+    breach(number, "resolution")
+    escalated = ticket_json(Ticket.get(number))
+    assert (escalated["team"], escalated["sla"]["policy"]) == ("Billing", "billing")
+    assert escalated["sla"]["metrics"]["resolution"]["state"] == "breached"

@@ -17,14 +17,17 @@ from chalicelib.sla.clock import (
     due_times,
     next_due,
     on_agent_reply,
+    on_alert,
     on_customer_message,
-    on_priority_change,
+    on_policy_change,
     on_status_change,
     on_ticket_created,
     overall_status,
     status_of,
+    timer_times,
+    waiting_since,
 )
-from chalicelib.sla.policy import SlaPolicy
+from chalicelib.sla.policy import SlaPolicy, Targets
 
 ALWAYS = BusinessCalendar(hours=(((0, 1440),),) * 7)
 POLICY = SlaPolicy(name="test", calendar=ALWAYS)  # urgent 60/120/480, normal 480/960/2880; warn at 75 %
@@ -37,6 +40,11 @@ def at(minutes: float) -> datetime:
 
 def created(priority: str = "urgent") -> SlaState:
     return on_ticket_created(POLICY, priority, T0)
+
+
+def on_priority_change(state: SlaState, policy: SlaPolicy, old: str, new: str) -> SlaState:
+    """A priority change under one policy (its calendar stays, so the time does not matter)."""
+    return on_policy_change(state, policy, old, policy, new, at=T0)
 
 
 def test_a_new_ticket_owes_a_first_response_and_a_resolution():
@@ -160,14 +168,16 @@ def test_solving_stops_resolution_in_time_and_reopening_resumes_it_with_minutes_
     assert due_times(reopened, POLICY, "urgent")["resolution"].due_at == at(1180)
 
 
-def test_solving_late_is_a_breach_and_reopening_to_pending_keeps_it_paused():
+def test_solving_late_is_a_breach_and_reopening_keeps_it_in_the_same_cycle():
     late = on_status_change(created(), POLICY, "urgent", "open", "solved", at=at(500))
     assert late.resolution.breached
     assert status_of(late, POLICY, "urgent", at(501))["resolution"] == "breached"
     pending = on_status_change(late, POLICY, "urgent", "solved", "pending", at=at(600))
     assert pending.resolution.phase == "paused"
-    assert not pending.resolution.breached
+    assert pending.resolution.breached  # resolution is one cycle for the ticket's life
     assert status_of(pending, POLICY, "urgent", at(601))["resolution"] == "breached"  # 500 of 480 used
+    reopened = on_status_change(pending, POLICY, "urgent", "pending", "open", at=at(700))
+    assert "resolution" not in timer_times(reopened, POLICY, "urgent")  # nothing left to announce
 
 
 def test_solving_pauses_an_unanswered_response_and_closing_stops_everything():
@@ -241,12 +251,14 @@ def test_bad_input_is_refused():
         SlaState.from_dict(created().to_dict() | {"resolution": {"phase": "sleeping", "consumed": 0}})
 
 
-EVENTS = st.sampled_from(["agent", "customer", "open", "pending", "on_hold", "solved", "closed", "priority"])
+EVENTS = st.sampled_from(
+    ["agent", "customer", "open", "pending", "on_hold", "solved", "closed", "priority", "warning", "breach"]
+)
 
 
 def step(before: SlaState, after: SlaState, old_priority: str, new_priority: str) -> SlaState:
-    """The version moves on exactly when a due time moved, and the state survives the DynamoDB map."""
-    moved = due_times(after, POLICY, new_priority) != due_times(before, POLICY, old_priority)
+    """The version moves on exactly when a timer's time moved, and the state survives the DynamoDB map."""
+    moved = timer_times(after, POLICY, new_priority) != timer_times(before, POLICY, old_priority)
     assert after.version == before.version + moved
     assert SlaState.from_dict(json.loads(json.dumps(after.to_dict()))) == after
     return after
@@ -273,6 +285,12 @@ def test_random_histories_keep_the_clock_honest(events):
                 )
                 status = "open"
             state = step(state, on_customer_message(state, POLICY, priority, now), priority, priority)
+        elif event in ("warning", "breach"):  # the timer of a running metric fired and was handled
+            timed = timer_times(state, POLICY, priority)
+            for metric in [m for m in timed if event == "breach" or timed[m].warn_at][:1]:
+                announced = on_alert(state, metric, event)
+                assert announced.version == state.version  # the timer that fired goes on as it is
+                state = announced
         elif event == "priority":
             state = step(
                 state, on_priority_change(state, POLICY, priority, new_priority), priority, new_priority
@@ -293,3 +311,78 @@ def test_random_histories_keep_the_clock_honest(events):
             clock = state.clock(metric)
             assert (clock.since is not None) == (clock.phase == "running")
             assert clock.consumed <= (now - T0) / timedelta(minutes=1) + 1e-6
+            if clock.breached:  # announced or missed: it stays so for the cycle, and no timer runs
+                assert metric not in timer_times(state, POLICY, priority)
+                if clock.phase != "idle":
+                    assert statuses.get(metric, "breached") == "breached"
+            if clock.warned and metric in timer_times(state, POLICY, priority):
+                assert timer_times(state, POLICY, priority)[metric].warn_at is None
+
+
+def test_a_breach_is_announced_once_per_cycle_whatever_the_priority_does_next():
+    normal = created("normal")
+    breached = on_alert(on_alert(normal, "first_response", "warning"), "first_response", "breach")
+    assert breached.version == normal.version  # the timer that fired needs no successor
+    assert set(timer_times(breached, POLICY, "normal")) == {"resolution"}
+    # The escalation raises the priority: urgent's first response (60) was due long before 480.
+    raised = on_priority_change(breached, POLICY, "normal", "urgent")
+    assert set(timer_times(raised, POLICY, "urgent")) == {"resolution"}
+    assert status_of(raised, POLICY, "urgent", at(481))["first_response"] == "breached"
+    # Lowering it again does not undo the breach either.
+    lowered = on_priority_change(raised, POLICY, "urgent", "low")
+    assert status_of(lowered, POLICY, "low", at(481))["first_response"] == "breached"
+
+
+def test_a_breached_metric_paused_and_resumed_is_not_announced_again():
+    breached = on_alert(created(), "resolution", "breach")
+    pending = on_status_change(breached, POLICY, "urgent", "open", "pending", at=at(500))
+    resumed = on_customer_message(pending, POLICY, "urgent", at(900))
+    assert "resolution" not in timer_times(resumed, POLICY, "urgent")
+    assert status_of(resumed, POLICY, "urgent", at(901))["resolution"] == "breached"
+
+
+def test_a_warning_is_not_repeated_but_the_breach_still_comes():
+    warned = on_alert(created(), "first_response", "warning")
+    assert timer_times(warned, POLICY, "urgent")["first_response"] == DueTime(warn_at=None, due_at=at(60))
+    paused = on_status_change(warned, POLICY, "urgent", "open", "on_hold", at=at(50))
+    resumed = on_status_change(paused, POLICY, "urgent", "on_hold", "open", at=at(100))
+    assert timer_times(resumed, POLICY, "urgent")["first_response"] == DueTime(warn_at=None, due_at=at(110))
+
+
+def test_the_next_response_cycle_starts_fresh():
+    answered = on_agent_reply(created(), POLICY, "urgent", at(10))
+    asked = on_customer_message(answered, POLICY, "urgent", at(20))
+    missed = on_alert(on_alert(asked, "next_response", "warning"), "next_response", "breach")
+    late_answer = on_agent_reply(missed, POLICY, "urgent", at(200))
+    assert status_of(late_answer, POLICY, "urgent", at(201))["next_response"] == "breached"
+    again = on_customer_message(late_answer, POLICY, "urgent", at(300))
+    assert timer_times(again, POLICY, "urgent")["next_response"] == DueTime(warn_at=at(390), due_at=at(420))
+    assert status_of(again, POLICY, "urgent", at(301))["next_response"] == "ok"
+
+
+def test_a_new_policy_recomputes_due_times_and_counts_used_minutes_in_the_old_calendar():
+    office = SlaPolicy(name="office")  # Mon-Fri 09-17 UTC; normal first response 480
+    tight = SlaPolicy(
+        name="tight", calendar=ALWAYS, targets={p: Targets(60, 120, 480) for p in POLICY.targets}
+    )
+    friday = datetime(2026, 5, 8, 16, tzinfo=UTC)
+    state = on_ticket_created(office, "normal", friday)
+    moved = on_policy_change(
+        state, office, "normal", tight, "normal", at=datetime(2026, 5, 9, 10, tzinfo=UTC)
+    )
+    assert moved.version == state.version + 1
+    assert moved.first_response.consumed == 60  # Friday 16-17 in office hours, not the night after
+    assert timer_times(moved, tight, "normal")["first_response"].due_at == datetime(
+        2026, 5, 9, 10, tzinfo=UTC
+    )
+    same = on_policy_change(state, office, "normal", SlaPolicy(name="copy"), "normal", at=friday)
+    assert same == state  # same targets and calendar: nothing moves
+
+
+def test_the_customer_waits_since_their_unanswered_message():
+    assert waiting_since(created()) == T0
+    answered = on_agent_reply(created(), POLICY, "urgent", at(10))
+    assert waiting_since(answered) is None  # resolution runs, but no answer is owed
+    assert waiting_since(on_customer_message(answered, POLICY, "urgent", at(30))) == at(30)
+    paused = on_status_change(created(), POLICY, "urgent", "open", "pending", at=at(5))
+    assert waiting_since(paused) is None
