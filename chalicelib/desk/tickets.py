@@ -11,10 +11,10 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from chalicelib.desk import notices, sla
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from chalicelib.desk.queues import Page, both, query_page, visibility
+from chalicelib.desk.queues import Page, both, list_view, query_page, visibility
 from chalicelib.desk.records import PRIORITIES, STATUSES, event_message, utcnow
 from chalicelib.desk.tags import tag_links
-from chalicelib.desk.views import view_key_actions
+from chalicelib.desk.views import View, ViewFilter, find_view, team_view, view_key_actions
 from chalicelib.models import Agent, Message, Ticket, write_transaction
 
 MAX_TAGS = 20
@@ -64,14 +64,27 @@ _ATTRIBUTE_OF_FILTER = {
 }
 
 
+SORTS = ("updated", "sla")
+
+
 def list_tickets(
-    agent: AgentProfile, ticket_filter: TicketFilter, cursor: str | None = None, limit: int = 25
+    agent: AgentProfile,
+    ticket_filter: TicketFilter,
+    cursor: str | None = None,
+    limit: int = 25,
+    sort: str = "updated",
 ) -> Page:
-    """One page of tickets, most recently updated first, restricted to the agent's teams."""
+    """One page of tickets, restricted to the agent's teams: most recently updated first, or with
+    `sort="sla"` in the order of the queue views (earliest SLA due first, then oldest waiting)."""
     if ticket_filter.status and ticket_filter.status not in STATUSES:
         raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}")
     if ticket_filter.team and not agent.can_see_team(ticket_filter.team):
         raise Forbidden(f"you are not a member of team {ticket_filter.team}")
+    if sort not in SORTS:
+        raise InvalidRequest(f"sort must be one of {', '.join(SORTS)}")
+    if sort == "sla":
+        view, view_filter = sla_view(ticket_filter, agent.email)
+        return list_view(agent, view, view_filter, cursor=cursor, limit=limit)
     plan = plan_query(ticket_filter)
     condition = None
     for name, value in plan.residual.items():
@@ -80,6 +93,22 @@ def list_tickets(
         condition = both(condition, attribute == wanted)
     condition = both(condition, visibility(agent))
     return query_page(plan.index, plan.hash_value, condition, newest_first=True, cursor=cursor, limit=limit)
+
+
+def sla_view(ticket_filter: TicketFilter, me: str) -> tuple[View, ViewFilter]:
+    """The queue view (and its filter) listing a filter's tickets in SLA order.
+
+    The queue indexes are keyed by queue (new and open share one), so a status is required; the
+    requester index has no SLA order.
+    """
+    if not ticket_filter.status or ticket_filter.requester:
+        raise InvalidRequest("sort=sla needs a status filter and cannot be combined with requester")
+    if ticket_filter.team:  # an assignee is then a filter on the team's queue
+        view_filter = ViewFilter(ticket_filter.status, assignee=ticket_filter.assignee)
+        return team_view(ticket_filter.team), view_filter
+    if ticket_filter.assignee:
+        return find_view("mine", ticket_filter.assignee.lower()), ViewFilter(ticket_filter.status)
+    return find_view("open", me), ViewFilter(ticket_filter.status)
 
 
 def get_ticket(agent: AgentProfile, number: int) -> Ticket:
