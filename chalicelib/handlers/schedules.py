@@ -1,4 +1,9 @@
-"""EventBridge schedules: weekday mornings only, so a quiet desk costs nothing at night or weekends."""
+"""EventBridge schedules: the digest hourly (it finds each team's 08:xx), auto-close on weekday mornings.
+
+One cron serves every team, and teams' calendars differ in zone, so the digest runs every hour of
+every day (east of UTC a Monday morning is still Sunday in UTC) and sends only to the teams whose
+local hour it is. Auto-close has no audience waiting for it: once a weekday at a fixed UTC time.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,16 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
-from chalicelib.desk import housekeeping
+from chalicelib.desk import digest, housekeeping
 from chalicelib.desk.records import utcnow
 from chalicelib.observability import logger
 
 blueprint = Blueprint(__name__)
 
 
-@blueprint.schedule(Cron(0, 7, "?", "*", "MON-FRI", "*"), name="daily_digest")
+@blueprint.schedule(Cron(0, "*", "*", "*", "?", "*"), name="daily_digest")
 def daily_digest(event: Any) -> dict[str, Any]:
-    sent = housekeeping.send_digests(utcnow())
+    sent = digest.send_digests(utcnow())
     logger.info("digests sent", extra={"teams": sent})
     return {"teams": sent}
 

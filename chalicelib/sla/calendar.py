@@ -190,6 +190,11 @@ def next_open(calendar: BusinessCalendar, at: datetime) -> datetime:
     return next(_spans_from(calendar, utc(at, "at")))[0]
 
 
+def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
+    """The calendar opens on this local date (a weekday with hours, no holiday, not closed)."""
+    return bool(_day_spans(calendar, day))
+
+
 def is_open(calendar: BusinessCalendar, at: datetime) -> bool:
     at = utc(at, "at")
     return next_open(calendar, at) == at

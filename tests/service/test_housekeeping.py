@@ -1,13 +1,16 @@
-"""Scheduled work on moto: auto-close of solved tickets and the daily digest."""
+"""Scheduled work on moto: auto-close of solved tickets and the daily digest per team zone."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from chalicelib.desk import housekeeping
+import pytest
+
+from chalicelib.desk import digest, housekeeping, replies, sla
 from chalicelib.desk.records import utcnow
 from chalicelib.desk.tickets import thread
 from chalicelib.models import Ticket
+from chalicelib.sla.policy import default_policy, policy_from_config
 from tests.mailbuilder import raw_mail
 
 
@@ -30,15 +33,43 @@ def test_solved_tickets_close_after_the_grace_period_and_customers_are_told(deli
     assert solved not in housekeeping.auto_close(utcnow() + timedelta(days=6))  # once only
 
 
-def test_digest_reaches_the_leads_with_counts_and_the_longest_waiting(deliver, sent_mail):
+MONDAY_8_UTC = datetime(2031, 3, 3, 8, 5, tzinfo=UTC)  # a day no other test sends a digest on
+
+
+@pytest.fixture
+def tokyo_billing(monkeypatch):
+    """Billing works Mon-Fri 09-17 in Tokyo; everyone else keeps the default (UTC)."""
+    tokyo = policy_from_config(
+        {"name": "tokyo", "teams": ["Billing"], "calendar": {"time_zone": "Asia/Tokyo"}}
+    )
+    monkeypatch.setattr(sla, "policies", lambda: (tokyo, default_policy()))
+
+
+def test_digest_reaches_the_leads_at_eight_in_each_teams_zone_once_a_day(deliver, sent_mail, tokyo_billing):
     number = deliver(raw_mail(subject="Digest me")).ticket_number
     before = len(sent_mail())
-    sent = housekeeping.send_digests(utcnow())
-    assert sent == {"Support": 1, "Billing": 1}
+    assert digest.send_digests(MONDAY_8_UTC - timedelta(hours=1)) == {}  # 07:05 in UTC, 16:05 in Tokyo
+    assert digest.send_digests(MONDAY_8_UTC) == {"Support": 1}  # 17:05 in Tokyo
+    assert digest.send_digests(MONDAY_8_UTC + timedelta(minutes=30)) == {}  # once a day
+    assert digest.send_digests(MONDAY_8_UTC + timedelta(hours=15)) == {"Billing": 1}  # Tuesday 08:05 JST
+    saturday_in_tokyo = MONDAY_8_UTC + timedelta(days=4, hours=15)
+    assert digest.send_digests(saturday_in_tokyo) == {}  # Billing does not work on Saturdays
     [support] = [m for m in sent_mail()[before:] if m["Subject"] == "Daily digest: Support"]
     assert "admin@example.com" in support["To"]
     text = support.get_body(("plain",)).get_content()
-    digest = housekeeping.team_digest("Support", utcnow())
-    assert f"Waiting for an answer: {digest.waiting}" in text
-    assert digest.waiting >= 1
-    assert any(t.number == number for t in Ticket.team_status_index.query("Support#new"))
+    assert text.startswith("Team Support, Monday 03 March 2031")
+    found = digest.team_digest("Support", MONDAY_8_UTC, oldest_count=1000)
+    assert f"Open: {found.open}" in text
+    assert number in [t.number for t, _ in found.oldest]
+
+
+def test_waiting_longest_counts_from_the_customers_unanswered_message(deliver, admin, update):
+    first = deliver(raw_mail(subject="Asked first")).ticket_number
+    second = deliver(raw_mail(subject="Asked second")).ticket_number
+    answered = deliver(raw_mail(subject="Answered")).ticket_number
+    replies.reply(admin, answered, "Here you go.")
+    update(first, tags=["vip"])  # moves updated_at past the second's, not the wait
+    assert Ticket.get(first).updated_at > Ticket.get(second).updated_at
+    oldest = [t.number for t, _ in digest.team_digest("Support", utcnow(), oldest_count=1000).oldest]
+    assert oldest.index(first) < oldest.index(second)
+    assert answered not in oldest  # answered: nobody waits for an answer on it

@@ -19,6 +19,7 @@ from chalicelib.sla.calendar import (
     calendar_from_config,
     default_calendar,
     is_open,
+    is_working_day,
     next_open,
 )
 
@@ -228,6 +229,8 @@ def test_holidays_and_closed_dates_have_no_business_time(calendar, closed_day):
     start = datetime.combine(closed_day, datetime.min.time(), zone)
     end = datetime.combine(closed_day + timedelta(days=1), datetime.min.time(), zone)
     assert calendar.is_closed_day(closed_day)
+    assert not is_working_day(calendar, closed_day)
+    assert is_working_day(calendar, closed_day - timedelta(days=7))  # the same weekday, a week before
     assert business_minutes_between(calendar, start, end) == 0
     assert next_open(calendar, start) >= end
 
