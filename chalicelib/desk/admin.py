@@ -16,7 +16,7 @@ from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.desk.logins import create_login
 from chalicelib.models import Agent, DirectoryEntry, write_transaction
 
-ROLES = ("agent", "admin")
+ROLES = ("agent", "lead", "admin")  # a lead also gets the breach escalations and daily digest of their teams
 MAX_NAME = 80
 
 

@@ -103,3 +103,18 @@ def test_the_last_mailbox_is_never_removed(web_client):
             admin_form(web_client, "/admin/mailboxes", address=address, team=teams[address])
         directory.forget()
     assert [m.address for m in directory.directory().mailboxes] == [first, *others]
+
+
+def test_an_admin_makes_an_agent_a_team_lead_who_stays_an_agent(web_client):
+    Agent(email="lead@example.com", name="Lea Lead", role="agent", teams=["Billing"]).save()
+    made = admin_form(
+        web_client,
+        "/admin/agents/update",
+        email="lead@example.com",
+        role="lead",
+        teams=["Billing"],
+        time_zone="UTC",
+    )
+    assert made.status_code == 303 and Agent.get("lead@example.com").role == "lead"
+    assert web_client.http.get("/admin", headers=cookie("lead@example.com")).status_code == 403
+    assert ">lead</option>" in web_client.http.get("/admin", headers=cookie()).body.decode()
