@@ -28,7 +28,7 @@ def acknowledge(
     Our own addresses are the configured mailboxes and those an admin added (a loop with either is
     a loop). Returns whether it was sent and, when not, why (logged by the caller).
     """
-    own = settings().own_addresses | directory.directory().own_addresses
+    own = directory.directory().own_addresses
     if mail is None:
         reason = sender_block_reason(ticket.requester_email, own)
     else:

@@ -46,7 +46,9 @@ class Directory:
 
     @property
     def own_addresses(self) -> frozenset[str]:
-        return frozenset(m.address for m in self.mailboxes)
+        """Every address that is the desk itself: the mailboxes admins keep, and the deployment's
+        configured ones (its receipt rules still deliver their mail after an admin removes one)."""
+        return frozenset(m.address for m in self.mailboxes) | settings().own_addresses
 
 
 _cache: dict[str, tuple[float, Any]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.config import settings
+from chalicelib.desk import directory
 from chalicelib.desk.customer_mail import solved_text
 from chalicelib.desk.outbound import send_and_record, ticket_mail
 from chalicelib.mail.autoreply import sender_block_reason
@@ -17,7 +17,7 @@ def solved(ticket: Ticket) -> bool:
     Never to a machine or our own address: a notice there could start a mail loop. A failed send is
     logged, not raised: the status change it follows has been made and must stand.
     """
-    reason = sender_block_reason(ticket.requester_email, settings().own_addresses)
+    reason = sender_block_reason(ticket.requester_email, directory.directory().own_addresses)
     if reason is not None:
         logger.info("solved notice not sent", extra={"ticket": ticket.number, "reason": reason})
         return False

@@ -105,3 +105,22 @@ def signed_in(monkeypatch):
         return load_agent(email), {"sub": email, "iat": 1, "exp": time.time() + 3600, "email": email}
 
     monkeypatch.setattr(session, "agent_for_token", agent_for_token)
+
+
+@pytest.fixture
+def added_mailbox(admin):
+    """A mailbox an admin added (not in HELPDESK_MAILBOXES), removed again afterwards."""
+    from chalicelib.desk import admin as admin_service
+    from chalicelib.desk import directory
+
+    added = []
+
+    def add(address: str) -> str:
+        admin_service.add_mailbox(admin, address, "Support")
+        added.append(address)
+        return address
+
+    yield add
+    for address in added:
+        directory.entry("mailbox", address).delete()
+    directory.forget()

@@ -70,6 +70,16 @@ def test_machines_get_no_solved_notice(deliver, update, sent_mail):
     assert Ticket.get(number).status == "solved"
 
 
+def test_our_own_mailboxes_get_no_solved_notice_even_ones_an_admin_added(
+    deliver, update, sent_mail, added_mailbox
+):
+    address = added_mailbox("desk@notice-partner.test")
+    number = deliver(raw_mail(sender=address)).ticket_number
+    update(number, status="solved")
+    assert mails_to(sent_mail, address) == []
+    assert Ticket.get(number).status == "solved"
+
+
 def test_admins_edit_templates_and_mails_follow(deliver, admin, sent_mail):
     desk_admin.save_template(
         admin, "acknowledgement", "Hi {{customer.first_name}}, ticket {{ticket.number}} is in."

@@ -10,8 +10,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import admin as admin_service
-from chalicelib.desk import directory, opening, replies, storage
+from chalicelib.desk import opening, replies, storage
 from chalicelib.desk.errors import InvalidRequest
 from chalicelib.desk.inbound import MAX_ATTACHMENTS
 from chalicelib.desk.numbers import TICKET_COUNTER
@@ -350,22 +349,6 @@ def test_only_a_race_is_retried(deliver):
     with pytest.raises(TransactWriteError) as stale:
         opening.append_message(ticket, Address("jo@customer.test"), message, "<stale@customer.test>")
     assert opening.is_race(stale.value)
-
-
-@pytest.fixture
-def added_mailbox(admin):
-    """A mailbox an admin added (not in HELPDESK_MAILBOXES), removed again afterwards."""
-    added = []
-
-    def add(address: str) -> str:
-        admin_service.add_mailbox(admin, address, "Support")
-        added.append(address)
-        return address
-
-    yield add
-    for address in added:
-        directory.entry("mailbox", address).delete()
-    directory.forget()
 
 
 def test_an_acknowledgement_failure_keeps_the_ticket_and_the_delivery_succeeds(
