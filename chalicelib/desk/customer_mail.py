@@ -36,6 +36,10 @@ def solved_text(ticket: Ticket) -> str:
     return _render("solved", ticket, None, {"survey": _survey(ticket)})
 
 
+def closed_text(ticket: Ticket) -> str:
+    return _render("closed", ticket, None, {})
+
+
 def footer(ticket: Ticket) -> str:
     """What closes every customer mail: where to follow the request, and the desk's own footer."""
     brand = branding.current()

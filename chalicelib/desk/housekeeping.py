@@ -7,11 +7,9 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import settings
-from chalicelib.desk import sla
-from chalicelib.desk.outbound import send_and_record, ticket_mail
+from chalicelib.desk import notices, sla
 from chalicelib.desk.records import event_message
 from chalicelib.desk.views import view_key_actions
-from chalicelib.mail.message import Address
 from chalicelib.models import Ticket, write_transaction
 from chalicelib.observability import logger
 
@@ -43,16 +41,5 @@ def _close(ticket: Ticket, at: datetime) -> bool:
     except TransactWriteError:
         logger.info("auto-close skipped: the ticket changed", extra={"ticket": ticket.number})
         return False
-    text = (
-        f"Hello,\n\nYour request #{ticket.number} was solved and has now been closed.\n"
-        f"If you need anything else, simply reply: we will open a new request that links to this one.\n\n"
-        f"{ticket.team}\n"
-    )
-    send_and_record(
-        ticket,
-        ticket_mail(ticket, ticket.team, text, auto_submitted="auto-generated"),
-        kind="reply",
-        author=Address(email=ticket.mailbox, name=ticket.team),
-        automatic=True,
-    )
+    notices.closed(ticket)
     return True

@@ -1,4 +1,5 @@
-"""The mails customers get, as templates an admin can edit: acknowledgement, reply, solved, survey.
+"""The mails customers get, as templates an admin can edit: acknowledgement, reply, solved, closed,
+survey.
 
 Templates use the canned replies' placeholders ({{customer.first_name}}, {{ticket.number}} …) plus a
 few of their own. Defaults live here; an admin's version is a directory entry (kind `template`),
@@ -30,6 +31,12 @@ DEFAULTS: dict[str, str] = {
         "{{survey}}\n\n"
         "{{team.name}}"
     ),
+    "closed": (
+        "Hello {{customer.first_name}},\n\n"
+        'Your request #{{ticket.number}} "{{ticket.subject}}" was solved and has now been closed.\n'
+        "If you need anything else, simply reply: we will open a new request that links to this one.\n\n"
+        "{{team.name}}"
+    ),
     "survey": (
         "How would you rate the help you received?\n"
         "  Good, I'm satisfied: {{survey.good_url}}\n"
@@ -40,6 +47,7 @@ TITLES = {
     "acknowledgement": "Acknowledgement (a new request)",
     "reply": "Agent reply (wraps the agent's text)",
     "solved": "Solved notice (solved without a reply)",
+    "closed": "Closing notice (a solved ticket closed after the waiting days)",
     "survey": "Satisfaction survey (in the solving mail)",
 }
 # What templates may use: the canned replies' placeholders and the customer mails' own.

@@ -33,6 +33,21 @@ def test_solved_tickets_close_after_the_grace_period_and_customers_are_told(deli
     assert solved not in housekeeping.auto_close(utcnow() + timedelta(days=6))  # once only
 
 
+def test_machines_get_no_closing_notice_and_a_failed_one_stops_nothing(deliver, update, sent_mail):
+    machine = deliver(raw_mail(sender="noreply@vendor.test")).ticket_number
+    unmailable = deliver(raw_mail(sender="Jörg <jörg@exämple.test>")).ticket_number
+    person = deliver(raw_mail(sender="closing.person@customer.test")).ticket_number
+    for number in (machine, unmailable, person):
+        update(number, status="solved")
+    before = len(sent_mail())
+    closed = housekeeping.auto_close(utcnow() + timedelta(days=5))
+    assert {machine, unmailable, person} <= set(closed)
+    assert {Ticket.get(n).status for n in (machine, unmailable, person)} == {"closed"}
+    told = [m["To"] for m in sent_mail()[before:]]
+    assert any("closing.person@customer.test" in to for to in told)
+    assert not any("noreply@vendor.test" in to for to in told)
+
+
 MONDAY_8_UTC = datetime(2031, 3, 3, 8, 5, tzinfo=UTC)  # a day no other test sends a digest on
 
 
