@@ -38,6 +38,19 @@ def customer(browser):
     context.close()
 
 
+def publish(agent, runtime, title: str, body: str) -> None:
+    """Write and publish an article from the agent app."""
+    agent.goto(f"{runtime.http_url}/articles/new")
+    agent.fill("input[name=title]", title)
+    agent.fill("#article-body", body)
+    agent.click("button:has-text('Publish')")
+    agent.wait_for_selector("button:has-text('Unpublish')")
+
+
+def customer_writes(runtime, sender: str, subject: str, body: str) -> None:
+    send_mail(runtime, raw_mail(sender=sender, subject=subject, body=body), sender, ["support@example.com"])
+
+
 def test_an_agent_publishes_and_a_customer_finds_and_reads_it(agent, customer, runtime):
     base = runtime.http_url
     agent.click("nav.me a:has-text('Help center')")
@@ -65,18 +78,9 @@ def test_an_agent_publishes_and_a_customer_finds_and_reads_it(agent, customer, r
 
 def test_the_acknowledgement_links_to_matching_articles(agent, customer, runtime):
     base = runtime.http_url
-    agent.goto(f"{base}/articles/new")
-    agent.fill("input[name=title]", "Track your parcel")
-    agent.fill("#article-body", "Every shipping mail has a **tracking link**.")
-    agent.click("button:has-text('Publish')")
-    agent.wait_for_selector("button:has-text('Unpublish')")
+    publish(agent, runtime, "Track your parcel", "Every shipping mail has a **tracking link**.")
     sender = "parcel.asker@customer.test"
-    send_mail(
-        runtime,
-        raw_mail(sender=sender, subject="Where is it?", body="How can I track my parcel?"),
-        sender,
-        ["support@example.com"],
-    )
+    customer_writes(runtime, sender, "Where is it?", "How can I track my parcel?")
 
     def suggested() -> str | None:
         for mail in outbox_messages(runtime):
@@ -95,11 +99,7 @@ def test_the_acknowledgement_links_to_matching_articles(agent, customer, runtime
 
 
 def test_nothing_an_author_pastes_runs_on_the_public_page(agent, customer, runtime):
-    agent.goto(f"{runtime.http_url}/articles/new")
-    agent.fill("input[name=title]", "Pasted from somewhere")
-    agent.fill("#article-body", f"Careful **now**.\n\n{HOSTILE}")
-    agent.click("button:has-text('Publish')")
-    agent.wait_for_selector("button:has-text('Unpublish')")
+    publish(agent, runtime, "Pasted from somewhere", f"Careful **now**.\n\n{HOSTILE}")
     assert agent.locator(".article-preview strong").inner_text() == "now"
     customer.goto(f"{runtime.http_url}/help/pasted-from-somewhere")
     customer.wait_for_selector("h1:has-text('Pasted from somewhere')")
@@ -112,13 +112,7 @@ def test_nothing_an_author_pastes_runs_on_the_public_page(agent, customer, runti
 
 def test_a_reply_becomes_a_draft_in_one_click(agent, runtime):
     base = runtime.http_url
-    sender = "csv.export@customer.test"
-    send_mail(
-        runtime,
-        raw_mail(sender=sender, subject="Export my invoices as CSV", body="Is that possible?"),
-        sender,
-        ["support@example.com"],
-    )
+    customer_writes(runtime, "csv.export@customer.test", "Export my invoices as CSV", "Is that possible?")
 
     def listed() -> bool:
         agent.goto(f"{base}/queues/open")

@@ -25,26 +25,24 @@ def routed(address: str) -> str | None:
     return next((m.team for m in directory.directory().mailboxes if m.address == address), None)
 
 
+def update_agent(web_client, email: str, role: str, teams: list[str], time_zone: str = "UTC"):
+    fields = {"email": email, "role": role, "teams": teams, "time_zone": time_zone}
+    return admin_form(web_client, "/admin/agents/update", **fields)
+
+
 def remove_mailbox(web_client, address: str):
     return admin_form(web_client, "/admin/mailboxes/update", address=address, remove="1")
 
 
 def test_admin_sets_an_agent_s_role_teams_and_time_zone(web_client):
     Agent(email="promoted@example.com", name="Pro Moted", role="agent", teams=["Billing"]).save()
-    response = admin_form(
-        web_client,
-        "/admin/agents/update",
-        email="promoted@example.com",
-        role="admin",
-        teams=["Support", "Billing"],
-        time_zone="Europe/Paris",
+    response = update_agent(
+        web_client, "promoted@example.com", "admin", ["Support", "Billing"], "Europe/Paris"
     )
     assert response.status_code == 303
     agent = Agent.get("promoted@example.com")
     assert (agent.role, agent.teams, agent.time_zone) == ("admin", ["Support", "Billing"], "Europe/Paris")
-    refused = admin_form(
-        web_client, "/admin/agents/update", email="promoted@example.com", role="agent", teams=["Nowhere"]
-    )
+    refused = update_agent(web_client, "promoted@example.com", "agent", ["Nowhere"])
     assert refused.status_code == 400 and Agent.get("promoted@example.com").teams == ["Support", "Billing"]
 
 
@@ -78,8 +76,7 @@ def test_a_team_with_agents_is_kept_until_they_leave_it(web_client):
     directory.forget()
     kept = admin_form(web_client, "/admin/teams/remove", name="Night Owls")
     assert kept.status_code == 400 and "still has agents (owl@example.com)" in kept.body.decode()
-    form = {"email": "owl@example.com", "role": "agent", "teams": ["Support"], "time_zone": "UTC"}
-    assert admin_form(web_client, "/admin/agents/update", **form).status_code == 303
+    assert update_agent(web_client, "owl@example.com", "agent", ["Support"]).status_code == 303
     assert admin_form(web_client, "/admin/teams/remove", name="Night Owls").status_code == 303
     assert "Night Owls" not in directory.directory().teams
 
@@ -107,14 +104,7 @@ def test_the_last_mailbox_is_never_removed(web_client):
 
 def test_an_admin_makes_an_agent_a_team_lead_who_stays_an_agent(web_client):
     Agent(email="lead@example.com", name="Lea Lead", role="agent", teams=["Billing"]).save()
-    made = admin_form(
-        web_client,
-        "/admin/agents/update",
-        email="lead@example.com",
-        role="lead",
-        teams=["Billing"],
-        time_zone="UTC",
-    )
+    made = update_agent(web_client, "lead@example.com", "lead", ["Billing"])
     assert made.status_code == 303 and Agent.get("lead@example.com").role == "lead"
     assert web_client.http.get("/admin", headers=cookie("lead@example.com")).status_code == 403
     assert ">lead</option>" in web_client.http.get("/admin", headers=cookie()).body.decode()
