@@ -83,8 +83,9 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="daily_digest",
         logical_id="DailyDigest",
-        # Reads the teams' waiting tickets and mails their leads; writes nothing to a ticket.
-        tables=("tickets", "agents", "directory"),
+        # Reads the teams' waiting tickets and mails their leads; writes nothing to a ticket, only
+        # its claim on each team's day (counters), so a repeated run sends no second digest.
+        tables=("tickets", "agents", "directory", "counters"),
         starts_timers=False,
     ),
     FunctionAccess(
@@ -93,6 +94,9 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         # counters: the signing key of the status link in the closing mail (desk.signing). Closing
         # stops every SLA clock, so no timer is started.
         tables=("tickets", "messages", "threads", "counters", "directory"),
+        # The closing notice is recorded like every sent mail: outbound.send_and_record puts a body
+        # too large for its item under bodies/.
+        writes=(BODIES_PREFIX,),
         starts_timers=False,
     ),
 )

@@ -321,10 +321,13 @@ def test_queues_have_dead_letters_and_the_handlers_are_wired(synthesized: Synthe
     assert "QueuesInboundFailures" in _text(invoke["Properties"]["DestinationConfig"]["OnFailure"])
 
 
-def test_schedules_run_on_weekday_mornings(synthesized: Synthesized):
+def test_schedules_digest_hourly_for_every_team_zone_and_close_on_weekday_mornings(
+    synthesized: Synthesized,
+):
     functions = synthesized.resources("AWS::Serverless::Function")
+    # Hourly: each team's digest goes at 08:xx in its own calendar zone (desk.digest).
     assert functions["DailyDigest"]["Properties"]["Events"]["DailyDigestEvent"]["Properties"] == {
-        "Schedule": "cron(0 7 ? * MON-FRI *)"
+        "Schedule": "cron(0 * * * ? *)"
     }
     assert functions["AutoClose"]["Properties"]["Events"]["AutoCloseEvent"]["Properties"] == {
         "Schedule": "cron(30 6 ? * MON-FRI *)"
