@@ -66,7 +66,6 @@ TeamIndex = _index("team_updated", "team", "updated_at")
 AssigneeIndex = _index("assignee_updated", "assignee", "updated_at")
 RequesterIndex = _index("requester_created", "requester_email", "created_at")
 AllTicketsIndex = _index("scope_updated", "scope", "updated_at")
-StatusSlaIndex = _index("status_sla", "status", "sla_due_at")
 # Queue views (chalicelib.desk.views): each view is one key of one of these, sorted by `sla_sort`
 # (earliest SLA due first, then oldest waiting; finished work has no due time, so it is by time).
 QueueIndex = _index("queue_sla", "queue", "sla_sort", text_range=True)
@@ -145,7 +144,6 @@ class Ticket(Model):
     assignee_index = AssigneeIndex()
     requester_index = RequesterIndex()
     all_index = AllTicketsIndex()
-    status_sla_index = StatusSlaIndex()
     queue_index = QueueIndex()
     team_queue_index = TeamQueueIndex()
     assignee_queue_index = AssigneeQueueIndex()

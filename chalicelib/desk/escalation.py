@@ -171,5 +171,4 @@ def _record_notified(number: int, event: SlaEvent, recipients: list[Address]) ->
     notice = event_message(
         number, None, utcnow(), {"type": "notified", "alert": event.type, "metric": event.metric, "to": to}
     )
-    notice.body_text = f"SLA {event.type} ({METRIC_LABELS[event.metric]}) mailed to {to}"
     notice.save()

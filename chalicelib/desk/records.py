@@ -40,6 +40,7 @@ def describe_event(event: dict[str, str]) -> str:
         "reopened": f"Reopened by the customer's reply (was {old})",
         "sla_warning": f"SLA warning: the {metric} target is close",
         "sla_breach": f"SLA breached: the {metric} target was missed",
+        "notified": f"SLA {event.get('alert', '')} ({metric}) mailed to {event.get('to', '')}",
         "merged": f"Merged into #{event['to']}" if event.get("to") else f"#{old} merged into this ticket",
         "customer_solved": f"Marked solved by the customer on the status page (was {old})",
         "csat": f"The customer rated the support {new}" + (f" (was {old})" if event.get("from") else ""),
