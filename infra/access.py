@@ -59,7 +59,8 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         tables=EVERY_TABLE,
         # The request form: presigned POSTs are signed by this role (uploads/), the submit HEADs and
         # copies them to attachments/ and keeps the submission under forms/ (and bodies/ if long).
-        reads=(ATTACHMENTS_PREFIX, BODIES_PREFIX, UPLOADS_PREFIX),
+        # Agents download a customer message's original (inbound/ or forms/) through links it signs.
+        reads=(ATTACHMENTS_PREFIX, BODIES_PREFIX, UPLOADS_PREFIX, INBOUND_PREFIX, FORMS_PREFIX),
         writes=(ATTACHMENTS_PREFIX, BODIES_PREFIX, UPLOADS_PREFIX, FORMS_PREFIX),
         manages_agents=True,
     ),

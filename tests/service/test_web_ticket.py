@@ -108,3 +108,38 @@ def test_the_customer_sidebar_lists_the_customer_s_other_tickets(web_client, del
     sidebar = ticket_page(web_client, second).split('<section class="customer">', 1)[1].split("</section>")[0]
     assert f'<a href="/tickets/{first}">#{first} First problem</a>' in sidebar
     assert f"/tickets/{second}" not in sidebar
+
+
+def test_the_original_of_a_customer_message_downloads_through_a_short_lived_link(web_client, deliver):
+    import time
+    from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+    from chalicelib.desk import storage
+    from chalicelib.desk.tickets import thread
+
+    raw = raw_mail(sender="orig@customer.test", subject="Parsed oddly")
+    number = deliver(raw).ticket_number
+    [message] = [m for m in thread(number) if m.kind == "customer"]
+    page = web_client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
+    assert f"/tickets/{number}/original?message=" in page
+    found = web_client.http.get(f"/tickets/{number}/original?message={quote(message.key)}", headers=cookie())
+    assert found.status_code == 302
+    link = urlsplit(found.headers["Location"])
+    query = parse_qs(link.query)
+    assert unquote(link.path).endswith(message.raw_s3_key)
+    assert query["response-content-type"] == ["message/rfc822"]
+    signed_v4 = "X-Amz-Expires" in query
+    expires_in = int(query["X-Amz-Expires"][0]) if signed_v4 else int(query["Expires"][0]) - time.time()
+    assert 0 < expires_in <= 61  # a minute: the link is for this click, not for passing around
+    assert f"ticket-{number}-original.eml" in query["response-content-disposition"][0]
+    assert storage.get_object(message.raw_s3_key) == raw  # what the link serves: the mail as received
+    reply = next(m for m in thread(number) if m.kind == "reply")
+    assert (
+        web_client.http.get(f"/tickets/{number}/original?message={reply.key}", headers=cookie()).status_code
+        == 404
+    )
+    Agent(email="bill@example.com", name="Bill", role="agent", teams=["Billing"]).save()
+    other_team = web_client.http.get(
+        f"/tickets/{number}/original?message={quote(message.key)}", headers=cookie("bill@example.com")
+    )
+    assert other_team.status_code == 404

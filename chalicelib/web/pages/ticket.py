@@ -35,6 +35,7 @@ def _entry(message: Message, remote_images_for: str | None) -> dict[str, Any]:
         "frame": mailframe.srcdoc(html, remote) if html else None,
         "frame_size": mailframe.frame_size(data["body_text"]),
         "remote_images": bool(html) and mailframe.has_remote_images(html) and not remote,
+        "has_original": bool(message.raw_s3_key),
     }
 
 
@@ -181,6 +182,24 @@ def attachment(context: Context, number: str) -> Response:
     if found is None:
         raise NotFound("no such attachment")
     url = storage.presigned_get(found.s3_key, found.filename, found.content_type)
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+@page(blueprint, "/tickets/{number}/original")
+def original(context: Context, number: str) -> Response:
+    """The customer's message exactly as it arrived (the raw mail SES stored, or the web form's
+    submission), through a short-lived link: what to look at when the parsed view seems wrong."""
+    ticket = tickets.get_ticket(context.session.agent, ticket_number(number))
+    try:
+        message = Message.get(ticket.number, context.query.get("message", ""))
+    except Message.DoesNotExist:
+        raise NotFound("no such message") from None
+    if message.kind != "customer" or not message.raw_s3_key:
+        raise NotFound("this message has no original")
+    web_form = message.channel == "web"  # kept as the JSON the form sent; mail as raw MIME
+    filename = f"ticket-{ticket.number}-original.{'json' if web_form else 'eml'}"
+    kind = "application/json" if web_form else "message/rfc822"
+    url = storage.presigned_get(message.raw_s3_key, filename, kind)
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
