@@ -12,7 +12,7 @@ from aws_cdk import aws_cognito as cognito
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-GROUPS = ("admins", "agents")
+GROUPS = ("admins", "agents", "leads")  # the agents table's roles, for whoever uses groups elsewhere
 
 
 class AgentDirectory(Construct):

@@ -342,7 +342,7 @@ def test_cognito_pool_client_and_groups(synthesized: Synthesized):
     assert client["Properties"]["GenerateSecret"] is False
     assert "ALLOW_USER_PASSWORD_AUTH" in client["Properties"]["ExplicitAuthFlows"]
     groups = synthesized.resources("AWS::Cognito::UserPoolGroup").values()
-    assert sorted(g["Properties"]["GroupName"] for g in groups) == ["admins", "agents"]
+    assert sorted(g["Properties"]["GroupName"] for g in groups) == ["admins", "agents", "leads"]
 
 
 def test_alarms_on_dead_letters_errors_and_throttles_and_a_dashboard(synthesized: Synthesized):
