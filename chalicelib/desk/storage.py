@@ -55,8 +55,9 @@ def presigned_post(key: str, content_type: str, size: int, expires_in: int = 600
 
 
 @functools.cache
-def upload_origin() -> str:
-    """The origin browsers post uploads to (the page's CSP must allow it); signing only, no request."""
+def bucket_origin() -> str:
+    """The origin browsers reach the bucket at: request-form uploads post there and a mail's inline
+    images load from there (the pages' CSP must allow it); signing only, no request."""
     parts = urlsplit(presigned_post(UPLOAD_PROBE, "text/plain", 1)["url"])
     return f"{parts.scheme}://{parts.netloc}"
 

@@ -243,6 +243,18 @@ def test_hostile_mail_html_runs_nothing_and_loads_nothing(admin_page, runtime, r
     assert dialogs == [] and opened == [] and page.evaluate("window.__pwned") is None
 
 
+def test_a_mail_s_own_inline_picture_shows_without_asking(admin_page, runtime):
+    raw = (Path(__file__).parents[1] / "fixtures" / "mail" / "inline_cid_image.eml").read_bytes()
+    raw = raw.replace(b"Subject: Screenshot", b"Subject: Inline screenshot")
+    raw = raw.replace(b"<cid@", b"<cid-browser@")  # a Message-ID of its own: not a duplicate
+    send_mail(runtime, raw, "designer@example.com", ["support@example.com"])
+    open_ticket(admin_page, runtime, "Inline screenshot")
+    picture = admin_page.frame_locator("iframe.mail").first.locator("img[alt='screenshot.png']")
+    picture.wait_for()
+    wait_for(lambda: picture.evaluate("img => img.complete && img.naturalWidth") == 1, timeout=10)
+    assert admin_page.locator("a:has-text('Load images')").count() == 0  # nothing remote to ask about
+
+
 def test_drafts_survive_an_inline_change_and_a_sign_in_after_the_session_expired(browser, runtime):
     page = sign_in(browser, runtime, runtime.admin_email, runtime.admin_password)
     send_mail(

@@ -78,8 +78,8 @@ def test_the_form_page_is_public_locked_down_and_names_the_mailbox(client):
     assert "<script>" not in html and " style=" not in html
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
-    assert f"connect-src 'self' {storage.upload_origin()};" in policy
-    assert storage.upload_origin() == f"https://{settings().mail_bucket}.s3.amazonaws.com"
+    assert f"connect-src 'self' {storage.bucket_origin()};" in policy
+    assert storage.bucket_origin() == f"https://{settings().mail_bucket}.s3.amazonaws.com"
     assert request_form.form_id(token_of(html))  # a token we can verify
     directory.forget()  # read back from the table, where mailboxes are listed by address
     default = client.http.get("/support").body.decode()

@@ -3,6 +3,7 @@ would: the current assignee and team are kept, only allowed teams are offered, o
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -143,3 +144,19 @@ def test_the_original_of_a_customer_message_downloads_through_a_short_lived_link
         f"/tickets/{number}/original?message={quote(message.key)}", headers=cookie("bill@example.com")
     )
     assert other_team.status_code == 404
+
+
+def test_a_mail_s_own_inline_picture_shows_in_its_frame(web_client, deliver):
+    from pathlib import Path
+
+    from chalicelib.desk import storage
+
+    raw = (Path(__file__).parents[1] / "fixtures" / "mail" / "inline_cid_image.eml").read_bytes()
+    number = deliver(raw.replace(b"<cid@example.com>", b"<cid-frame@example.com>")).ticket_number
+    page = web_client.http.get(f"/tickets/{number}", headers=cookie())
+    html = page.body.decode()
+    assert "cid:ii_screenshot01@example.com" not in html
+    assert re.search(r"attachments/[0-9a-f]{32}/\d+/screenshot\.png\?", html)  # the part's own link
+    origin = storage.bucket_origin()
+    assert f"img-src 'self' data: {origin};" in page.headers["Content-Security-Policy"]
+    assert f"img-src data: {origin};" in html  # the frame's own policy

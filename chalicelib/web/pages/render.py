@@ -44,17 +44,24 @@ def _environment() -> Any:
 
 
 def render(
-    template: str, status: int = 200, remote_images: bool = False, connect_to: str = "", **context: Any
+    template: str,
+    status: int = 200,
+    remote_images: bool = False,
+    connect_to: str = "",
+    images_from: str = "",
+    **context: Any,
 ) -> Response:
     body = _environment().get_template(template).render(**context)
-    page_headers = headers("text/html; charset=utf-8", remote_images, connect_to)
+    page_headers = headers("text/html; charset=utf-8", remote_images, connect_to, images_from)
     return Response(body=body, status_code=status, headers=page_headers)
 
 
-def headers(content_type: str, remote_images: bool = False, connect_to: str = "") -> dict[str, str]:
+def headers(
+    content_type: str, remote_images: bool = False, connect_to: str = "", images_from: str = ""
+) -> dict[str, str]:
     return {
         "Content-Type": content_type,
-        "Content-Security-Policy": page_policy(remote_images, connect_to),
+        "Content-Security-Policy": page_policy(remote_images, connect_to, images_from),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store",

@@ -29,10 +29,11 @@ def _entry(message: Message, remote_images_for: str | None) -> dict[str, Any]:
     data = message_json(message)
     html = data["body_html"] if message.kind == "customer" else None
     remote = remote_images_for == message.key
+    frame = mailframe.srcdoc(html, remote, _inline_images(message), storage.bucket_origin()) if html else None
     return {
         **data,
         "created": message.created_at,
-        "frame": mailframe.srcdoc(html, remote) if html else None,
+        "frame": frame,
         "frame_size": mailframe.frame_size(data["body_text"]),
         "remote_images": bool(html) and mailframe.has_remote_images(html) and not remote,
         "has_original": bool(message.raw_s3_key),
@@ -58,6 +59,15 @@ def team_choices(agent: AgentProfile, ticket: Ticket) -> list[str]:
     return teams if ticket.team in teams else [ticket.team, *teams]
 
 
+def _inline_images(message: Message) -> dict[str, str]:
+    """Short-lived links to the message's inline parts by Content-ID, for its `cid:` images."""
+    return {
+        part.content_id: storage.presigned_get(part.s3_key, part.filename, part.content_type)
+        for part in message.attachments or ()
+        if part.content_id
+    }
+
+
 def workspace(
     context: Context, ticket: Ticket, status: int = 200, *, conflict: str = "", draft: str = ""
 ) -> Response:
@@ -73,6 +83,7 @@ def workspace(
         "ticket.html",
         status,
         remote_images=bool(images_for),
+        images_from=storage.bucket_origin(),
         ticket=ticket,
         sla=sla.summary(ticket, utcnow()),
         thread=thread,

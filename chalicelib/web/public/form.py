@@ -104,7 +104,7 @@ def _form_page(
     return public_page(
         "public/request.html",
         status,
-        connect_to=storage.upload_origin(),
+        connect_to=storage.bucket_origin(),
         mailbox=mailbox,
         action=f"/support/{mailbox.local_part}",
         token=token,
