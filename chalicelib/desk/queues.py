@@ -166,13 +166,15 @@ def list_view(
 def count_views(agent: AgentProfile, views: tuple[View, ...]) -> dict[str, Count | None]:
     """How many tickets the agent sees in each view, by slug (None: a view of uncounted work)."""
     tickets, more = _counted_tickets(agent)
+    counted = counts(views, tickets)
     now = time.monotonic()
     found: dict[str, Count | None] = {}
-    for view, value in zip(views, counts(views, tickets).values(), strict=True):
+    for view in views:
         listed = _listed.get(_count_key(agent, view))
         if listed and now - listed[0] < COUNT_TTL_SECONDS:
             found[view.slug] = listed[1]
         else:
+            value = counted[view.slug]
             found[view.slug] = None if value is None else Count(value, more)
     return found
 

@@ -181,37 +181,40 @@ def merge_into(context: Context, number: str) -> Response:
     return redirect(f"/tickets/{target.number}")
 
 
+def _message(context: Context, number: str) -> Message:
+    """The message named by `?message=` on a ticket the agent may see (else a plain 404)."""
+    ticket = tickets.get_ticket(context.session.agent, ticket_number(number))
+    try:
+        return Message.get(ticket.number, context.query.get("message", ""))
+    except Message.DoesNotExist:
+        raise NotFound("no such message") from None
+
+
+def _download(key: str, filename: str, content_type: str) -> Response:
+    """Off to S3 through a short-lived link: files never pass through the function."""
+    url = storage.presigned_get(key, filename, content_type)
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
 @page(blueprint, "/tickets/{number}/attachment")
 def attachment(context: Context, number: str) -> Response:
-    ticket = tickets.get_ticket(context.session.agent, ticket_number(number))
-    key, wanted = context.query.get("message", ""), context.query.get("id", "")
-    try:
-        message = Message.get(ticket.number, key)
-    except Message.DoesNotExist:
-        raise NotFound("no such attachment") from None
-    found = next((a for a in message.attachments or () if a.id == wanted), None)
+    wanted = context.query.get("id", "")
+    found = next((a for a in _message(context, number).attachments or () if a.id == wanted), None)
     if found is None:
         raise NotFound("no such attachment")
-    url = storage.presigned_get(found.s3_key, found.filename, found.content_type)
-    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+    return _download(found.s3_key, found.filename, found.content_type)
 
 
 @page(blueprint, "/tickets/{number}/original")
 def original(context: Context, number: str) -> Response:
     """The customer's message exactly as it arrived (the raw mail SES stored, or the web form's
-    submission), through a short-lived link: what to look at when the parsed view seems wrong."""
-    ticket = tickets.get_ticket(context.session.agent, ticket_number(number))
-    try:
-        message = Message.get(ticket.number, context.query.get("message", ""))
-    except Message.DoesNotExist:
-        raise NotFound("no such message") from None
+    submission): what to look at when the parsed view seems wrong."""
+    message = _message(context, number)
     if message.kind != "customer" or not message.raw_s3_key:
         raise NotFound("this message has no original")
     web_form = message.channel == "web"  # kept as the JSON the form sent; mail as raw MIME
-    filename = f"ticket-{ticket.number}-original.{'json' if web_form else 'eml'}"
-    kind = "application/json" if web_form else "message/rfc822"
-    url = storage.presigned_get(message.raw_s3_key, filename, kind)
-    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+    filename = f"ticket-{message.ticket_number}-original.{'json' if web_form else 'eml'}"
+    return _download(message.raw_s3_key, filename, "application/json" if web_form else "message/rfc822")
 
 
 @page(blueprint, "/tickets/{number}/next")
