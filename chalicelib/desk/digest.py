@@ -13,10 +13,8 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.config import settings
 from chalicelib.desk import directory, sla
-from chalicelib.desk.outbound import send
-from chalicelib.mail.message import Address, OutboundMail
-from chalicelib.mail.sanitize import text_to_html
-from chalicelib.mail.threading import new_message_id
+from chalicelib.desk.outbound import agent_mail, send
+from chalicelib.mail.message import Address
 from chalicelib.models import Counter, Ticket
 from chalicelib.origin import public_url
 from chalicelib.sla.calendar import BusinessCalendar, is_working_day
@@ -89,17 +87,8 @@ def send_digests(now: datetime) -> dict[str, int]:
             continue
         text = digest_text(team_digest(team, now), day, now)
         try:
-            send(
-                OutboundMail(
-                    from_=Address(email=mailbox.address, name="Help desk"),
-                    to=tuple(Address(email=a.email, name=a.name) for a in leads),
-                    subject=f"Daily digest: {team}",
-                    text=text,
-                    html=text_to_html(text),
-                    message_id=new_message_id(mailbox.domain, 0),
-                    auto_submitted="auto-generated",
-                )
-            )
+            leads_to = tuple(Address(email=a.email, name=a.name) for a in leads)
+            send(agent_mail(mailbox.address, leads_to, f"Daily digest: {team}", text))
         except Exception:
             claim.delete()  # conditional on the version it was put with; the schedule's retry sends it
             raise

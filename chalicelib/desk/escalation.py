@@ -18,12 +18,10 @@ from typing import Any, Literal
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk import directory, sla
-from chalicelib.desk.outbound import send
+from chalicelib.desk.outbound import agent_mail, send
 from chalicelib.desk.records import PRIORITIES, event_message, utcnow
 from chalicelib.desk.views import view_key_actions
-from chalicelib.mail.message import Address, OutboundMail
-from chalicelib.mail.sanitize import text_to_html
-from chalicelib.mail.threading import new_message_id
+from chalicelib.mail.message import Address
 from chalicelib.models import Counter, Ticket, write_transaction
 from chalicelib.observability import logger
 from chalicelib.origin import public_url
@@ -147,15 +145,8 @@ def _notify(ticket: Ticket, event: SlaEvent, recipients: list[Address]) -> bool:
         f"    Requester: {ticket.requester_email}   Priority: {ticket.priority}   Team: {ticket.team}\n\n"
         f"{public_url()}/tickets/{ticket.number}\n"
     )
-    mail = OutboundMail(
-        from_=Address(email=ticket.mailbox, name="Help desk"),
-        to=tuple(recipients),
-        subject=f"[#{ticket.number}] {headline}: {label} — {ticket.subject}",
-        text=text,
-        html=text_to_html(text),
-        message_id=new_message_id(ticket.mailbox.split("@", 1)[1], ticket.number),
-        auto_submitted="auto-generated",
-    )
+    subject = f"[#{ticket.number}] {headline}: {label} — {ticket.subject}"
+    mail = agent_mail(ticket.mailbox, tuple(recipients), subject, text, ticket.number)
     try:
         send(mail)
     except Exception:

@@ -65,6 +65,22 @@ def ticket_mail(
     )
 
 
+def agent_mail(
+    mailbox: str, to: tuple[Address, ...], subject: str, text: str, number: int = 0
+) -> OutboundMail:
+    """A mail from the help desk itself to agents (SLA alerts, digests): from the mailbox as
+    "Help desk", marked automatic (RFC 3834) so no auto-responder answers it."""
+    return OutboundMail(
+        from_=Address(email=mailbox, name="Help desk"),
+        to=to,
+        subject=subject,
+        text=text,
+        html=text_to_html(text),
+        message_id=new_message_id(mailbox.split("@", 1)[1], number),
+        auto_submitted="auto-generated",
+    )
+
+
 def send(mail: OutboundMail) -> str:
     """Hand the composed MIME to SES; returns the MessageId SES assigned. A value no header can
     carry (the customer's address, say) is refused naming the header, before anything is sent."""
