@@ -70,7 +70,7 @@ def from_reply(context: Context, number: str) -> Response:
 
 
 def _posted(context: Context) -> ArticleFields:
-    """The form as typed (checked by the service), so an error page shows it back unchanged."""
+    """The form as typed (checked only when saved), so an error page shows it back unchanged."""
     form = context.form
     state = "published" if form.get("state") == "published" else "draft"
     return ArticleFields(form.get("title", ""), form.get("body", ""), form.get("category", ""), state)
