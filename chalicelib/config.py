@@ -51,6 +51,7 @@ class Settings:
     auto_replies_per_hour: int = 3
     auto_close_days: int = 4
     status_link_days: int = 0  # customer links (status page, survey) expire after this; 0: never
+    raw_mail_retention_days: int = 0  # the bucket deletes raw mail (inbound/) after this; 0: kept (local)
     inline_body_limit: int = 64 * 1024
     max_reply_bytes: int = 256 * 1024
 
@@ -129,4 +130,5 @@ def settings() -> Settings:
         auto_replies_per_hour=int(_env("HELPDESK_AUTO_REPLIES_PER_HOUR", "3")),
         auto_close_days=int(_env("HELPDESK_AUTO_CLOSE_DAYS", "4")),
         status_link_days=int(_env("HELPDESK_STATUS_LINK_DAYS", "0")),
+        raw_mail_retention_days=int(_env("HELPDESK_RAW_MAIL_RETENTION_DAYS", "0")),
     )

@@ -193,6 +193,7 @@ def _environment(settings: DeploySettings, res: Resources) -> dict[str, str]:
         # included, can be told it without a circular reference.
         "HELPDESK_PUBLIC_URL": settings.public_url,
         "HELPDESK_AUTO_CLOSE_DAYS": str(settings.auto_close_days),
+        "HELPDESK_RAW_MAIL_RETENTION_DAYS": str(settings.raw_mail_retention_days),
     }
     if settings.sla_policies:
         env["HELPDESK_SLA_POLICIES"] = settings.sla_policies

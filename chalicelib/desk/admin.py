@@ -107,12 +107,30 @@ def remove_team(actor: AgentProfile, name: str) -> None:
 
 
 def add_mailbox(actor: AgentProfile, address: str, team: str) -> None:
-    """Route a new support address to a team; its domain is verified with SES for sending."""
+    """Route a new support address to a team, at a domain the deployment already receives mail for."""
     require_admin(actor)
     address = _email(address)
+    _check_received(address)
     _check_team(team)
     _put(directory.entry("mailbox", address, team=team))
-    client("ses").verify_domain_identity(Domain=address.split("@", 1)[1])
+
+
+def _check_received(address: str) -> None:
+    """Refuse an address whose mail could never arrive. What receives a domain's mail (its MX record,
+    the SES identity and the receipt rule the stack makes per mailbox domain, the inbound handler's
+    own domains) comes with the deployment's mailboxes, not from this page. A `+` would collide with
+    the `support+N@` ticket addresses, which drop everything after it."""
+    local, _, domain = address.partition("@")
+    if "+" in local:
+        raise InvalidRequest(f"{address} has a +: support+N@ addresses already reach ticket N; leave it out")
+    received = sorted(settings().mail_domains)
+    if domain not in received:
+        raise InvalidRequest(
+            f"This deployment does not receive mail for {domain}, only for {', '.join(received)}: mail to "
+            f"{address} would never arrive. Use an address at {' or '.join(received)}, or first add {domain} "
+            "to the deployment: a mailbox at it in infra/helpdesk.json, make deploy (its SES identity and "
+            'receipt rule), then its DKIM and MX records (docs/DEPLOY.md, "Another mail domain").'
+        )
 
 
 def move_mailbox(actor: AgentProfile, address: str, team: str) -> None:

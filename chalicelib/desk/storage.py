@@ -4,6 +4,7 @@ request form's submissions and browser uploads."""
 from __future__ import annotations
 
 import functools
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -11,6 +12,21 @@ from chalicelib.aws import client
 from chalicelib.config import settings
 
 UPLOAD_PROBE = "uploads/origin-probe"
+RAW_MAIL_PREFIX = "inbound/"  # where SES's S3 action stores raw mail; the only prefix that expires
+
+
+def original_expires_at(key: str, received_at: datetime, retention_days: int) -> datetime | None:
+    """When the bucket's lifecycle rule may delete a message's original (None: it is kept).
+
+    S3 counts the days from the object's creation and rounds up to the next midnight UTC (the
+    message is recorded seconds after SES stored the mail; a download still checks the object,
+    since S3 deletes when it gets to it). Only raw mail expires: the form's submissions (forms/) stay.
+    """
+    if retention_days <= 0 or not key.startswith(RAW_MAIL_PREFIX):
+        return None
+    due = received_at + timedelta(days=retention_days)
+    midnight = datetime.combine(due.date(), time(), tzinfo=due.tzinfo)
+    return midnight if midnight == due else midnight + timedelta(days=1)
 
 
 def attachment_key(blob_prefix: str, position: int, filename: str) -> str:

@@ -84,6 +84,9 @@ def test_the_customer_follows_answers_and_closes_their_request(browser, runtime:
     page.click("button:has-text('close it')")
     page.wait_for_selector("text=Solved")
     assert call(runtime, "GET", path, token=token)[1]["status"] == "solved"
+    page.click("#survey a:has-text('Good')")  # asked right there, once
+    page.wait_for_selector("text=Thank you for your answer")
+    assert call(runtime, "GET", path, token=token)[1]["csat"]["rating"] == "good"
 
 
 def test_the_survey_link_rates_once_and_the_agent_sees_it(browser, runtime: Runtime):

@@ -23,6 +23,7 @@ REQUIRED_ENV = (
     "HELPDESK_SLA_QUEUE_URL",
     "HELPDESK_PUBLIC_URL",
     "HELPDESK_AUTO_CLOSE_DAYS",
+    "HELPDESK_RAW_MAIL_RETENTION_DAYS",
 )
 
 
@@ -147,6 +148,7 @@ def test_each_function_has_its_own_role_and_the_settings_it_reads(synthesized: S
         # Every function, the API's own included, links to the root of the web domain.
         assert env["HELPDESK_PUBLIC_URL"] == "https://help.example.com"
         assert env["HELPDESK_AUTO_CLOSE_DAYS"] == "7"
+        assert env["HELPDESK_RAW_MAIL_RETENTION_DAYS"] == "30"  # what the lifecycle rule deletes after
 
 
 def test_no_secret_is_deployed_the_signing_key_is_made_in_the_counters_table(synthesized: Synthesized):

@@ -73,7 +73,7 @@ def test_machines_get_no_solved_notice(deliver, update, sent_mail):
 def test_our_own_mailboxes_get_no_solved_notice_even_ones_an_admin_added(
     deliver, update, sent_mail, added_mailbox
 ):
-    address = added_mailbox("desk@notice-partner.test")
+    address = added_mailbox("notice-desk@example.com")
     number = deliver(raw_mail(sender=address)).ticket_number
     update(number, status="solved")
     assert mails_to(sent_mail, address) == []

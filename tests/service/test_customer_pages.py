@@ -85,6 +85,25 @@ def test_the_customer_closes_the_request(client, deliver):
     assert any(m.event and m.event["type"] == "customer_solved" for m in thread(number))
 
 
+def test_closing_it_on_the_page_asks_how_it_went_there_once(client, deliver, sent_mail):
+    number = deliver(raw_mail(sender="gus@customer.test")).ticket_number
+    url = path_of(links.status_url(number))
+    html = client.http.get(url).body.decode()
+    assert 'id="survey"' not in html
+    mails = len(sent_mail())
+    closed = client.http.post(
+        f"{url}/close", body=urlencode({"form_token": hidden(html, "form_token")}), headers=FORM
+    )
+    assert closed.headers["Location"] == f"{url}?closed=1#survey"
+    asked = client.http.get(f"{url}?closed=1").body.decode()
+    good, bad = (links.survey_url(number, r) for r in ("good", "bad"))
+    assert f'href="{good}"' in asked and f'href="{bad}"' in asked
+    assert len(sent_mail()) == mails  # asked on the page the customer is on, not in a mail as well
+    assert client.http.get(path_of(good)).status_code == 200
+    assert Ticket.get(number).csat_rating == "good"
+    assert 'id="survey"' not in client.http.get(f"{url}?closed=1").body.decode()  # answered: not again
+
+
 def test_bad_tokens_are_all_the_same_404(client, deliver):
     number = deliver(raw_mail(sender="ed@customer.test")).ticket_number
     good = links.status_url(number).rsplit("/", 1)[1]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from chalice.test import Client
 
-from chalicelib.desk import links, portal, replies, reports
+from chalicelib.desk import directory, links, portal, replies, reports
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Forbidden, InvalidRequest
 from chalicelib.models import Ticket
 from tests.mailbuilder import raw_mail
+from tests.service.agent_http import cookie
 
 BILLING_ONLY = AgentProfile(email="bill@example.com", name="Bill", role="agent", teams=("Billing",))
 
@@ -48,5 +50,65 @@ def test_the_api_and_page_render_it(deliver, admin):
     from chalicelib.web.serialize import report_json
 
     body = report_json(reports.report(admin, 7))
-    assert body["created"] >= 1 and set(body["sla"]) == {"first_response", "resolution"}
+    assert body["created"] >= 1 and set(body["sla"]) == {"first_response", "next_response", "resolution"}
     assert dataclasses.is_dataclass(reports.report(admin, 90).figures)
+
+
+@pytest.fixture
+def reporting_team():
+    """A team of its own (and a mailbox feeding it), so its report holds exactly this test's tickets."""
+    team, address = "Reporting", "reporting@example.com"
+    entries = [directory.entry("team", team), directory.entry("mailbox", address, team=team)]
+    for item in entries:
+        item.save()
+    directory.forget()
+    yield team, address
+    for item in entries:
+        item.delete()
+    directory.forget()
+
+
+def test_next_response_attainment_is_reported_per_ticket(
+    deliver, admin, reporting_team, monkeypatch, signed_in, web_client
+):
+    from app import app
+    from chalicelib.web import auth
+
+    team, address = reporting_team
+
+    def mail(sender: str, subject: str) -> int:
+        raw = raw_mail(sender=sender, to=address, subject=subject)
+        return deliver(raw, recipients=(address,)).ticket_number
+
+    def answered_twice(sender: str, subject: str, breach_between: bool) -> int:
+        number = mail(sender, subject)
+        replies.reply(admin, number, "First answer.")
+        assert mail(sender, f"Re: {subject} [#{number}]") == number  # a next response is owed now
+        if breach_between:  # as the timer's RecordBreach would
+            ticket = Ticket.get(number)
+            ticket.update(actions=[Ticket.sla_breached_next_response.set(ticket.sla_version)])
+        replies.reply(admin, number, "Second answer.", status=None if breach_between else "solved")
+        return number
+
+    answered_twice("nr1@customer.test", "In time", breach_between=False)
+    answered_twice("nr2@customer.test", "Late", breach_between=True)
+    waiting = mail("nr3@customer.test", "Still owed")
+    replies.reply(admin, waiting, "First answer.")
+    mail("nr3@customer.test", f"Re: Still owed [#{waiting}]")  # its next response is not decided yet
+    mail("nr4@customer.test", "Unanswered")
+
+    figures = reports.report(admin, 30, team).figures
+    assert (figures.created, figures.solved) == (4, 1)
+    assert (figures.sla_met["next_response"], figures.sla_breached["next_response"]) == (1, 1)
+    assert figures.attainment("next_response") == 0.5
+    assert (figures.sla_met["first_response"], figures.sla_breached["first_response"]) == (3, 0)
+    assert (figures.sla_met["resolution"], figures.sla_breached["resolution"]) == (1, 0)
+
+    monkeypatch.setattr(auth, "authenticate", lambda header: admin)
+    with Client(app) as api:
+        body = api.http.get(f"/api/reports?days=30&team={team}").json_body
+    assert body["sla"]["next_response"] == {"met": 1, "breached": 1, "attainment": 0.5}
+    assert body["sla"]["resolution"] == {"met": 1, "breached": 0, "attainment": 1.0}
+    page = web_client.http.get(f"/reports?days=30&team={team}", headers=cookie()).body.decode()
+    assert '<td id="sla-next-response">50 % (1 met, 1 breached)</td>' in page
+    assert '<td id="sla-first-response">100 % (3 met, 0 breached)</td>' in page

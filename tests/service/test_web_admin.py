@@ -108,3 +108,25 @@ def test_an_admin_makes_an_agent_a_team_lead_who_stays_an_agent(web_client):
     assert made.status_code == 303 and Agent.get("lead@example.com").role == "lead"
     assert web_client.http.get("/admin", headers=cookie("lead@example.com")).status_code == 403
     assert ">lead</option>" in web_client.http.get("/admin", headers=cookie()).body.decode()
+
+
+def test_a_mailbox_on_a_domain_the_deployment_does_not_receive_is_refused_with_what_to_do(web_client):
+    page = web_client.http.get("/admin", headers=cookie()).body.decode()
+    assert "New mailboxes must be at example.com: the domain this deployment receives mail for." in page
+    refused = admin_form(web_client, "/admin/mailboxes", address="help@elsewhere.test", team="Support")
+    body = refused.body.decode()
+    assert refused.status_code == 400
+    assert "This deployment does not receive mail for elsewhere.test, only for example.com" in body
+    assert "infra/helpdesk.json" in body and "DKIM and MX records" in body
+    assert routed("help@elsewhere.test") is None
+    tagged = admin_form(web_client, "/admin/mailboxes", address="help+vip@example.com", team="Support")
+    assert tagged.status_code == 400 and routed("help+vip@example.com") is None
+
+
+def test_the_service_refuses_it_too_before_writing_anything(admin):
+    from chalicelib.desk import admin as admin_service
+    from chalicelib.desk.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match=r"does not receive mail for sub\.example\.com"):
+        admin_service.add_mailbox(admin, "help@sub.example.com", "Support")
+    assert routed("help@sub.example.com") is None

@@ -4,6 +4,7 @@ would: the current assignee and team are kept, only allowed teams are offered, o
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -144,6 +145,76 @@ def test_the_original_of_a_customer_message_downloads_through_a_short_lived_link
         f"/tickets/{number}/original?message={quote(message.key)}", headers=cookie("bill@example.com")
     )
     assert other_team.status_code == 404
+
+
+@pytest.fixture
+def retention(monkeypatch):
+    """The deployment keeps raw mail 30 days (infra sets HELPDESK_RAW_MAIL_RETENTION_DAYS)."""
+    import dataclasses
+
+    from chalicelib.config import settings
+    from chalicelib.web.pages import ticket
+
+    kept = dataclasses.replace(settings(), raw_mail_retention_days=30)
+    monkeypatch.setattr(ticket, "settings", lambda: kept)
+    return 30
+
+
+def _customer_message(number: int):
+    from chalicelib.desk.tickets import thread
+
+    return next(m for m in thread(number) if m.kind == "customer")
+
+
+def _original(web_client, number: int, key: str):
+    from urllib.parse import quote
+
+    return web_client.http.get(f"/tickets/{number}/original?message={quote(key)}", headers=cookie())
+
+
+def test_an_original_past_the_retention_says_expired_and_its_link_is_gone(web_client, deliver, retention):
+    import time_machine
+
+    number = deliver(raw_mail(sender="old@customer.test", subject="Long ago")).ticket_number
+    message = _customer_message(number)
+    midnight = message.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
+    until = midnight + timedelta(days=retention + 1)
+    page = ticket_page(web_client, number)
+    assert f"kept until {until.strftime('%-d %b %Y')} 00:00" in page
+    assert _original(web_client, number, message.key).status_code == 302
+    with time_machine.travel(until, tick=False):
+        page = ticket_page(web_client, number)
+        gone = _original(web_client, number, message.key)
+    assert "Original expired" in page and f"/tickets/{number}/original?" not in page
+    assert gone.status_code == 410 and "No longer available" in gone.body.decode()
+    body = gone.body.decode()
+    assert "The original of this message has expired: raw mail is kept 30 days after it arrives" in body
+
+
+def test_an_original_s3_already_deleted_is_gone_not_a_dead_link(web_client, deliver):
+    from chalicelib.aws import client
+    from chalicelib.config import settings
+
+    number = deliver(raw_mail(sender="early@customer.test", subject="Deleted early")).ticket_number
+    message = _customer_message(number)
+    client("s3").delete_object(Bucket=settings().mail_bucket, Key=message.raw_s3_key)
+    gone = _original(web_client, number, message.key)
+    assert gone.status_code == 410 and "The original of this message has expired." in gone.body.decode()
+
+
+def test_withheld_attachments_point_to_the_original_until_it_expires(web_client, deliver, retention):
+    import time_machine
+
+    exe = ("invoice.exe", "application/octet-stream", b"MZ")
+    raw = raw_mail(sender="virus@customer.test", attachments=[exe])
+    number = deliver(raw, verdicts={"virus": "FAIL"}).ticket_number
+    created = _customer_message(number).created_at
+    assert "any attachments were withheld: they are only in the Original, kept until" in ticket_page(
+        web_client, number
+    )
+    with time_machine.travel(created + timedelta(days=retention + 1), tick=False):
+        page = ticket_page(web_client, number)
+    assert "any attachments were withheld: the Original that held them has expired." in page
 
 
 def test_a_mail_s_own_inline_picture_shows_in_its_frame(web_client, deliver):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
+from chalicelib.config import settings
 from chalicelib.desk import admin, branding, directory, mail_templates
 from chalicelib.desk.canned import PLACEHOLDERS
 from chalicelib.web.pages.queues import sidebar
@@ -31,6 +32,7 @@ def _overview(context: Context, invited: tuple[str, str] | None = None) -> Respo
         template_titles=mail_templates.TITLES,
         template_defaults=mail_templates.DEFAULTS,
         brand=branding.current(),
+        mail_domains=sorted(settings().mail_domains),
         invited=invited,
         **sidebar(context.session.agent),
     )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
+from chalicelib.config import settings
 from chalicelib.desk import directory, merge, queues, replies, sla, storage, tickets
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.canned import expand_all
-from chalicelib.desk.errors import Conflict, InvalidRequest, NotFound
+from chalicelib.desk.errors import Conflict, Gone, InvalidRequest, NotFound
 from chalicelib.desk.records import PRIORITIES, STATUSES, utcnow
 from chalicelib.desk.views import find_view
 from chalicelib.models import Message, Ticket
@@ -24,7 +26,7 @@ blueprint = Blueprint(__name__)
 CUSTOMER_TICKETS = 10
 
 
-def _entry(message: Message, remote_images_for: str | None) -> dict[str, Any]:
+def _entry(message: Message, remote_images_for: str | None, now: datetime) -> dict[str, Any]:
     """A thread entry for the template; mail HTML only ever as an isolated frame document."""
     data = message_json(message)
     html = data["body_html"] if message.kind == "customer" else None
@@ -36,8 +38,28 @@ def _entry(message: Message, remote_images_for: str | None) -> dict[str, Any]:
         "frame": frame,
         "frame_size": mailframe.frame_size(data["body_text"]),
         "remote_images": bool(html) and mailframe.has_remote_images(html) and not remote,
-        "has_original": bool(message.raw_s3_key),
+        "original": _original(message, now),
+        # A failed virus scan withholds every attachment: the raw mail is then their only copy.
+        "withheld": bool(message.verdicts) and message.verdicts.as_dict().get("virus") == "FAIL",
     }
+
+
+def _original(message: Message, now: datetime) -> dict[str, Any] | None:
+    """Whether a customer message's original can be downloaded, and until when (None: it has none)."""
+    if message.kind != "customer" or not message.raw_s3_key:
+        return None
+    until = storage.original_expires_at(
+        message.raw_s3_key, message.created_at, settings().raw_mail_retention_days
+    )
+    return {"until": until, "expired": until is not None and now >= until}
+
+
+def _original_gone() -> Gone:
+    days = settings().raw_mail_retention_days
+    kept = f": raw mail is kept {days} days after it arrives" if days else ""
+    return Gone(
+        f"The original of this message has expired{kept}. Its text and stored attachments stay on the ticket."
+    )
 
 
 def assignee_choices(ticket: Ticket, agents: tuple[AgentProfile, ...]) -> list[tuple[str, str]]:
@@ -74,7 +96,8 @@ def workspace(
     """The whole ticket page; also re-rendered (with the agent's draft) when a change conflicts."""
     agent = context.session.agent
     images_for = context.query.get("images")
-    thread = [_entry(m, images_for) for m in tickets.thread(ticket.number)]
+    now = utcnow()
+    thread = [_entry(m, images_for, now) for m in tickets.thread(ticket.number)]
     others = tickets.list_tickets(
         agent, tickets.TicketFilter(requester=ticket.requester_email), limit=CUSTOMER_TICKETS
     ).items
@@ -85,7 +108,7 @@ def workspace(
         remote_images=bool(images_for),
         images_from=storage.bucket_origin(),
         ticket=ticket,
-        sla=sla.summary(ticket, utcnow()),
+        sla=sla.summary(ticket, now),
         thread=thread,
         others=[t for t in others if t.number != ticket.number],
         teams=team_choices(agent, ticket),
@@ -210,8 +233,12 @@ def original(context: Context, number: str) -> Response:
     """The customer's message exactly as it arrived (the raw mail SES stored, or the web form's
     submission): what to look at when the parsed view seems wrong."""
     message = _message(context, number)
-    if message.kind != "customer" or not message.raw_s3_key:
+    original = _original(message, utcnow())
+    if original is None:
         raise NotFound("this message has no original")
+    # Past its retention, or deleted already (S3's lifecycle runs when it runs): never a dead link.
+    if original["expired"] or storage.head_object(message.raw_s3_key) is None:
+        raise _original_gone()
     web_form = message.channel == "web"  # kept as the JSON the form sent; mail as raw MIME
     filename = f"ticket-{message.ticket_number}-original.{'json' if web_form else 'eml'}"
     return _download(message.raw_s3_key, filename, "application/json" if web_form else "message/rfc822")

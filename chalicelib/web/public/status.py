@@ -24,7 +24,8 @@ blueprint = Blueprint(__name__)
 
 @blueprint.route("/t/{token}", methods=["GET"])
 def status_page(token: str) -> Response:
-    return guarded(lambda: _status(token), "/t/")
+    closed_here = (blueprint.current_request.query_params or {}).get("closed") == "1"
+    return guarded(lambda: _status(token, survey=closed_here), "/t/")
 
 
 @blueprint.route("/t/{token}/reply", methods=["POST"], content_types=FORM_TYPES)
@@ -45,7 +46,9 @@ def close(token: str) -> Response:
     def answer() -> Response:
         _form(token)
         portal.close(token)
-        return redirect(f"/t/{quote(token)}")
+        # Solved by the customer, so no agent's reply or solved notice carries the survey: the page
+        # they are on asks it instead, once.
+        return redirect(f"/t/{quote(token)}?closed=1#survey")
 
     return guarded(answer, "/t/close")
 
@@ -72,8 +75,10 @@ def comment(token: str) -> Response:
     return guarded(answer, "/s/comment")
 
 
-def _status(token: str, status: int = 200, **extra: Any) -> Response:
+def _status(token: str, status: int = 200, *, survey: bool = False, **extra: Any) -> Response:
+    """The status page; `survey`: just closed by the customer, so it asks how it went (unless rated)."""
     ticket = portal.ticket_for(token)
+    asking = survey and ticket.status == "solved" and ticket.csat_rating is None
     return public_page(
         "public/status.html",
         status,
@@ -83,6 +88,7 @@ def _status(token: str, status: int = 200, **extra: Any) -> Response:
         token=token,
         form_token=_form_token(token),
         form_key=secrets.token_urlsafe(16),  # one per page view: the same form sent twice is one reply
+        survey={r: links.survey_url(ticket.number, r) for r in portal.RATINGS} if asking else None,
         **{"error": "", "draft": "", **extra},
     )
 
