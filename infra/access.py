@@ -1,8 +1,9 @@
 """What each Chalice function may touch: the one place a reviewer reads to audit least privilege.
 
-tests/infra checks this map against the code, both ways: an event function gets exactly the tables,
-the timer grant and the mail and bucket grants the code reachable from its handler function uses
-(so nothing it needs is missing and nothing unused is granted), and the synthesized template's
+tests/infra checks this map against the code, both ways: each function gets exactly the tables, the
+timer, mail, bucket, Cognito and signing-key grants the code reachable from its entry points uses
+(an event function's handler; for the two API functions, the views of the routes API Gateway sends
+them), so nothing it needs is missing and nothing unused is granted; and the synthesized template's
 statements match the map.
 """
 
@@ -50,19 +51,50 @@ class FunctionAccess:
     manages_agents: bool = False  # Cognito admin calls and SES domain verification (desk.admin)
     consumes_sla_events: bool = False
     fails_to_queue: bool = False  # async invocations that fail twice land in the failure queue
+    # Signs or verifies CSRF tokens or customer links: may read the signing key's SSM parameter.
+    reads_signing_key: bool = False
+    # Not packaged by chalice on its own: a second function running this one's package (and
+    # handler), made by infra/functions.py; API Gateway sends it only the public routes.
+    copy_of: str = ""
 
 
 FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="api_handler",
         logical_id="APIHandler",
-        tables=EVERY_TABLE,
+        # The agents' routes (infra/routes.py: every route not in chalicelib.web.public). Not
+        # contacts: only customers' own channels (mail, the public pages) record who wrote.
+        tables=(
+            "tickets",
+            "messages",
+            "threads",
+            "agents",
+            "counters",
+            "tags",
+            "search",
+            "directory",
+            "articles",
+        ),
+        # Agents download attachments and a customer message's original (inbound/ or forms/)
+        # through links it signs; a long reply's bodies are kept under bodies/.
+        reads=(ATTACHMENTS_PREFIX, BODIES_PREFIX, INBOUND_PREFIX, FORMS_PREFIX),
+        writes=(BODIES_PREFIX,),
+        manages_agents=True,
+        reads_signing_key=True,
+    ),
+    FunctionAccess(
+        name="public_handler",
+        logical_id="PublicHandler",
+        # The customers' routes: the request form opens tickets (contacts, numbers in counters,
+        # the per-IP limits too), the status page and survey read and answer them, the help
+        # center reads articles. Not agents or tags, and no Cognito at all.
+        tables=("tickets", "messages", "threads", "contacts", "counters", "search", "directory", "articles"),
         # The request form: presigned POSTs are signed by this role (uploads/), the submit HEADs and
         # copies them to attachments/ and keeps the submission under forms/ (and bodies/ if long).
-        # Agents download a customer message's original (inbound/ or forms/) through links it signs.
-        reads=(ATTACHMENTS_PREFIX, BODIES_PREFIX, UPLOADS_PREFIX, INBOUND_PREFIX, FORMS_PREFIX),
-        writes=(ATTACHMENTS_PREFIX, BODIES_PREFIX, UPLOADS_PREFIX, FORMS_PREFIX),
-        manages_agents=True,
+        reads=(UPLOADS_PREFIX,),
+        writes=(UPLOADS_PREFIX, ATTACHMENTS_PREFIX, FORMS_PREFIX, BODIES_PREFIX),
+        reads_signing_key=True,
+        copy_of="api_handler",
     ),
     FunctionAccess(
         name="inbound_email",
@@ -72,12 +104,13 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         reads=(INBOUND_PREFIX,),
         writes=(ATTACHMENTS_PREFIX, BODIES_PREFIX),
         fails_to_queue=True,
+        reads_signing_key=True,  # the acknowledgement links to the status page
     ),
     FunctionAccess(
         name="sla_events",
         logical_id="SlaEvents",
         # counters: the once-only guard of each event; agents: who is notified. The notice is sent,
-        # not recorded as a ticket message, so no threads.
+        # not recorded as a ticket message, so no threads. It mails agents only: no customer link.
         tables=("tickets", "messages", "agents", "counters"),
         consumes_sla_events=True,
     ),
@@ -92,12 +125,12 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="auto_close",
         logical_id="AutoClose",
-        # counters: the signing key of the status link in the closing mail (desk.signing). Closing
-        # stops every SLA clock, so no timer is started.
-        tables=("tickets", "messages", "threads", "counters", "directory"),
+        # Closing stops every SLA clock, so no timer is started.
+        tables=("tickets", "messages", "threads", "directory"),
         # The closing notice is recorded like every sent mail: outbound.send_and_record puts a body
         # too large for its item under bodies/.
         writes=(BODIES_PREFIX,),
         starts_timers=False,
+        reads_signing_key=True,  # the closing notice links to the status page and the survey
     ),
 )

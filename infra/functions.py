@@ -4,13 +4,18 @@
 function settings are read only from .chalice/config.json), so the app is packaged with
 `manage_iam_role: false` and each function's Role is then pointed at its own role here.
 
+Chalice serves every route from one function; the customers' routes (infra/routes.py) are split
+off to a second one, `public_handler`: the same package and handler under its own role, which
+holds no Cognito admin grant and only the tables the public pages use. API Gateway's integration
+of each public route is pointed at it, so an anonymous request never runs with the agents' role.
+
 cdk-nag never sees these `AWS::Serverless::Function`s; tests/infra asserts what its rules would
 ask instead: a log group with a retention per function (made here, named as Lambda names it) and
-X-Ray tracing. No reserved concurrency, on purpose: Lambda refuses a reservation that leaves
-fewer than 100 unreserved executions, so on a new account (quota 10 to 50) the deployment would
-fail; the API stage's throttle and SES's and SQS's own pacing bound the load instead. Its L1 (latest
-runtime) stays unmet: chalice takes the runtime of the Python that packages the app (the project's
-3.11, still supported by Lambda), so the two move together.
+X-Ray tracing. Reserved concurrency only for the inbound function, and only as configured
+(`inbound_reserved_concurrency`): Lambda refuses a reservation that leaves fewer than 100
+unreserved executions, so on a new account (quota 10 to 50) any reservation fails the deployment.
+Its L1 (latest runtime) stays unmet: chalice takes the runtime of the Python that packages the app
+(the project's 3.11, still supported by Lambda), so the two move together.
 """
 
 from __future__ import annotations
@@ -21,26 +26,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CfnResource, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sam as sam
 from cdk_nag import NagPackSuppression, NagSuppressions
 from chalice.cdk import Chalice
 from constructs import Construct
 
 from infra.access import FUNCTIONS, TABLE_ACTIONS, FunctionAccess
+from infra.api import API_STAGE
 from infra.auth import AgentDirectory
 from infra.mail import MailBucket, SendingIdentities
 from infra.queues import Queues
+from infra.routes import PROJECT_DIR, public_routes
 from infra.settings import DeploySettings
 from infra.tables import Tables
 from infra.timer import SlaTimer
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 HANDLER_TIMEOUT = Duration.seconds(60)
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 REST_API = "RestAPI"  # the logical id `chalice package` gives the API
+SIGNING_KEY_ENV = "HELPDESK_SIGNING_KEY_PARAMETER"
+INTEGRATION = "x-amazon-apigateway-integration"
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ def _policy_of(role: iam.Role) -> Construct:
 
 
 def _statements(
-    access: FunctionAccess, res: Resources, log_group: logs.LogGroup
+    access: FunctionAccess, res: Resources, log_group: logs.LogGroup, signing_key_arn: str
 ) -> list[iam.PolicyStatement]:
     tables = [res.tables.by_name[name] for name in access.tables]
     statements = [
@@ -175,6 +184,17 @@ def _statements(
                 resources=[res.queues.inbound_failures.queue_arn],
             )
         )
+    if access.reads_signing_key:
+        statements.append(
+            iam.PolicyStatement(
+                # A SecureString under the AWS managed key aws/ssm, whose key policy lets every
+                # principal of the account decrypt through SSM: no kms:Decrypt grant is needed,
+                # and this parameter-scoped GetParameter is what keeps the key from other roles.
+                sid="ReadSigningKey",
+                actions=["ssm:GetParameter"],
+                resources=[signing_key_arn],
+            )
+        )
     return statements
 
 
@@ -213,6 +233,13 @@ class Functions(Construct):
         super().__init__(scope, construct_id)
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.roles: dict[str, iam.Role] = {}
+        self._functions: dict[str, lambda_.IFunction] = {}
+        signing_key_arn = Stack.of(self).format_arn(
+            service="ssm",
+            resource="parameter",
+            resource_name=settings.signing_key_parameter.lstrip("/"),
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
         for access in FUNCTIONS:
             log_group = logs.LogGroup(
                 self,
@@ -227,11 +254,11 @@ class Functions(Construct):
                 assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                 description=f"helpdesk {access.name}: only what chalicelib needs for this function",
             )
-            for statement in _statements(access, res, log_group):
+            for statement in _statements(access, res, log_group, signing_key_arn):
                 role.add_to_policy(statement)
             self.log_groups[access.name], self.roles[access.name] = log_group, role
         stage_config = {
-            "api_gateway_stage": "api",
+            "api_gateway_stage": API_STAGE,
             "api_gateway_endpoint_type": "REGIONAL",  # as the web domain (infra/web.py) is
             "xray": True,
             "manage_iam_role": False,
@@ -247,24 +274,84 @@ class Functions(Construct):
             self.chalice = Chalice(
                 Stack.of(self), "Chalice", source_dir=str(PROJECT_DIR), stage_config=stage_config
             )
+        self.resources: dict[str, CfnResource] = {}
         for access in FUNCTIONS:
-            function = self.chalice.get_resource(access.logical_id)
+            function = self._copy(access) if access.copy_of else self.chalice.get_resource(access.logical_id)
             function.add_override("Properties.Role", self.roles[access.name].role_arn)
             function.add_override("Properties.FunctionName", f"{settings.prefix}{access.name}")
+            if access.reads_signing_key:
+                function.add_override(
+                    f"Properties.Environment.Variables.{SIGNING_KEY_ENV}", settings.signing_key_parameter
+                )
             function.node.add_dependency(_policy_of(self.roles[access.name]), self.log_groups[access.name])
+            self.resources[access.name] = function
+        if settings.inbound_reserved_concurrency:
+            self.resources["inbound_email"].add_override(
+                "Properties.ReservedConcurrentExecutions", settings.inbound_reserved_concurrency
+            )
+        self._serve_public_routes()
         self._wire(res)
         self._suppress()
 
+    def _copy(self, access: FunctionAccess) -> sam.CfnFunction:
+        """A function running the package, handler and settings of `access.copy_of`."""
+        original = self.chalice.get_resource(_access(access.copy_of).logical_id)
+        assert isinstance(original, sam.CfnFunction)
+        copy = sam.CfnFunction(
+            self,
+            access.logical_id,
+            code_uri=original.code_uri,
+            handler=original.handler,
+            runtime=original.runtime,
+            architectures=original.architectures,
+            memory_size=original.memory_size,
+            timeout=original.timeout,
+            tracing=original.tracing,
+            environment=original.environment,
+        )
+        copy.override_logical_id(access.logical_id)
+        return copy
+
+    def _serve_public_routes(self) -> None:
+        """Point each public route's Lambda proxy integration at the public function."""
+        public = self.resources["public_handler"]
+        uri = Fn.sub(
+            "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+            "${Function}/invocations",
+            {"Function": public.get_att("Arn").to_string()},
+        )
+        api = self.rest_api
+        assert isinstance(api, sam.CfnApi)
+        body = api.definition_body
+        for route in public_routes():
+            body["paths"][route.path][route.method.lower()][INTEGRATION]["uri"] = uri
+        api.definition_body = body
+        lambda_.CfnPermission(
+            self,
+            "PublicHandlerInvokePermission",
+            action="lambda:InvokeFunction",
+            function_name=public.ref,
+            principal="apigateway.amazonaws.com",
+            # Only this API's stage; which routes reach it is the integrations' business.
+            source_arn=Fn.sub(
+                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*",
+                {"Api": api.ref},
+            ),
+        )
+
     def function(self, name: str) -> lambda_.IFunction:
-        return self.chalice.get_function(_access(name).logical_id)
+        if name not in self._functions:
+            arn = self.resources[name].get_att("Arn").to_string()
+            self._functions[name] = lambda_.Function.from_function_arn(self, f"{name}Function", arn)
+        return self._functions[name]
 
     @property
     def rest_api(self) -> CfnResource:
         return self.chalice.get_resource(REST_API)
 
     def function_name(self, name: str) -> str:
-        """A plain Ref to the packaged function (its physical name)."""
-        return self.chalice.get_resource(_access(name).logical_id).ref
+        """A plain Ref to the function (its physical name)."""
+        return self.resources[name].ref
 
     def _wire(self, res: Resources) -> None:
         lambda_.CfnEventSourceMapping(

@@ -75,7 +75,7 @@ class Monitoring(Construct):
                 f"{access.name}: errors in the last 5 minutes",
             )
         # One alarm on the account's Lambda throttles (all functions of this region), not one per
-        # function: 2 + 5 + 1 = 8 alarm metrics stay inside CloudWatch's always-free 10, so an idle
+        # function: 2 + 6 + 1 = 9 alarm metrics stay inside CloudWatch's always-free 10, so an idle
         # desk costs nothing; the dashboard shows which function it was.
         self._alarm(
             cloudwatch.Metric(

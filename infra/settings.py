@@ -34,9 +34,13 @@ FIELDS = frozenset(
         "sla_policies",
         "auto_close_days",
         "outbound_tls",
+        "inbound_reserved_concurrency",
     }
 )
 OUTBOUND_TLS = ("optional", "require")
+# A flood of mail then waits in Lambda's async queue (retried for up to 6 hours, nothing lost)
+# instead of taking the concurrency the API's functions need; ten ingest far more than a desk gets.
+INBOUND_RESERVED_CONCURRENCY = 10
 
 
 class InfraConfigError(ValueError):
@@ -54,11 +58,20 @@ class DeploySettings:
     sla_policies: str  # JSON list handed to HELPDESK_SLA_POLICIES unchanged ("" for the default policy)
     auto_close_days: int  # HELPDESK_AUTO_CLOSE_DAYS
     outbound_tls: str  # SES delivery to customers' mail servers: "optional" or "require"
+    # Executions kept for (and at most used by) the inbound function; 0: no reservation. Lambda
+    # refuses a reservation that leaves fewer than 100 unreserved, so this needs an account
+    # concurrency quota of at least 100 + this (docs/DEPLOY.md, step 0).
+    inbound_reserved_concurrency: int
 
     @property
     def prefix(self) -> str:
         """Names of tables, bucket, functions and the rule set start with this."""
         return f"helpdesk-{self.stage}-"
+
+    @property
+    def signing_key_parameter(self) -> str:
+        """The SSM SecureString holding the signing keys, made before the first deployment."""
+        return f"/helpdesk-{self.stage}/signing-key"
 
     @property
     def public_url(self) -> str:
@@ -173,6 +186,9 @@ def parse(raw: Any) -> DeploySettings:
         # chalicelib's own default: leaving the field out deploys what the code assumes
         auto_close_days=_whole_number(raw, "auto_close_days", Settings.auto_close_days, 1, 365),
         outbound_tls=outbound_tls,
+        inbound_reserved_concurrency=_whole_number(
+            raw, "inbound_reserved_concurrency", INBOUND_RESERVED_CONCURRENCY, 0, 100
+        ),
     )
 
 

@@ -1,7 +1,9 @@
-"""infra/access.py against the code: each event function gets exactly what its handler can reach.
+"""infra/access.py against the code: each function gets exactly what its entry points can reach.
 
-Reachability is per handler function, not per module (daily_digest and auto_close share one):
-from the handler's body, every chalicelib function, class or constant it names is followed, through
+An event function's entry point is its handler; the API functions' are the views of the routes API
+Gateway sends them (infra/routes.py: the public ones to public_handler, the rest to api_handler).
+Reachability is per function, not per module (daily_digest and auto_close share one): from each
+entry point's body, every chalicelib function, class or constant it names is followed, through
 imports (lazy ones included), transitively. A model named anywhere on the way is a table used; a
 `client("<service>")` call is an AWS service used. It over-approximates (a name counts even on a
 branch never taken), so a grant it does not find is one no code path can use.
@@ -14,7 +16,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.access import FUNCTIONS
+from infra.access import EVERY_TABLE, FUNCTIONS
+from infra.routes import routes
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = {
@@ -25,6 +28,14 @@ HANDLERS = {
 }
 MODELS = "chalicelib.models"
 CLIENT = ("chalicelib.aws", "client")
+SIGNING = "chalicelib.desk.signing"  # the signing key's one reader
+
+
+def entry_points(name: str) -> list[tuple[str, str]]:
+    if name in HANDLERS:
+        return [HANDLERS[name]]
+    public = name == "public_handler"
+    return sorted({(r.module, r.view) for r in routes() if r.public == public})
 
 
 def _source(module: str) -> Path | None:
@@ -125,11 +136,17 @@ def reach(module_name: str, entry: str) -> Reach:
     return Reach(frozenset(seen), frozenset(services))
 
 
-def test_each_event_function_gets_exactly_the_tables_and_services_its_handler_reaches():
+def _reach_all(name: str) -> Reach:
+    found = [reach(*entry) for entry in entry_points(name)]
+    assert found, name
+    return Reach(
+        frozenset().union(*(r.symbols for r in found)), frozenset().union(*(r.services for r in found))
+    )
+
+
+def test_each_function_gets_exactly_the_tables_and_services_its_entry_points_reach():
     for access in FUNCTIONS:
-        if access.name not in HANDLERS:
-            continue
-        found = reach(*HANDLERS[access.name])
+        found = _reach_all(access.name)
         assert set(access.tables) == found.tables, (
             f"{access.name}: infra/access.py grants {sorted(access.tables)}, its code reaches "
             f"{sorted(found.tables)}"
@@ -137,11 +154,22 @@ def test_each_event_function_gets_exactly_the_tables_and_services_its_handler_re
         assert access.starts_timers == ("stepfunctions" in found.services), access.name
         assert access.sends_mail == ("sesv2" in found.services), access.name
         assert bool(access.reads or access.writes) == ("s3" in found.services), access.name
+        assert access.manages_agents == ("cognito-idp" in found.services), access.name
+        signs = any(module == SIGNING for module, _ in found.symbols)
+        assert access.reads_signing_key == signs, access.name
 
 
-def test_the_api_reaches_every_table():
+def test_the_two_api_functions_together_reach_every_table():
     from chalicelib.config import settings
     from chalicelib.models import ALL_MODELS
 
-    api = next(a for a in FUNCTIONS if a.name == "api_handler")
-    assert set(api.tables) == {m.Meta.table_name.removeprefix(settings().table_prefix) for m in ALL_MODELS}
+    served = {t for a in FUNCTIONS if a.name in ("api_handler", "public_handler") for t in a.tables}
+    assert served == {m.Meta.table_name.removeprefix(settings().table_prefix) for m in ALL_MODELS}
+    assert set(EVERY_TABLE) == served
+
+
+def test_every_route_belongs_to_one_of_the_two_api_functions():
+    assert {r.public for r in routes()} == {True, False}
+    prefixes = {r.path.split("/")[1] for r in routes() if r.public}
+    # What chalicelib/web/public serves; a route elsewhere is the agents'.
+    assert prefixes == {"brand.css", "support", "t", "s", "help"}

@@ -1,4 +1,4 @@
-"""The request form's share of the infrastructure: upload CORS and expiry, and the API's S3 grants."""
+"""The request form's share of the infrastructure: upload CORS and expiry, the public function's S3 grants."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_mail_bucket_accepts_browser_uploads_and_expires_abandoned_ones(synthesi
     assert rules["raw-mail-retention"]["Prefix"] == "inbound/"  # not widened by the new rule
 
 
-def test_only_the_api_signs_uploads_claims_them_and_keeps_submissions(synthesized: Synthesized):
+def test_only_the_public_function_signs_uploads_claims_them_and_keeps_submissions(synthesized: Synthesized):
     functions = synthesized.resources("AWS::Serverless::Function")
 
     def prefixes(logical_id: str, sid: str) -> set[str]:
@@ -39,11 +39,12 @@ def test_only_the_api_signs_uploads_claims_them_and_keeps_submissions(synthesize
         ]
         return {r["Fn::Join"][1][1] for r in _as_list(statements[sid]["Resource"])}
 
-    assert {"/uploads/*", "/forms/*", "/attachments/*"} <= prefixes("APIHandler", "WriteMail")
-    assert "/uploads/*" in prefixes("APIHandler", "ReadMail")
-    # It reads raw mail only to sign agents' "Original" downloads; only SES writes inbound/.
-    assert "/inbound/*" in prefixes("APIHandler", "ReadMail")
-    assert "/inbound/*" not in prefixes("APIHandler", "WriteMail")
+    assert {"/uploads/*", "/forms/*", "/attachments/*"} <= prefixes("PublicHandler", "WriteMail")
+    assert prefixes("PublicHandler", "ReadMail") == {"/uploads/*"}  # HEAD and copy source
+    # The agents' function reads raw mail and kept submissions only to sign "Original" downloads;
+    # only SES writes inbound/, only the form writes forms/.
+    assert {"/inbound/*", "/forms/*"} <= prefixes("APIHandler", "ReadMail")
+    assert not prefixes("APIHandler", "WriteMail") & {"/inbound/*", "/forms/*", "/uploads/*"}
     for other in ("InboundEmail", "SlaEvents", "DailyDigest", "AutoClose"):
         granted = prefixes(other, "ReadMail") | prefixes(other, "WriteMail")
         assert not granted & {"/uploads/*", "/forms/*"}, other

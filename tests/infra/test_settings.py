@@ -37,6 +37,8 @@ def test_optional_fields_default_to_what_the_code_assumes():
     assert settings.auto_close_days == Settings.auto_close_days
     assert settings.outbound_tls == "optional"  # a customer's server without TLS still gets the reply
     assert settings.sla_policies == ""  # chalicelib's default policy
+    assert settings.inbound_reserved_concurrency == 10
+    assert settings.signing_key_parameter == "/helpdesk-test/signing-key"
 
 
 def test_sla_policies_pass_through_as_given_once_the_code_accepts_them():
@@ -87,6 +89,9 @@ def test_sla_policies_pass_through_as_given_once_the_code_accepts_them():
             "(Billing, Europe, Support)",
         ),
         ({"colour": "blue"}, "unknown field(s) colour"),
+        ({"inbound_reserved_concurrency": -1}, "'inbound_reserved_concurrency' must be a whole number 0-100"),
+        ({"inbound_reserved_concurrency": 500}, "whole number 0-100"),
+        ({"inbound_reserved_concurrency": True}, "'inbound_reserved_concurrency' must be a whole number"),
     ],
 )
 def test_invalid_config_names_the_field(change, message):

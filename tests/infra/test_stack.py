@@ -151,10 +151,50 @@ def test_each_function_has_its_own_role_and_the_settings_it_reads(synthesized: S
         assert env["HELPDESK_RAW_MAIL_RETENTION_DAYS"] == "30"  # what the lifecycle rule deletes after
 
 
-def test_no_secret_is_deployed_the_signing_key_is_made_in_the_counters_table(synthesized: Synthesized):
-    assert synthesized.resources("AWS::SecretsManager::Secret") == {}  # $0.40 a month while idle
-    for function in synthesized.resources("AWS::Serverless::Function").values():
-        assert "HELPDESK_SECRET_KEY" not in function["Properties"]["Environment"]["Variables"]
+def test_only_signing_functions_read_the_signing_key(synthesized: Synthesized):
+    # An SSM SecureString made before the first deployment (CloudFormation cannot make one):
+    # standard tier, free; a Secrets Manager secret would be $0.40 a month while idle.
+    assert synthesized.resources("AWS::SecretsManager::Secret") == {}
+    assert synthesized.resources("AWS::SSM::Parameter") == {}
+    functions = synthesized.resources("AWS::Serverless::Function")
+    signers = {a.logical_id for a in FUNCTIONS if a.reads_signing_key}
+    # The agents' and the public pages (CSRF, links), the acknowledgement and the closing notice.
+    assert signers == {"APIHandler", "PublicHandler", "InboundEmail", "AutoClose"}
+    for access in FUNCTIONS:
+        env = functions[access.logical_id]["Properties"]["Environment"]["Variables"]
+        assert "HELPDESK_SECRET_KEY" not in env
+        statements = _policy_of(synthesized, _role_id(functions[access.logical_id]))
+        reads = [s for s in statements if "ssm:GetParameter" in _as_list(s["Action"])]
+        if access.logical_id not in signers:
+            assert "HELPDESK_SIGNING_KEY_PARAMETER" not in env, access.name
+            assert not reads and "ssm:" not in _text(statements), access.name
+            continue
+        assert env["HELPDESK_SIGNING_KEY_PARAMETER"] == "/helpdesk-test/signing-key"
+        assert reads == [
+            {
+                "Sid": "ReadSigningKey",
+                "Action": "ssm:GetParameter",
+                "Effect": "Allow",
+                "Resource": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            ":ssm:",
+                            {"Ref": "AWS::Region"},
+                            ":",
+                            {"Ref": "AWS::AccountId"},
+                            ":parameter/helpdesk-test/signing-key",
+                        ],
+                    ]
+                },
+            }
+        ], access.name
+        # The key no longer lives in the counters table: signing alone is no reason to grant it.
+    assert "TablesCounters" not in _text(
+        next(s for s in _policy_of(synthesized, _role_id(functions["AutoClose"])) if s["Sid"] == "Tables")
+    )
 
 
 def test_function_policies_match_the_access_map_with_no_wildcard_action(synthesized: Synthesized):
@@ -186,6 +226,7 @@ def test_function_policies_match_the_access_map_with_no_wildcard_action(synthesi
         assert ("ConsumeSlaEvents" in statements) == access.consumes_sla_events
         assert ("OnFailureDestination" in statements) == access.fails_to_queue
         assert ("StartTimers" in statements) == access.starts_timers
+        assert ("ReadSigningKey" in statements) == access.reads_signing_key
         if access.starts_timers:
             assert statements["StartTimers"]["Action"] == "states:StartExecution"
         assert statements["Tracing"] == {
@@ -353,7 +394,7 @@ def test_alarms_on_dead_letters_errors_and_throttles_and_a_dashboard(synthesized
     for alarm in alarms:
         by_metric[alarm["Properties"]["MetricName"]] = by_metric.get(alarm["Properties"]["MetricName"], 0) + 1
         assert alarm["Properties"]["AlarmActions"]
-    assert by_metric == {"ApproximateNumberOfMessagesVisible": 2, "Errors": 5, "Throttles": 1}
+    assert by_metric == {"ApproximateNumberOfMessagesVisible": 2, "Errors": len(FUNCTIONS), "Throttles": 1}
     assert by_metric and sum(by_metric.values()) <= 10  # CloudWatch's always-free alarm metrics
     _only(synthesized.resources("AWS::CloudWatch::Dashboard"))
     _, subscription = _only(synthesized.resources("AWS::SNS::Subscription"))
