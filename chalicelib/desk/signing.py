@@ -29,7 +29,7 @@ from chalicelib.config import ConfigError, settings
 FIRST_KEY_ID = "1"  # a fixed key's id, and the first version of the parameter
 SIGNATURE = r"[0-9]{1,6}\.[A-Za-z0-9_-]{32}"  # what sign() returns, for the token patterns of callers
 MIN_KEY_CHARS = 32
-RELOAD_SECONDS = 300.0
+RELOAD_SECONDS = 900.0
 EARLY_RELOAD_SECONDS = 10.0
 _SIGNATURE = re.compile(rf"^{SIGNATURE}$")
 
