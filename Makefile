@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chromium lint bench clean synth deploy
+.PHONY: run test chromium lint bench clean synth deploy rotate-key
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,16 @@ synth: $(STAMP)
 	$(BIN)/python -m infra $(CONFIG)
 
 # Deploys the assembly `synth` wrote; needs AWS credentials, Node.js and a bootstrapped account.
+# The signing key's SSM parameter is made before (CloudFormation cannot make a SecureString) and
+# the counters-table copy an older release kept is deleted after (infra/signing_key.py).
 deploy: synth
+	$(BIN)/python -m infra.signing_key ensure $(CONFIG)
 	npx --yes aws-cdk@2 deploy --app infra/cdk.out --require-approval broadening
+	$(BIN)/python -m infra.signing_key forget-table-key $(CONFIG)
+
+# A new signing key; links signed with the one before keep working until the next rotation.
+rotate-key: $(STAMP)
+	$(BIN)/python -m infra.signing_key rotate $(CONFIG)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -47,10 +47,11 @@ class Settings:
     sla_state_machine_arn: str = ""
     sla_queue_url: str = ""
     sla_policies: str = ""  # JSON list of policies (chalicelib.sla.policy); empty: the default policy
-    secret_key: str = ""  # the signing key; empty: one kept in DynamoDB (chalicelib.desk.signing)
+    secret_key: str = ""  # a fixed signing key (tests, local); empty: the SSM parameter below
+    signing_key_parameter: str = ""  # the SSM SecureString holding the signing key (desk.signing)
     auto_replies_per_hour: int = 3
     auto_close_days: int = 4
-    status_link_days: int = 0  # customer links (status page, survey) expire after this; 0: never
+    status_link_days: int = 90  # customer links (status page, survey) expire after this; 0: never
     raw_mail_retention_days: int = 0  # the bucket deletes raw mail (inbound/) after this; 0: kept (local)
     inline_body_limit: int = 64 * 1024
     max_reply_bytes: int = 256 * 1024
@@ -127,8 +128,9 @@ def settings() -> Settings:
         sla_queue_url=_env("HELPDESK_SLA_QUEUE_URL", ""),
         sla_policies=_env("HELPDESK_SLA_POLICIES", ""),
         secret_key=_env("HELPDESK_SECRET_KEY", ""),
+        signing_key_parameter=_env("HELPDESK_SIGNING_KEY_PARAMETER", ""),
         auto_replies_per_hour=int(_env("HELPDESK_AUTO_REPLIES_PER_HOUR", "3")),
         auto_close_days=int(_env("HELPDESK_AUTO_CLOSE_DAYS", "4")),
-        status_link_days=int(_env("HELPDESK_STATUS_LINK_DAYS", "0")),
+        status_link_days=int(_env("HELPDESK_STATUS_LINK_DAYS", str(Settings.status_link_days))),
         raw_mail_retention_days=int(_env("HELPDESK_RAW_MAIL_RETENTION_DAYS", "0")),
     )

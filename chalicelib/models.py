@@ -114,6 +114,8 @@ class Ticket(Model):
     csat_rating = UnicodeAttribute(null=True)  # "good" | "bad"
     csat_comment = UnicodeAttribute(null=True)
     csat_at = UTCDateTimeAttribute(null=True)
+    # Carried in the customer's signed links (desk.links): bumped to revoke every link made before.
+    link_version = NumberAttribute(default=0)
     scope = UnicodeAttribute(default="ticket")
     # SLA clock (chalicelib.sla.clock.SlaState as a map), its version (timers of older versions are
     # stale) and the earliest running due time (NO_SLA_DUE when none runs) for SLA-first queues.
@@ -245,7 +247,6 @@ class Counter(Model):
     key = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
     stamps = ListAttribute(of=NumberAttribute, null=True)
-    secret = UnicodeAttribute(null=True)  # only the `signing-key` item (chalicelib.desk.signing)
     ref = UnicodeAttribute(null=True)  # what a record points at (`article-from#…`: the draft's slug)
     expires_at = NumberAttribute(null=True)
     version = VersionAttribute()

@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.sla.policy import policy_from_config
+from infra.signing_key import parameter_name
 
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -71,7 +72,7 @@ class DeploySettings:
     @property
     def signing_key_parameter(self) -> str:
         """The SSM SecureString holding the signing keys, made before the first deployment."""
-        return f"/helpdesk-{self.stage}/signing-key"
+        return parameter_name(self.stage)
 
     @property
     def public_url(self) -> str:

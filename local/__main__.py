@@ -20,6 +20,7 @@ import time
 import boto3
 from chalice import Chalice
 
+from infra.signing_key import new_key, parameter_name
 from local import provision
 from local.aws import EmbeddedAws, client_environment
 from local.background import Periodic
@@ -30,7 +31,7 @@ from local.outbox import Outbox
 from local.schedules import Scheduler, app_schedules
 from local.smtp import SesReceiptRule, smtp_server
 from local.sqs import SqsPoller
-from local.state import StateStore
+from local.state import StateStore, kept_signing_key
 from local.timers import rearm_sla_timers
 
 log = logging.getLogger("local")
@@ -45,6 +46,7 @@ def configure_environment(endpoint: str) -> None:
     os.environ.update(client_environment(endpoint))
     os.environ["HELPDESK_STAGE"] = "local"
     os.environ.setdefault("HELPDESK_MAILBOXES", DEFAULT_MAILBOXES)
+    os.environ.setdefault("HELPDESK_SIGNING_KEY_PARAMETER", parameter_name("local"))
 
 
 def run(options: Options, stop: threading.Event) -> None:
@@ -69,6 +71,8 @@ def run(options: Options, stop: threading.Event) -> None:
         from chalicelib.config import settings
 
         provision.create_storage()
+        key = kept_signing_key(options.state_dir, new_key)
+        provision.create_signing_key(settings().signing_key_parameter, key)
         state = StateStore(options.state_dir, settings().mail_bucket, aws.writes)
         state.restore()
         provision.seed_admin(options.admin_email, options.admin_name)

@@ -124,6 +124,13 @@ def create_storage() -> None:
         ses.verify_domain_identity(Domain=domain)
 
 
+def create_signing_key(parameter: str, key: str) -> None:
+    """The signing key's SecureString, as `make deploy` makes it (infra/signing_key.py), unless it exists."""
+    from infra.signing_key import create_parameter
+
+    create_parameter(_client("ssm"), parameter, key)
+
+
 def seed_admin(admin_email: str, admin_name: str = "Demo Admin") -> None:
     """The admin's agent row, in every mailbox team; an existing row (restored state) is kept."""
     from chalicelib.config import settings

@@ -1,4 +1,5 @@
-"""In-process AWS for tests and benchmarks: moto's mock, provisioned like the local runtime.
+"""In-process AWS for tests and benchmarks: moto's mock, provisioned like the local runtime (the
+signing key included: a fresh one per run, in moto's SSM).
 
 moto's in-process ARNs and queue URLs depend only on account, region and name, so the SLA
 settings are exported with the rest, before anything reads settings; `in_process_aws` then
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from infra.signing_key import new_key, parameter_name
 from local.provision import sla_queue_name, sla_state_machine_name
 
 STAGE, REGION = "test", "us-east-1"
@@ -23,7 +25,7 @@ IN_PROCESS_ENV = {
     "AWS_REGION": REGION,
     "HELPDESK_STAGE": STAGE,
     "HELPDESK_MAILBOXES": "support@example.com=Support,billing@example.com=Billing",
-    "HELPDESK_SECRET_KEY": "in-process-test-secret",
+    "HELPDESK_SIGNING_KEY_PARAMETER": parameter_name(STAGE),
     "HELPDESK_PUBLIC_URL": "https://desk.example.test",
     "HELPDESK_SLA_STATE_MACHINE_ARN": (
         f"arn:aws:states:{REGION}:{DEFAULT_ACCOUNT_ID}:stateMachine:{sla_state_machine_name(STAGE)}"
@@ -55,5 +57,6 @@ def in_process_aws(admin_email: str = "admin@example.com", admin_name: str = "De
         if created != exported:
             raise RuntimeError(f"moto named the SLA resources {created}, settings say {exported}")
         provision.create_storage()
+        provision.create_signing_key(IN_PROCESS_ENV["HELPDESK_SIGNING_KEY_PARAMETER"], new_key())
         provision.seed_admin(admin_email, admin_name)
         yield

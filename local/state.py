@@ -1,10 +1,11 @@
 """State kept across restarts: moto holds everything in memory, so save it to disk and load it back.
 
 Layout under the state dir: `dynamodb/<table>.json` (every item, low-level DynamoDB JSON, binary
-values base64), `s3/<key>` (each object of the mail bucket, byte for byte) and `s3-index.json`
-(ETag, Content-Type and user metadata per key). Saving is incremental: only after the embedded AWS
-saw a write, only tables whose content changed, only objects whose ETag changed. Scan is fine here:
-this is the local runtime, never a request path. Cognito is not saved (a new pool each start).
+values base64), `s3/<key>` (each object of the mail bucket, byte for byte), `s3-index.json`
+(ETag, Content-Type and user metadata per key) and `signing-key` (the SSM parameter's value).
+Saving is incremental: only after the embedded AWS saw a write, only tables whose content changed,
+only objects whose ETag changed. Scan is fine here: this is the local runtime, never a request
+path. Cognito is not saved (a new pool each start).
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ def _to_json(item: dict[str, Any]) -> dict[str, Any]:
 
 def _from_json(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _map_binary(v, base64.b64decode) for k, v in item.items()}
+
+
+def kept_signing_key(root: Path, make: Callable[[], str]) -> str:
+    """The local signing key, kept in `<state dir>/signing-key` (moto's SSM is not saved), so links
+    mailed before a restart still open; made with `make` on the first start."""
+    path = root / "signing-key"
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip()
+    key = make()
+    write_atomically(path, key.encode("ascii"))
+    path.chmod(0o600)
+    return key
 
 
 class StateStore:

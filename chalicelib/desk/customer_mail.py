@@ -46,7 +46,7 @@ def footer(ticket: Ticket) -> str:
     lines = [
         "--",
         f"{brand.name}: follow your request #{ticket.number} online",
-        links.status_url(ticket.number),
+        links.status_url(ticket),
     ]
     if brand.footer.strip():
         lines += ["", brand.footer.strip()]
@@ -60,10 +60,10 @@ def _survey(ticket: Ticket) -> str:
 def _render(name: str, ticket: Ticket, agent: AgentProfile | None, extra: dict[str, str]) -> str:
     values = placeholder_values(ticket, agent) if agent else ticket_values(ticket)
     values |= {
-        "ticket.status_url": links.status_url(ticket.number),
+        "ticket.status_url": links.status_url(ticket),
         "brand.name": branding.current().name,
-        "survey.good_url": links.survey_url(ticket.number, "good"),
-        "survey.bad_url": links.survey_url(ticket.number, "bad"),
+        "survey.good_url": links.survey_url(ticket, "good"),
+        "survey.bad_url": links.survey_url(ticket, "bad"),
         **extra,
     }
     return render(name, directory.directory().templates, values)

@@ -58,6 +58,7 @@ def _close_into(agent: AgentProfile, source: Ticket, target: Ticket) -> None:
     source_actions = [
         Ticket.status.set("closed"),
         Ticket.merged_into.set(target.number),
+        Ticket.link_version.add(1),  # the customer's links to the source die: the target's mail has its own
         *view_key_actions(source, "closed", source.team, source.assignee),
         *sla.touch(source, at, clock),
     ]

@@ -1,7 +1,9 @@
 """What a customer does through their private links: read their request, answer it, close it, rate it.
 
 Every entry point starts from a signed token (desk.links); the token is the customer's only key, so
-a forged, truncated or swapped one and a ticket that does not exist are the same NotFound.
+a forged, truncated, swapped or revoked one and a ticket that does not exist are the same NotFound;
+an expired one is Gone (its page says where a fresh link is). Replies from the page are rate limited
+per ticket and per IP (desk.ratelimit), so a leaked link cannot flood the queue.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.desk import links, opening, sla
-from chalicelib.desk.errors import InvalidRequest, NotFound
+from chalicelib.desk import links, opening, ratelimit, sla
+from chalicelib.desk.errors import InvalidRequest, NotFound, TooMany
 from chalicelib.desk.records import event_message, message_key, utcnow
 from chalicelib.desk.tickets import thread
 from chalicelib.desk.views import view_key_actions
@@ -21,6 +23,12 @@ from chalicelib.mail.message import Address
 from chalicelib.models import Message, ThreadIndex, Ticket, write_transaction
 
 MAX_REPLY_CHARS = 20_000
+REPLIES_PER_TICKET_PER_HOUR = 20
+REPLIES_PER_IP_PER_HOUR = 30
+TOO_MANY_REPLIES = (
+    "You have sent many messages in the last hour. Your text is kept below: please send it again "
+    "later, or answer by replying to our mail."
+)
 RATINGS = ("good", "bad")
 _ATTEMPTS = 5
 # The customer's words for where their request stands.
@@ -47,11 +55,14 @@ class PublicMessage:
 
 
 def ticket_for(token: str, purpose: str = links.STATUS) -> Ticket:
-    number = links.verify(token, purpose)
+    """The ticket a genuine, current, unexpired link of `purpose` names."""
+    link = links.verify(token, purpose)
     try:
-        return Ticket.get(number)
+        ticket = Ticket.get(link.number)
     except Ticket.DoesNotExist:
         raise NotFound(links.NOT_FOUND) from None
+    link.check(ticket.link_version)
+    return ticket
 
 
 def public_thread(ticket: Ticket) -> list[PublicMessage]:
@@ -78,10 +89,11 @@ def _author(message: Message, ticket: Ticket) -> str:
     return ticket.team
 
 
-def reply(token: str, text: str, form_key: str) -> Ticket:
+def reply(token: str, text: str, form_key: str, source_ip: str) -> Ticket:
     """The customer's answer from the status page joins the thread as a mailed one would.
 
-    `form_key` comes with the page's form: the same form sent twice is one message.
+    `form_key` comes with the page's form: the same form sent twice is one message, and counts once
+    against the rate limits (TooMany past them).
     """
     ticket = ticket_for(token)
     text = text.replace("\r\n", "\n").strip()
@@ -94,6 +106,14 @@ def reply(token: str, text: str, form_key: str) -> Ticket:
     if ticket.status == "closed":
         raise InvalidRequest("This request is closed. Please open a new one: we will gladly help.")
     idempotency_id = f"<status.{hashlib.sha256(form_key.encode()).hexdigest()[:32]}@web.invalid>"
+    try:
+        return Ticket.get(ThreadIndex.get(idempotency_id).ticket_number)
+    except ThreadIndex.DoesNotExist:
+        pass
+    if not ratelimit.allow("status-reply-ip", source_ip, REPLIES_PER_IP_PER_HOUR) or not ratelimit.allow(
+        "status-reply-ticket", str(ticket.number), REPLIES_PER_TICKET_PER_HOUR
+    ):
+        raise TooMany(TOO_MANY_REPLIES)
     sender = Address(email=ticket.requester_email, name=ticket.requester_name or "")
     for _ in range(_ATTEMPTS):
         message = Message(

@@ -1,14 +1,13 @@
 """The public request form's rules, as pure functions: fields, limits, upload keys and the form token.
 
-The form token is the form's CSRF token and its idempotency key at once: `<issued, hex>.<id>.<HMAC>`
-under a key derived from the deployment's secret. Only a page we rendered in the last day carries
-a valid one; its `id` names the submission (the ticket's idempotency id) and prefixes the S3 key
-of every file uploaded for it, so a submission can attach only its own uploads.
+The form token is the form's CSRF token and its idempotency key at once: `<issued, hex>.<id>.<key
+id>.<HMAC>` under a key derived from the deployment's signing key. Only a page we rendered in the
+last day carries a valid one; its `id` names the submission (the ticket's idempotency id) and
+prefixes the S3 key of every file uploaded for it, so a submission can attach only its own uploads.
 """
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 import time
@@ -17,7 +16,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from chalicelib.desk.errors import InvalidRequest
-from chalicelib.desk.signing import sign
+from chalicelib.desk.signing import SIGNATURE, sign, verify
 
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
@@ -59,7 +58,8 @@ ALLOWED_TYPES = {
 }
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
-_TOKEN = re.compile(r"^([0-9a-f]{1,12})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{32})$")
+FORM_PURPOSE = "request-form"
+_TOKEN = re.compile(rf"^([0-9a-f]{{1,12}})\.([0-9a-f]{{32}})\.({SIGNATURE})$")
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^\w.() -]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -179,19 +179,15 @@ def uploaded_filename(key: str, form_id: str) -> str | None:
 def issue_token(now: float | None = None) -> str:
     issued = format(int(now if now is not None else time.time()), "x")
     form_id = secrets.token_hex(16)
-    return f"{issued}.{form_id}.{_signature(issued, form_id)}"
+    return f"{issued}.{form_id}.{sign(FORM_PURPOSE, f'{issued}.{form_id}')}"
 
 
 def form_id(token: str, now: float | None = None) -> str:
     """The submission id of a form token we issued in the last day; InvalidRequest otherwise."""
     match = _TOKEN.match(token)
-    if match is None or not hmac.compare_digest(match[3], _signature(match[1], match[2])):
+    if match is None or not verify(FORM_PURPOSE, f"{match[1]}.{match[2]}", match[3]):
         raise InvalidRequest("We could not verify this form. Please check your request and send it again.")
     age = (now if now is not None else time.time()) - int(match[1], 16)
     if not -CLOCK_SKEW_SECONDS <= age <= TOKEN_MAX_AGE_SECONDS:
         raise InvalidRequest("This form was open for more than a day. Please check it and send it again.")
     return match[2]
-
-
-def _signature(issued: str, form_id: str) -> str:
-    return sign("request-form", f"{issued}.{form_id}")

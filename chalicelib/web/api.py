@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import directory, merge, replies, reports, tickets
+from chalicelib.desk import directory, merge, replies, reports, revocation, tickets
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import DeskError, InvalidRequest, NotFound, TooLarge
 from chalicelib.observability import logger
@@ -117,6 +117,11 @@ def merge_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
     body = _body()
     target = merge.merge(agent, _ticket_number(number), body.get("into"), body.get("version"))
     return ticket_json(target)
+
+
+@json_route("/api/tickets/{number}/revoke-links", methods=["POST"])
+def revoke_links(agent: AgentProfile, number: str) -> dict[str, Any]:
+    return ticket_json(revocation.revoke_links(agent, _ticket_number(number)))
 
 
 @json_route("/api/tickets/{number}/replies", methods=["POST"])

@@ -24,9 +24,9 @@ def test_every_customer_mail_carries_its_status_link(deliver, admin, sent_mail):
     replies.reply(admin, number, "On its way.")
     acknowledgement, answer = mails_to(sent_mail, "lin@customer.test")[-2:]
     for mail in (acknowledgement, answer):
-        assert links.status_url(number) in text_of(mail)
-        assert links.status_url(number) in mail.get_body(("html",)).get_content()
-    assert links.verify(links.status_url(number).rsplit("/", 1)[1], links.STATUS) == number
+        assert links.status_url(Ticket.get(number)) in text_of(mail)
+        assert links.status_url(Ticket.get(number)) in mail.get_body(("html",)).get_content()
+    assert links.verify(links.status_url(Ticket.get(number)).rsplit("/", 1)[1], links.STATUS).number == number
     recorded = next(m for m in replies_of(number) if m.from_email == admin.email)
     assert recorded.visible_text == "On its way."  # the thread shows the agent's words, not the footer
 
@@ -40,12 +40,19 @@ def replies_of(number: int):
 def test_the_survey_goes_with_the_solving_reply_only(deliver, admin, sent_mail):
     number = deliver(raw_mail(sender="mo@customer.test")).ticket_number
     replies.reply(admin, number, "Looking into it.")
-    assert links.survey_url(number, "good") not in text_of(mails_to(sent_mail, "mo@customer.test")[-1])
+    assert links.survey_url(Ticket.get(number), "good") not in text_of(
+        mails_to(sent_mail, "mo@customer.test")[-1]
+    )
     replies.reply(admin, number, "Fixed.", status="solved")
     solving = text_of(mails_to(sent_mail, "mo@customer.test")[-1])
-    assert links.survey_url(number, "good") in solving and links.survey_url(number, "bad") in solving
+    assert (
+        links.survey_url(Ticket.get(number), "good") in solving
+        and links.survey_url(Ticket.get(number), "bad") in solving
+    )
     replies.reply(admin, number, "One more thing.", status="solved")  # already solved: no second survey
-    assert links.survey_url(number, "good") not in text_of(mails_to(sent_mail, "mo@customer.test")[-1])
+    assert links.survey_url(Ticket.get(number), "good") not in text_of(
+        mails_to(sent_mail, "mo@customer.test")[-1]
+    )
 
 
 def test_solving_without_a_reply_sends_the_solved_notice_once(deliver, update, sent_mail):
@@ -58,7 +65,9 @@ def test_solving_without_a_reply_sends_the_solved_notice_once(deliver, update, s
     assert notices[0]["Auto-Submitted"] == "auto-generated"
     body = text_of(notices[0])
     assert (
-        "as solved" in body and links.survey_url(number, "bad") in body and links.status_url(number) in body
+        "as solved" in body
+        and links.survey_url(Ticket.get(number), "bad") in body
+        and links.status_url(Ticket.get(number)) in body
     )
     assert [m for m in replies_of(number) if m.automatic][-1].subject == notices[0]["Subject"]
 
@@ -88,7 +97,7 @@ def test_admins_edit_templates_and_mails_follow(deliver, admin, sent_mail):
         number = deliver(raw_mail(sender="Vera Rubin <vera@customer.test>")).ticket_number
         body = text_of(mails_to(sent_mail, "vera@customer.test")[-1])
         assert body.startswith(f"Hi Vera, ticket {number} is in.")
-        assert links.status_url(number) in body  # the footer is not the template's to drop
+        assert links.status_url(Ticket.get(number)) in body  # the footer is not the template's to drop
     finally:
         desk_admin.reset_template(admin, "acknowledgement")
     number = deliver(raw_mail(sender="Vera Rubin <vera@customer.test>", subject="Again")).ticket_number

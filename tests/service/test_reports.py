@@ -21,7 +21,7 @@ def test_the_report_counts_answers_solves_breaches_and_ratings(deliver, admin):
     before = reports.report(admin, 30, "Support").figures
     answered = deliver(raw_mail(sender="r1@customer.test")).ticket_number
     replies.reply(admin, answered, "Done.", status="solved")
-    portal.rate(links.survey_url(answered, "good").split("/")[-2], "good")
+    portal.rate(links.survey_url(Ticket.get(answered), "good").split("/")[-2], "good")
     late = deliver(raw_mail(sender="r2@customer.test")).ticket_number
     ticket = Ticket.get(late)  # as the timer's RecordBreach would
     ticket.update(actions=[Ticket.sla_breached_first_response.set(ticket.sla_version)])

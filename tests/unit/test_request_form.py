@@ -115,12 +115,13 @@ def test_form_tokens_verify_for_a_day_and_resist_tampering():
         rf.form_id(token, now=1_700_000_000 + rf.TOKEN_MAX_AGE_SECONDS + 1)
     with pytest.raises(InvalidRequest, match="more than a day"):
         rf.form_id(token, now=1_700_000_000 - rf.CLOCK_SKEW_SECONDS - 1)
-    issued, form, signature = token.split(".")
-    other = rf.issue_token(now=1_700_000_000).split(".")
+    issued, form, signature = token.split(".", 2)
+    other = rf.issue_token(now=1_700_000_000).split(".", 2)
     for forged in (
         f"{format(1_700_000_000 + 86_400, 'x')}.{form}.{signature}",  # extended lifetime
         f"{issued}.{other[1]}.{signature}",  # another form's id
         f"{issued}.{form}.{other[2]}",  # another form's signature
+        f"{issued}.{form}.2{signature[1:]}",  # another key's
         token[:-1],
         "",
     ):

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.config import settings
-from chalicelib.desk import directory, merge, queues, replies, sla, storage, tickets
+from chalicelib.desk import directory, merge, queues, replies, revocation, sla, storage, tickets
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.canned import expand_all
 from chalicelib.desk.errors import Conflict, Gone, InvalidRequest, NotFound
@@ -202,6 +202,12 @@ def merge_into(context: Context, number: str) -> Response:
         message = "Someone changed this ticket since you opened it: nothing was merged. Check and retry."
         return workspace(context, fresh, 409, conflict=message)
     return redirect(f"/tickets/{target.number}")
+
+
+@page(blueprint, "/tickets/{number}/revoke-links", methods=("POST",))
+def revoke_links(context: Context, number: str) -> Response:
+    ticket = revocation.revoke_links(context.session.agent, ticket_number(number))
+    return redirect(f"/tickets/{ticket.number}")
 
 
 def _message(context: Context, number: str) -> Message:

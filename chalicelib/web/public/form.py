@@ -20,7 +20,7 @@ from chalicelib.desk.errors import DeskError, InvalidRequest, TooMany
 from chalicelib.desk.request_form import RequestForm
 from chalicelib.observability import logger
 from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
-from chalicelib.web.public.render import brand_stylesheet, guarded, public_page
+from chalicelib.web.public.render import brand_stylesheet, guarded, public_page, source_ip
 
 blueprint = Blueprint(__name__)
 MAX_UPLOAD_REQUEST_BYTES = 4096
@@ -54,10 +54,11 @@ def submit_mailbox(mailbox: str) -> Response:
 @blueprint.route("/support/uploads", methods=["POST"], content_types=["application/json"])
 def presign_upload() -> Response:
     """`{"token", "filename", "content_type", "size"}` → `{"url", "fields", "key", "filename"}`."""
+    request = blueprint.current_request
     try:
-        body = _json_body(blueprint.current_request.raw_body or b"")
+        body = _json_body(request.raw_body or b"")
         post = web_requests.presign_upload(
-            str(body.get("token", "")), str(body.get("filename", "")), body["size"], _source_ip()
+            str(body.get("token", "")), str(body.get("filename", "")), body["size"], source_ip(request)
         )
     except DeskError as error:
         return _json(error.status, {"error": error.code, "message": error.message})
@@ -68,7 +69,7 @@ def _submit(mailbox: Mailbox) -> Response:
     request = blueprint.current_request
     form = request_form.read_form(form_pairs(request.raw_body or b""))
     if form.honeypot:
-        logger.info("request form honeypot filled", extra={"source_ip": _source_ip()})
+        logger.info("request form honeypot filled", extra={"source_ip": source_ip(request)})
         return public_page("public/request_received.html", number=None, email=form.email)
     try:
         owner = request_form.form_id(form.token)
@@ -80,7 +81,8 @@ def _submit(mailbox: Mailbox) -> Response:
     if errors:
         return _form_page(mailbox, form, errors, owner=owner, status=400)
     try:
-        submitted = web_requests.submit(form, mailbox, _source_ip(), request.headers.get("user-agent", ""))
+        agent = request.headers.get("user-agent", "")
+        submitted = web_requests.submit(form, mailbox, source_ip(request), agent)
     except TooMany as error:
         return _form_page(mailbox, form, {"form": error.message}, owner=owner, status=429)
     except InvalidRequest as error:
@@ -132,11 +134,6 @@ def _json_body(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("size"), int):
         raise InvalidRequest("expected JSON {token, filename, content_type, size}")
     return body
-
-
-def _source_ip() -> str:
-    identity = (blueprint.current_request.context or {}).get("identity") or {}
-    return str(identity.get("sourceIp") or "unknown")
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib.desk import branding
 from chalicelib.desk.errors import DeskError
@@ -37,3 +38,9 @@ def guarded(view: Callable[[], Response], path: str) -> Response:
     except Exception:
         logger.exception("public page failed", extra={"path": path})
         return public_page("public/form_error.html", 500, error=None)
+
+
+def source_ip(request: Request) -> str:
+    """The client's address as API Gateway saw it, for per-IP rate limits."""
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")

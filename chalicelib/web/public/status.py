@@ -1,11 +1,10 @@
 """The customer's private pages: `/t/<token>` (status, thread, reply, close) and `/s/<token>/<rating>`
 (the satisfaction survey; its comment posts to `/s/<token>`). The signed token in the path is the
-customer's key; the forms also carry a token derived from it, so a page of another site cannot
-post in the customer's name."""
+customer's key (a revoked or expired one opens nothing, desk.portal.ticket_for); the forms also carry
+a token signed over it, so a page of another site cannot post in the customer's name."""
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -13,13 +12,14 @@ from urllib.parse import quote
 from chalice import Blueprint, Response
 
 from chalicelib.desk import links, portal
-from chalicelib.desk.errors import Forbidden, InvalidRequest
-from chalicelib.desk.signing import sign
+from chalicelib.desk.errors import Forbidden, InvalidRequest, TooMany
+from chalicelib.desk.signing import sign, verify
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
-from chalicelib.web.public.render import guarded, public_page
+from chalicelib.web.public.render import guarded, public_page, source_ip
 
 blueprint = Blueprint(__name__)
+FORM_PURPOSE = "customer-page-form"
 
 
 @blueprint.route("/t/{token}", methods=["GET"])
@@ -31,11 +31,11 @@ def status_page(token: str) -> Response:
 @blueprint.route("/t/{token}/reply", methods=["POST"], content_types=FORM_TYPES)
 def reply(token: str) -> Response:
     def answer() -> Response:
-        form = _form(token)
+        form, ip = _form(token), source_ip(blueprint.current_request)
         try:
-            portal.reply(token, form.get("message", ""), form.get("key", ""))
-        except InvalidRequest as error:
-            return _status(token, 400, error=error.message, draft=form.get("message", ""))
+            portal.reply(token, form.get("message", ""), form.get("key", ""), ip)
+        except (InvalidRequest, TooMany) as error:
+            return _status(token, error.status, error=error.message, draft=form.get("message", ""))
         return redirect(f"/t/{quote(token)}#latest")
 
     return guarded(answer, "/t/reply")
@@ -94,13 +94,13 @@ def _status(token: str, status: int = 200, *, survey: bool = False, **extra: Any
 
 
 def _form_token(token: str) -> str:
-    return sign("customer-page-form", token)
+    return sign(FORM_PURPOSE, token)
 
 
 def _form(token: str, purpose: str = links.STATUS) -> dict[str, str]:
-    """The posted form of a genuine link (else the same 404 as any), proven to come from its page."""
-    links.verify(token, purpose)
+    """The posted form of a usable link (else the page that link shows), proven to come from its page."""
+    portal.ticket_for(token, purpose)
     form = dict(form_pairs(blueprint.current_request.raw_body or b""))
-    if not hmac.compare_digest(form.get("form_token", ""), _form_token(token)):
+    if not verify(FORM_PURPOSE, token, form.get("form_token", "")):
         raise Forbidden("This form did not come from your request's page; please open the link again.")
     return form
