@@ -44,7 +44,8 @@ def test_the_event_has_the_documented_shape():
     assert (mail["source"], mail["messageId"], mail["headersTruncated"]) == ("ada@customer.test", "m1", False)
     assert mail["destination"] == ["support@example.com", "someone@elsewhere.test"]
     assert receipt["recipients"] == ["support@example.com"]
-    assert mail["headers"][0] == {"name": "Return-Path", "value": "<bounce@customer.test>"}
+    assert mail["headers"][0]["name"] == "Authentication-Results"  # SES's own, above the mail's headers
+    assert mail["headers"][1] == {"name": "Return-Path", "value": "<bounce@customer.test>"}
     assert {"name": "Subject", "value": "Order  problem"} in mail["headers"]
     assert mail["commonHeaders"] == {
         "returnPath": "bounce@customer.test",
