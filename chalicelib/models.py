@@ -184,6 +184,8 @@ class Message(Model):
     raw_s3_key = UnicodeAttribute(null=True)
     channel = UnicodeAttribute(null=True)  # customer messages: "email" or "web" (the request form)
     verdicts = MapAttribute(null=True)
+    # Mail whose From is not authenticated (no DMARC pass, no DKIM signature of its domain): it may be forged.
+    unverified_sender = BooleanAttribute(null=True)
     event = MapAttribute(null=True)
     automatic = BooleanAttribute(default=False)  # sent by the help desk itself (acknowledgements)
     merged_from = NumberAttribute(null=True)  # copied here when that ticket was merged into this one
