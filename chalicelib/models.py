@@ -246,7 +246,6 @@ class Counter(Model):
 
     key = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
-    stamps = ListAttribute(of=NumberAttribute, null=True)
     secret = UnicodeAttribute(null=True)  # only the `signing-key` item (chalicelib.desk.signing)
     ref = UnicodeAttribute(null=True)  # what a record points at (`article-from#…`: the draft's slug)
     expires_at = NumberAttribute(null=True)
