@@ -52,6 +52,19 @@ def test_merge_moves_thread_people_and_future_replies(deliver, admin, sent_mail)
     assert deliver(answer).ticket_number == target
 
 
+def test_merge_does_not_carry_participants_the_requester_never_wrote_with(deliver, admin, sent_mail):
+    source, target = _pair(deliver)  # Ann's mail copied Cy
+    ack_id = next(m.message_id for m in thread(source) if m.kind == "reply")
+    colleague = raw_mail(sender="sales@example.com", cc="zed@partner.test", in_reply_to=ack_id)
+    deliver(colleague, verdicts=AUTHENTICATED)
+    assert Ticket.get(source).participants == {"cy@customer.test", "sales@example.com", "zed@partner.test"}
+    merged = merge.merge(admin, source, target, Ticket.get(source).version)
+    assert merged.participants == {"ann@customer.test", "cy@customer.test"}
+    replies.reply(admin, target, "Both fixed.")
+    copied = {a.addr_spec for a in sent_mail()[-1]["Cc"].addresses}
+    assert copied == {"ann@customer.test", "cy@customer.test"}
+
+
 def test_subject_tag_and_plus_address_of_a_merged_ticket_reach_the_target(deliver, admin):
     source, target = _pair(deliver)
     merge.merge(admin, source, target, Ticket.get(source).version)
