@@ -186,6 +186,8 @@ class Message(Model):
     raw_s3_key = UnicodeAttribute(null=True)
     channel = UnicodeAttribute(null=True)  # customer messages: "email" or "web" (the request form)
     verdicts = MapAttribute(null=True)
+    # Mail whose From is not authenticated (no DMARC pass, no DKIM signature of its domain): it may be forged.
+    unverified_sender = BooleanAttribute(null=True)
     event = MapAttribute(null=True)
     automatic = BooleanAttribute(default=False)  # sent by the help desk itself (acknowledgements)
     merged_from = NumberAttribute(null=True)  # copied here when that ticket was merged into this one
@@ -246,7 +248,6 @@ class Counter(Model):
 
     key = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
-    stamps = ListAttribute(of=NumberAttribute, null=True)
     ref = UnicodeAttribute(null=True)  # what a record points at (`article-from#…`: the draft's slug)
     expires_at = NumberAttribute(null=True)
     version = VersionAttribute()

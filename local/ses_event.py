@@ -3,6 +3,12 @@
 Shaped as AWS documents it (`Records[].ses.{mail,receipt}`): headers and verdicts, never the body,
 which the handler reads from the S3 object the S3 action stored. Header parsing here must survive
 any mail a stranger can send, so every field falls back to an empty value instead of raising.
+
+Sender authentication: SES checks SPF, DKIM and DMARC with DNS and reports them as receipt verdicts
+and as an `Authentication-Results: amazonses.com; ...` header above the mail's own. Locally there is
+no DNS, so the verdicts are GRAY (unauthenticated) unless the mail carries the local test hook
+`X-Local-Verdicts: spf=pass; dkim=pass; dmarc=pass` (any of the three; `dkim=pass header.i=@other.test`
+names another signer). The hook is read only here: in AWS nothing reads it.
 """
 
 from __future__ import annotations
@@ -26,6 +32,11 @@ EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _ADDRESS_HEADERS = {"from": "from", "to": "to", "cc": "cc", "reply-to": "replyTo", "sender": "sender"}
+LOCAL_VERDICTS_HEADER = "X-Local-Verdicts"
+_AUTHENTICATION = ("spf", "dkim", "dmarc")
+_HOOK_RESULT = re.compile(r"\s*(spf|dkim|dmarc)\s*=\s*([a-z]+)\s*(.*)", re.IGNORECASE)
+_STATUS_RESULTS = {"PASS": "pass", "FAIL": "fail", "GRAY": "none", "PROCESSING_FAILED": "temperror"}
+_PLAIN_VALUE = re.compile(r"[^\s;\"()\\]+")
 
 
 def new_message_id() -> str:
@@ -58,12 +69,19 @@ def ses_event(  # noqa: PLR0917 -- the service tests pass the SES fields positio
     """The Lambda action event for one received mail.
 
     `destination` are the envelope RCPT TOs; `receipt.recipients` keeps those on our domains (what
-    the receipt rule matched). `verdicts` ({"spam": "FAIL", ...}) override the local scan.
+    the receipt rule matched). `verdicts` ({"spam": "FAIL", ...}) override the local scan and the
+    mail's `X-Local-Verdicts`; the SES `Authentication-Results` header is made from the outcome.
     """
     domains = {d.lower() for d in own_domains}
     timestamp = _iso(received_at or datetime.now(UTC))
     headers = _parse_headers(raw)
-    status = scan_verdicts(raw) | dict(verdicts or {})
+    hook = local_verdicts(_first(headers, LOCAL_VERDICTS_HEADER.lower()))
+    status = scan_verdicts(raw) | {method: result for method, (result, _) in hook.items()}
+    status |= dict(verdicts or {})
+    properties = {method: extra for method, (_, extra) in hook.items()}
+    from_domain = next(iter(_addresses(_first(headers, "from"), formatted=False)), "").rpartition("@")[2]
+    results = authentication_results(status, source, from_domain, properties)
+    headers = [("Authentication-Results", results), *headers]
     receipt: dict[str, Any] = {
         "timestamp": timestamp,
         "processingTimeMillis": processing_ms,
@@ -85,6 +103,44 @@ def ses_event(  # noqa: PLR0917 -- the service tests pass the SES fields positio
             {"eventSource": "aws:ses", "eventVersion": "1.0", "ses": {"mail": mail, "receipt": receipt}}
         ]
     }
+
+
+def local_verdicts(value: str) -> dict[str, tuple[str, str]]:
+    """The local hook's verdicts: `spf=pass; dkim=fail header.i=@x.test` → {"spf": ("PASS", ""),
+    "dkim": ("FAIL", "header.i=@x.test")}; a result other than pass or fail is GRAY."""
+    found = {}
+    for part in value.split(";"):
+        match = _HOOK_RESULT.fullmatch(part)
+        if match:
+            result = match[2].upper()
+            found[match[1].lower()] = (result if result in {"PASS", "FAIL"} else "GRAY", match[3].strip())
+    return found
+
+
+def authentication_results(
+    status: Mapping[str, str], source: str, from_domain: str, properties: Mapping[str, str]
+) -> str:
+    """The `Authentication-Results` value SES adds, as its inbound mail shows it
+    (`amazonses.com; spf=pass ... envelope-from=...; dkim=pass header.i=@d; dmarc=pass header.from=d;`).
+    `properties` replace a method's default ones (the DKIM signer, say)."""
+    defaults = {
+        "spf": f"envelope-from={_value(source)}",
+        "dkim": f"header.i=@{from_domain}" if from_domain else "",
+        "dmarc": f"header.from={from_domain}" if from_domain else "",
+    }
+    results = []
+    for method in _AUTHENTICATION:
+        result = _STATUS_RESULTS.get(status.get(method, "GRAY"), "none")
+        extra = properties.get(method) or defaults[method]
+        results.append(f" {method}={result}{f' {extra}' if extra else ''};")
+    return "amazonses.com;" + "".join(results)
+
+
+def _value(text: str) -> str:
+    """A property value as RFC 8601 writes it: plain, or quoted when it has spaces or specials."""
+    if _PLAIN_VALUE.fullmatch(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _iso(moment: datetime) -> str:
@@ -110,9 +166,10 @@ def _first(headers: list[tuple[str, str]], name: str) -> str:
     return next((value for key, value in headers if key.lower() == name), "")
 
 
-def _addresses(value: str) -> list[str]:
+def _addresses(value: str, *, formatted: bool = True) -> list[str]:
+    """`Name <address>` (or the bare addresses) of an address header; [] when it cannot be read."""
     try:
-        return [formataddr(pair) for pair in getaddresses([value]) if pair[1]]
+        return [formataddr(pair) if formatted else pair[1] for pair in getaddresses([value]) if pair[1]]
     except Exception:
         return []
 

@@ -48,3 +48,10 @@ def raw_mail(
         maintype, subtype = content_type.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return bytes(message)
+
+
+# What SES reports for a sender whose domain signs its mail and publishes DMARC: the `deliver`
+# fixture's verdicts (local/ses_event.py writes SES's Authentication-Results header from them).
+AUTHENTICATED = {"spf": "PASS", "dkim": "PASS", "dmarc": "PASS"}
+# The same for a mail sent over SMTP to the local runtime: its receiver's test hook.
+AUTHENTICATED_HEADERS = {"X-Local-Verdicts": "spf=pass; dkim=pass; dmarc=pass"}

@@ -1,20 +1,20 @@
-"""The one automatic mail a new ticket gets, and the rules that keep it from starting mail loops."""
+"""The one automatic mail a new ticket gets, and the rules that keep it from starting mail loops
+or relaying a stranger's subject: it goes to the requester alone (never to the people a mail
+copied), at most `auto_replies_per_hour` times an hour per address with its plus tag removed."""
 
 from __future__ import annotations
 
-import time
-
-from pynamodb.exceptions import PutError
+from dataclasses import replace
 
 from chalicelib.config import settings
-from chalicelib.desk import articles, directory
+from chalicelib.desk import articles, directory, ratelimit
 from chalicelib.desk.customer_mail import acknowledgement_text
 from chalicelib.desk.outbound import send_and_record, ticket_mail
-from chalicelib.mail.autoreply import auto_reply_block_reason, sender_block_reason
+from chalicelib.mail.autoreply import auto_reply_block_reason, normalised_address, sender_block_reason
 from chalicelib.mail.message import Address, ParsedMail
-from chalicelib.models import Counter, Ticket
+from chalicelib.models import Ticket
 
-WINDOW_SECONDS = 3600
+RATE_LIMIT = "auto-reply"
 
 
 def acknowledge(
@@ -33,40 +33,14 @@ def acknowledge(
         reason = sender_block_reason(ticket.requester_email, own)
     else:
         reason = auto_reply_block_reason(mail, own, null_sender=null_sender)
-    if reason is None and not _within_rate_limit(ticket.requester_email, settings().auto_replies_per_hour):
-        reason = (
-            f"{ticket.requester_email} already got {settings().auto_replies_per_hour} auto-replies this hour"
-        )
+    limit = settings().auto_replies_per_hour
+    if reason is None and not ratelimit.allow(RATE_LIMIT, normalised_address(ticket.requester_email), limit):
+        reason = f"{ticket.requester_email} already got {limit} auto-replies this hour"
     if reason is not None:
         return False, reason
     text = acknowledgement_text(ticket, articles.suggestions(f"{ticket.subject}\n{request_text}"))
-    outbound = ticket_mail(ticket, ticket.team, text, auto_submitted="auto-replied")
+    outbound = replace(ticket_mail(ticket, ticket.team, text, auto_submitted="auto-replied"), cc=())
     send_and_record(
         ticket, outbound, kind="reply", author=Address(email=ticket.mailbox, name=ticket.team), automatic=True
     )
     return True, ""
-
-
-def _within_rate_limit(address: str, limit: int, attempts: int = 3) -> bool:
-    """Record an auto-reply to `address` if fewer than `limit` went out in the last hour.
-
-    The log is one item per address with the send times; the model's version attribute makes
-    the read-modify-write safe against a concurrent mail from the same sender.
-    """
-    for _ in range(attempts):
-        now = int(time.time())
-        try:
-            log = Counter.get(f"auto-reply#{address}")
-        except Counter.DoesNotExist:
-            log = Counter(key=f"auto-reply#{address}")
-        recent = [stamp for stamp in (log.stamps or []) if stamp > now - WINDOW_SECONDS]
-        if len(recent) >= limit:
-            return False
-        log.stamps = [*recent, now]
-        log.expires_at = now + WINDOW_SECONDS
-        try:
-            log.save()
-            return True
-        except PutError:
-            continue
-    return False

@@ -6,20 +6,28 @@ mail sent twice) cancels its own transaction and is reported as a duplicate. Att
 bodies go to S3 first under keys derived from that id, so a retry overwrites rather than adds.
 Whatever arrives, the raw mail stays in S3; what the desk could not use (an address it cannot mail,
 files it withheld) is told to the agents in an automatic internal note.
+
+Who may do what depends on whether the From is authenticated (`mail.authentication`: DMARC passed,
+or DKIM signed by the From's domain). Anyone may write to a ticket whose message id they know (a
+colleague the customer forwarded to); only an authenticated sender who takes part in a ticket finds
+it by `[#N]` or `support+N@` (which anyone can type), and only an authenticated sender brings people
+into a ticket. A mail whose sender is not authenticated is marked `unverified_sender` for agents.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox
 from chalicelib.desk import acknowledgement, directory, opening, storage
+from chalicelib.desk.note_text import from_mail, listed
 from chalicelib.desk.outbound import MAX_CC
 from chalicelib.desk.records import message_key, utcnow
+from chalicelib.mail.authentication import authenticated, within
 from chalicelib.mail.message import Address, Attachment, ParsedMail
 from chalicelib.mail.parse import parse_mail
 from chalicelib.mail.threading import thread_key, ticket_number_in_address, ticket_number_in_subject
@@ -30,6 +38,7 @@ from chalicelib.observability import logger
 MAX_LOOKUP_IDS = 50
 MAX_MERGE_HOPS = 5  # a merged ticket points at its target; never follow a chain (or loop) further
 MAX_ATTACHMENTS = 100  # files stored per mail; the raw mail keeps the rest
+MAX_LISTED_NOTES = 10  # one line each in a note, then a count
 UNKNOWN_SENDER = Address(email="unknown-sender@invalid", name="Unknown sender")
 _ATTEMPTS = 5
 
@@ -44,6 +53,7 @@ class Delivery:
     envelope_sender: str = ""
     verdicts: dict[str, str] = field(default_factory=dict)
     null_sender: bool = False  # MAIL FROM:<> (bounces, vacation replies): never answered
+    authentication_results: str = ""  # the Authentication-Results header SES added, "" if none
 
     @property
     def is_spam(self) -> bool:
@@ -52,11 +62,6 @@ class Delivery:
     @property
     def has_virus(self) -> bool:
         return self.verdicts.get("virus") == "FAIL"
-
-    @property
-    def forged_sender(self) -> bool:
-        """SPF or DMARC says the From may be forged: it proves nobody's part in a ticket."""
-        return "FAIL" in (self.verdicts.get("spf"), self.verdicts.get("dmarc"))
 
 
 @dataclass(frozen=True)
@@ -84,15 +89,25 @@ def ingest_mail(mail: ParsedMail, raw: bytes, delivery: Delivery) -> IngestResul
     if idempotency_id in known:
         return IngestResult("duplicate", known[idempotency_id], note="message already received")
     sender = _sender(mail, delivery)
-    message, notes = _customer_message(mail, delivery, sender, opening.blob_prefix(idempotency_id))
+    verified = _verified(mail, delivery)
+    message, notes = _customer_message(mail, delivery, sender, verified, opening.blob_prefix(idempotency_id))
     for _ in range(_ATTEMPTS):
-        ticket = None if delivery.is_spam else _matching_ticket(mail, delivery, sender, header_ids, known)
+        ticket = None
+        if not delivery.is_spam:
+            ticket = _matching_ticket(mail, delivery, sender, header_ids, known, verified=verified)
         try:
             if ticket is None or ticket.status == "closed":
                 return _open_ticket(
-                    mail, delivery, sender, message, idempotency_id, notes=notes, follow_up_of=ticket
+                    mail,
+                    delivery,
+                    sender,
+                    message,
+                    idempotency_id,
+                    verified=verified,
+                    notes=notes,
+                    follow_up_of=ticket,
                 )
-            return _append(ticket, mail, sender, message, idempotency_id, notes=notes)
+            return _append(ticket, mail, sender, message, idempotency_id, verified=verified, notes=notes)
         except TransactWriteError as error:
             if opening.is_duplicate(error):
                 existing = ThreadIndex.get(idempotency_id)
@@ -124,18 +139,31 @@ def _sender(mail: ParsedMail, delivery: Delivery) -> Address:
     return UNKNOWN_SENDER
 
 
+def _verified(mail: ParsedMail, delivery: Delivery) -> bool:
+    """Whether the mail's From is authenticated; a mail without one (its sender taken from Reply-To
+    or the envelope) is not."""
+    from_address = mail.from_.email if mail.from_ else ""
+    return authenticated(from_address, delivery.verdicts, delivery.authentication_results, _our_domains())
+
+
 def _matching_ticket(
-    mail: ParsedMail, delivery: Delivery, sender: Address, header_ids: list[str], known: dict[str, int]
+    mail: ParsedMail,
+    delivery: Delivery,
+    sender: Address,
+    header_ids: list[str],
+    known: dict[str, int],
+    *,
+    verified: bool,
 ) -> Ticket | None:
-    """The ticket this mail continues: by our thread index first, then by reference when the sender
-    already takes part in that ticket (a stranger's `Re: [#1042]` gets a ticket of its own) and
-    SPF/DMARC do not say the From is forged."""
+    """The ticket this mail continues: by our thread index first (whoever sends it), then by
+    reference when the sender is authenticated and already takes part in that ticket (a stranger's,
+    or a forged, `Re: [#1042]` gets a ticket of its own)."""
     for message_id in header_ids:
         if message_id in known:
             ticket = _get(known[message_id])
             if ticket is not None:
                 return ticket
-    if delivery.forged_sender:
+    if not verified:
         return None
     for number in _referenced_numbers(mail, delivery):
         ticket = _get(number)
@@ -144,7 +172,7 @@ def _matching_ticket(
     return None
 
 
-def _referenced_numbers(mail: ParsedMail, delivery: Delivery) -> Iterable[int]:
+def _referenced_numbers(mail: ParsedMail, delivery: Delivery) -> Iterator[int]:
     number = ticket_number_in_subject(mail.subject)
     if number is not None:
         yield number
@@ -163,11 +191,15 @@ def _participants(ticket: Ticket) -> set[str]:
     return {ticket.requester_email, *(ticket.participants or ())}
 
 
+def _our_domains() -> set[str]:
+    return {mailbox.domain for mailbox in directory.directory().mailboxes}
+
+
 def _our_organisation(address: str) -> bool:
-    """Whether the address is on one of our mail domains or below one: a colleague, not a stranger."""
-    domain = address.rpartition("@")[2]
-    mail_domains = {mailbox.domain for mailbox in directory.directory().mailboxes}
-    return any(domain == ours or domain.endswith(f".{ours}") for ours in mail_domains)
+    """Whether the address is on one of our mail domains or below one: a colleague, not a stranger
+    (only once authenticated, which on our domains takes DMARC passing)."""
+    domain = address.rpartition("@")[2].lower()
+    return any(within(domain, ours) for ours in _our_domains())
 
 
 def _get(number: int) -> Ticket | None:
@@ -203,18 +235,39 @@ def _joining(people: Iterable[Address], room: int) -> tuple[frozenset[str], list
     mail is copied to), and what the agents are told about the rest: an address replies cannot be
     sent to is no participant."""
     joining: list[str] = []
-    notes = []
+    unmailable: list[tuple[str, str]] = []
+    left_out: list[str] = []
     for person in people:
         reason = unmailable_reason(person.email)
         if reason is not None:
-            notes.append(f"{person.email} was copied, but replies cannot be sent to it: {reason}.")
+            unmailable.append((person.email, reason))
         elif len(joining) < room:
             joining.append(person.email)
         else:
-            notes.append(
-                f"{person.email} was copied, but replies go to at most {MAX_CC} people besides the customer."
-            )
+            left_out.append(person.email)
+    notes = [
+        f"The mail copied {from_mail(email)}, but replies cannot be sent to it: {reason}."
+        for email, reason in unmailable[:MAX_LISTED_NOTES]
+    ]
+    if len(unmailable) > MAX_LISTED_NOTES:
+        notes.append(f"{len(unmailable) - MAX_LISTED_NOTES} more copied addresses cannot be mailed either.")
+    if left_out:
+        notes.append(
+            f"Replies go to at most {MAX_CC} people besides the customer, so these the mail copied "
+            f"were not added: {listed(left_out)}."
+        )
     return frozenset(joining), notes
+
+
+def _not_joining(people: list[Address]) -> list[str]:
+    """What the agents are told when an unauthenticated mail copied people: they are not added
+    (the mail keeps its Cc), since anyone can write any From."""
+    if not people:
+        return []
+    return [
+        "The sender could not be verified (no DMARC pass or DKIM signature of the From's domain), "
+        f"so the people the mail copied were not added to the ticket: {listed([p.email for p in people])}."
+    ]
 
 
 def _open_ticket(
@@ -224,16 +277,27 @@ def _open_ticket(
     message: Message,
     idempotency_id: str,
     *,
+    verified: bool,
     notes: list[str],
     follow_up_of: Ticket | None,
 ) -> IngestResult:
-    participants, copy_notes = _joining(_copied(mail, sender), MAX_CC)
+    """A new ticket for the mail. Only an authenticated sender brings the people it copied in as
+    participants (copied on replies); the acknowledgement goes to the sender alone."""
+    copied = _copied(mail, sender)
+    participants, copy_notes = _joining(copied, MAX_CC) if verified else (frozenset(), _not_joining(copied))
     requester_problem = unmailable_reason(sender.email)
     if requester_problem is not None:
         copy_notes.insert(
             0,
-            f"Mail cannot be sent to the customer's address {sender.email}: {requester_problem}. "
+            f"Mail cannot be sent to the customer's address {from_mail(sender.email)}: {requester_problem}. "
             "No acknowledgement went out and replies cannot be mailed; answer by another channel.",
+        )
+    referenced = None if verified or follow_up_of else next(_referenced_numbers(mail, delivery), None)
+    if referenced is not None:
+        copy_notes.insert(
+            0,
+            f"This mail refers to ticket #{referenced}, but its sender could not be verified, so it "
+            "opened a ticket of its own: merge it there if it belongs to that ticket.",
         )
     new = opening.NewTicket(
         subject=mail.subject,
@@ -267,15 +331,18 @@ def _append(
     message: Message,
     idempotency_id: str,
     *,
+    verified: bool,
     notes: list[str],
 ) -> IngestResult:
     """The mail joins the ticket. Its sender and the people it copies join the ticket's people only
-    when the sender already takes part or is one of ours: knowing a thread id (a forwarded mail)
-    lets a stranger write to a ticket, not be copied on every reply."""
+    when the sender is authenticated and already takes part or is one of ours: knowing a thread id
+    (a forwarded mail) lets a stranger write to a ticket, not be copied on every reply."""
     present = _participants(ticket)
     newcomers: frozenset[str] = frozenset()
     copy_notes: list[str] = []
-    if sender.email in present or _our_organisation(sender.email):
+    if not verified:
+        copy_notes = _not_joining([p for p in _copied(mail, sender) if p.email not in present])
+    elif sender.email in present or _our_organisation(sender.email):
         candidates = [p for p in (sender, *_copied(mail, sender)) if p.email not in present]
         newcomers, copy_notes = _joining(candidates, MAX_CC - len(ticket.participants or ()))
     opening.append_message(
@@ -291,7 +358,7 @@ def _append(
 
 
 def _customer_message(
-    mail: ParsedMail, delivery: Delivery, sender: Address, blob_prefix: str
+    mail: ParsedMail, delivery: Delivery, sender: Address, verified: bool, blob_prefix: str
 ) -> tuple[Message, list[str]]:
     """The message item and the notes the agents need about it; bodies too large for DynamoDB and
     the attachments go to S3 first. A virus verdict withholds every attachment (the raw mail keeps
@@ -332,6 +399,7 @@ def _customer_message(
         raw_s3_key=delivery.s3_key,
         channel="email",
         verdicts=delivery.verdicts or None,
+        unverified_sender=None if verified else True,
         created_at=at,
     )
     return message, notes
@@ -340,8 +408,11 @@ def _customer_message(
 def _storable(mail: ParsedMail, delivery: Delivery) -> tuple[tuple[Attachment, ...], list[str]]:
     """The attachments to store for download, and what the agents are told about the others."""
     if delivery.has_virus and mail.attachments:
-        names = ", ".join(a.filename for a in mail.attachments[:MAX_ATTACHMENTS])
-        return (), [f"The virus scan failed, so the attachments were withheld (not downloadable): {names}."]
+        names = listed([a.filename for a in mail.attachments])
+        return (), [
+            "The virus scan failed, so the attachments were withheld (not downloadable); "
+            f"the mail names them {names}."
+        ]
     if len(mail.attachments) > MAX_ATTACHMENTS:
         left = len(mail.attachments) - MAX_ATTACHMENTS
         return mail.attachments[:MAX_ATTACHMENTS], [

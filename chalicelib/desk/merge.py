@@ -45,13 +45,28 @@ def merge(agent: AgentProfile, number: int, into: Any, version: Any) -> Ticket:
         if ticket.merged_into is not None or ticket.status == "closed":
             raise InvalidRequest(f"ticket #{ticket.number} is closed and cannot take part in a merge")
     messages = [m for m in thread(source.number) if m.kind != "event"]
-    _close_into(agent, source, target)
+    _close_into(agent, source, target, carried_people(source, messages))
     _copy_messages(messages, target.number)
     _repoint_thread(messages, source.number, target.number)
     return Ticket.get(target.number)
 
 
-def _close_into(agent: AgentProfile, source: Ticket, target: Ticket) -> None:
+def carried_people(source: Ticket, messages: Iterable[Message]) -> set[str]:
+    """Who the merge adds to the target's people: the source's requester, and those of its
+    participants the requester wrote with, i.e. named in To or Cc of a customer message on the source
+    whose sender is the requester. Someone another sender copied, or who wrote in on their own, is
+    not brought to a ticket the requester never included them in."""
+    requester = source.requester_email
+    written_with = {
+        address
+        for message in messages
+        if message.kind == "customer" and message.from_email == requester
+        for address in (*(message.to or ()), *(message.cc or ()))
+    }
+    return {requester, *(set(source.participants or ()) & written_with)}
+
+
+def _close_into(agent: AgentProfile, source: Ticket, target: Ticket, people: set[str]) -> None:
     """The one write that decides the merge: both conditional on the versions read."""
     at = utcnow()
     clock = sla.step(source, sla.status_changed(source, source.status, "closed", at))
@@ -62,7 +77,7 @@ def _close_into(agent: AgentProfile, source: Ticket, target: Ticket) -> None:
         *view_key_actions(source, "closed", source.team, source.assignee),
         *sla.touch(source, at, clock),
     ]
-    newcomers = {source.requester_email, *(source.participants or ())} - {target.requester_email}
+    newcomers = people - {target.requester_email}
     target_actions = [*([Ticket.participants.add(newcomers)] if newcomers else ()), *sla.touch(target, at)]
     try:
         with write_transaction() as transaction:

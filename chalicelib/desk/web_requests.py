@@ -31,6 +31,7 @@ from chalicelib.desk.request_form import (
     upload_key,
     uploaded_filename,
 )
+from chalicelib.mail.autoreply import normalised_address
 from chalicelib.mail.message import Address
 from chalicelib.models import AttachmentRef, Message, ThreadIndex
 from chalicelib.observability import logger
@@ -102,7 +103,7 @@ def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str 
     uploads = verified_uploads(form.attachments, owner)
     email = form.email.lower()
     if not ratelimit.allow("request-ip", source_ip, REQUESTS_PER_IP_PER_HOUR) or not ratelimit.allow(
-        "request-address", email, REQUESTS_PER_ADDRESS_PER_HOUR
+        "request-address", normalised_address(email), REQUESTS_PER_ADDRESS_PER_HOUR
     ):
         raise TooMany(TOO_MANY)
     blob_prefix = opening.blob_prefix(idempotency_id)

@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.config import settings
 from chalicelib.desk.inbound import Delivery, ingest
+from chalicelib.mail.authentication import ses_header
 from chalicelib.observability import logger
 
 blueprint = Blueprint(__name__)
@@ -34,6 +35,11 @@ def delivery_from_record(record: dict[str, Any]) -> Delivery:
             for name in _VERDICTS
             if isinstance(receipt.get(f"{name}Verdict"), dict) and "status" in receipt[f"{name}Verdict"]
         },
+        authentication_results=ses_header(
+            (str(h.get("name", "")), str(h.get("value", "")))
+            for h in mail.get("headers", [])
+            if isinstance(h, dict)
+        ),
     )
 
 

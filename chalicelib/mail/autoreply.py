@@ -21,7 +21,9 @@ _MACHINE_LOCAL_PART = re.compile(
 )
 
 
-def _without_tag(address: str) -> str:
+def normalised_address(address: str) -> str:
+    """One form for the addresses that reach the same mailbox: lower-case, plus tag removed
+    (`Ann+x@Example.com` → `ann@example.com`)."""
     local, at, domain = address.strip().lower().rpartition("@")
     return f"{local.partition('+')[0]}{at}{domain}"
 
@@ -58,7 +60,7 @@ def sender_block_reason(sender: str, own_addresses: Collection[str]) -> str | No
     local = sender.rpartition("@")[0].partition("+")[0]
     if _MACHINE_LOCAL_PART.search(local):
         return f"machine sender ({sender})"
-    if _without_tag(sender) in {_without_tag(own) for own in own_addresses}:
+    if normalised_address(sender) in {normalised_address(own) for own in own_addresses}:
         return f"sent by our own address ({sender})"
     if unmailable := unmailable_reason(sender):
         return f"mail cannot be sent to {sender}: {unmailable}"

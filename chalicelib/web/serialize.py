@@ -62,6 +62,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "created_at": _time(message.created_at),
         "message_id": message.message_id,
         "automatic": bool(message.automatic),
+        "unverified_sender": bool(message.unverified_sender),
         "merged_from": message.merged_from,
         "event": dict(message.event.as_dict()) if message.event else None,
         "attachments": [

@@ -9,7 +9,7 @@ from email.utils import make_msgid
 
 import pytest
 
-from tests.mailbuilder import raw_mail
+from tests.mailbuilder import AUTHENTICATED_HEADERS, raw_mail
 from tests.runtime import call, outbox_messages, send_mail, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -160,3 +160,54 @@ def test_api_errors_are_json_with_the_right_status(runtime, token):
     assert call(runtime, "PATCH", path, {"priority": "low"}, token)[0] == 400
     status, note = call(runtime, "POST", f"{path}/notes", {"body": "internal only"}, token)
     assert (status, note["kind"]) == (201, "note")
+
+
+def customer_mails(runtime, token: str, number: int) -> list[dict]:
+    _, body = call(runtime, "GET", f"/api/tickets/{number}", token=token)
+    return [m for m in body["messages"] if m["kind"] == "customer"]
+
+
+def test_a_customer_reply_by_ticket_number_joins_only_when_its_sender_is_authenticated(runtime, token):
+    """Over SMTP with the local receiver's verdict hook: an authenticated `Re: [#N]` joins the ticket;
+    the same mail without authentication (what a forger gets) opens a ticket of its own."""
+    customer = "auth.e2e@customer.test"
+    first = raw_mail(sender=customer, subject="Parcel lost", headers=AUTHENTICATED_HEADERS)
+    send_mail(runtime, first, customer, ["support@example.com"])
+    [ticket] = wait_for(lambda: tickets_of(runtime, token, customer))
+    number = ticket["number"]
+
+    forged = raw_mail(sender=customer, subject=f"Re: Parcel lost [#{number}]", cc="eve.e2e@attacker.test")
+    send_mail(runtime, forged, "eve.e2e@attacker.test", ["support@example.com"])
+    [other] = wait_for(lambda: [t for t in tickets_of(runtime, token, customer) if t["number"] != number])
+    assert other["participants"] == []
+    [parked] = customer_mails(runtime, token, other["number"])
+    assert parked["unverified_sender"] is True and parked["cc"] == ["eve.e2e@attacker.test"]
+
+    genuine = raw_mail(sender=customer, subject=f"Re: Parcel lost [#{number}]", headers=AUTHENTICATED_HEADERS)
+    send_mail(runtime, genuine, customer, ["support@example.com"])
+    [joined] = wait_for(lambda: customer_mails(runtime, token, number)[1:])
+    assert joined["unverified_sender"] is False
+    assert len(tickets_of(runtime, token, customer)) == 2
+    assert mails_to(runtime, "eve.e2e@attacker.test") == []
+
+
+def test_a_thread_reply_from_an_unauthenticated_stranger_joins_adds_nobody_and_is_flagged(runtime, token):
+    customer = "thread.e2e@customer.test"
+    send_mail(
+        runtime, raw_mail(sender=customer, headers=AUTHENTICATED_HEADERS), customer, ["support@example.com"]
+    )
+    [ack] = wait_for(lambda: mails_to(runtime, customer))
+    [ticket] = tickets_of(runtime, token, customer)
+    stranger = raw_mail(
+        sender="mal.e2e@elsewhere.test", cc="eve.e2e@elsewhere.test", in_reply_to=ack["Message-ID"]
+    )
+    send_mail(runtime, stranger, "mal.e2e@elsewhere.test", ["support@example.com"])
+
+    def both() -> list[dict]:
+        found = customer_mails(runtime, token, ticket["number"])
+        return found if len(found) == 2 else []
+
+    _, answer = wait_for(both)
+    assert (answer["from"]["email"], answer["unverified_sender"]) == ("mal.e2e@elsewhere.test", True)
+    _, now = call(runtime, "GET", f"/api/tickets/{ticket['number']}", token=token)
+    assert now["participants"] == []

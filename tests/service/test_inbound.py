@@ -20,7 +20,7 @@ from chalicelib.mail.message import Address
 from chalicelib.mail.parse import MAX_SUBJECT
 from chalicelib.models import Contact, Counter, Message, ThreadIndex, Ticket
 from chalicelib.web.serialize import message_json
-from tests.mailbuilder import raw_mail
+from tests.mailbuilder import AUTHENTICATED, raw_mail
 
 
 def test_new_mail_opens_a_ticket_with_contact_and_acknowledgement(deliver, sent_mail):
@@ -103,13 +103,20 @@ def test_reply_threads_by_the_id_ses_substituted(deliver):
 
 
 def test_subject_reference_threads_only_for_participants(deliver):
-    first = deliver(raw_mail(sender="dora@customer.test", cc="Eve <eve@partner.test>"))
+    first = deliver(
+        raw_mail(sender="dora@customer.test", cc="Eve <eve@partner.test>"), verdicts=AUTHENTICATED
+    )
     number = first.ticket_number
-    own = deliver(raw_mail(sender="dora@customer.test", subject=f"Re: Thing [#{number}]", message_id="auto"))
+    own = deliver(
+        raw_mail(sender="dora@customer.test", subject=f"Re: Thing [#{number}]", message_id="auto"),
+        verdicts=AUTHENTICATED,
+    )
     assert (own.outcome, own.ticket_number) == ("appended", number)
-    copied = deliver(raw_mail(sender="eve@partner.test", subject=f"Re: [#{number}]"))
+    copied = deliver(raw_mail(sender="eve@partner.test", subject=f"Re: [#{number}]"), verdicts=AUTHENTICATED)
     assert copied.ticket_number == number
-    stranger = deliver(raw_mail(sender="mallory@evil.test", subject=f"Re: Thing [#{number}]"))
+    stranger = deliver(
+        raw_mail(sender="mallory@evil.test", subject=f"Re: Thing [#{number}]"), verdicts=AUTHENTICATED
+    )
     assert stranger.outcome == "created"
     assert stranger.ticket_number != number
     assert "mallory@evil.test" not in (Ticket.get(number).participants or set())
@@ -121,6 +128,7 @@ def test_plus_address_threads_for_the_requester(deliver):
     result = deliver(
         raw_mail(sender="finn@customer.test", to=f"support+{number}@example.com", subject="forgot something"),
         recipients=(f"support+{number}@example.com",),
+        verdicts=AUTHENTICATED,
     )
     assert (result.outcome, result.ticket_number) == ("appended", number)
 
@@ -128,7 +136,9 @@ def test_plus_address_threads_for_the_requester(deliver):
 def test_customer_reply_reopens_solved_ticket(deliver, update):
     first = deliver(raw_mail(sender="gus@customer.test"))
     update(first.ticket_number, status="solved")
-    result = deliver(raw_mail(sender="gus@customer.test", subject=f"Re: [#{first.ticket_number}]"))
+    result = deliver(
+        raw_mail(sender="gus@customer.test", subject=f"Re: [#{first.ticket_number}]"), verdicts=AUTHENTICATED
+    )
     ticket = Ticket.get(first.ticket_number)
     assert (result.outcome, ticket.status) == ("appended", "open")
     events = [m.event.as_dict() for m in thread(ticket.number) if m.kind == "event"]
@@ -138,7 +148,9 @@ def test_customer_reply_reopens_solved_ticket(deliver, update):
 def test_mail_to_closed_ticket_opens_a_linked_follow_up(deliver, update):
     first = deliver(raw_mail(sender="hal@customer.test"))
     update(first.ticket_number, status="closed")
-    result = deliver(raw_mail(sender="hal@customer.test", subject=f"Re: [#{first.ticket_number}]"))
+    result = deliver(
+        raw_mail(sender="hal@customer.test", subject=f"Re: [#{first.ticket_number}]"), verdicts=AUTHENTICATED
+    )
     assert result.outcome == "created"
     follow_up = Ticket.get(result.ticket_number)
     assert follow_up.follow_up_of == first.ticket_number
@@ -267,13 +279,14 @@ def test_a_requester_nobody_can_mail_keeps_the_ticket_and_the_agents_are_told(de
 def test_copies_that_cannot_be_mailed_are_no_participants_and_replies_still_go_out(deliver, admin, sent_mail):
     cc = 'Cc: Ann <ann@copied.test>, x@[192.0.2.1], kim@bücher.de, "a b"@copied.test'
     result = deliver(
-        _raw(f"From: dana@customer.test\r\n{cc}\r\nSubject: Copies\r\nMessage-ID: <cc.1@x.test>")
+        _raw(f"From: dana@customer.test\r\n{cc}\r\nSubject: Copies\r\nMessage-ID: <cc.1@x.test>"),
+        verdicts=AUTHENTICATED,
     )
     ticket = Ticket.get(result.ticket_number)
     assert ticket.participants == {"ann@copied.test", "kim@bücher.de"}
     assert result.acknowledged
     [note] = _automatic_notes(ticket.number)
-    assert "x@[192.0.2.1] was copied, but replies cannot be sent to it" in note
+    assert 'The mail copied "x@[192.0.2.1]", but replies cannot be sent to it' in note
     replies.reply(admin, ticket.number, "Done.")
     copied = {a.addr_spec for a in sent_mail()[-1]["Cc"].addresses}
     assert copied == {"ann@copied.test", "kim@xn--bcher-kva.de"}
@@ -372,27 +385,47 @@ def test_an_acknowledgement_failure_keeps_the_ticket_and_the_delivery_succeeds(
 def test_a_stranger_answering_a_thread_is_appended_but_not_copied_on_replies(deliver, admin, sent_mail):
     first = deliver(raw_mail(sender="lea@customer.test"))
     ack_id = sent_mail()[-1]["Message-ID"]
-    stranger = deliver(raw_mail(sender="eve@elsewhere.test", cc="mallory@elsewhere.test", in_reply_to=ack_id))
+    stranger = deliver(
+        raw_mail(sender="eve@elsewhere.test", cc="mallory@elsewhere.test", in_reply_to=ack_id),
+        verdicts=AUTHENTICATED,
+    )
     assert (stranger.outcome, stranger.ticket_number) == ("appended", first.ticket_number)
-    colleague = deliver(raw_mail(sender="sales@example.com", in_reply_to=ack_id))
+    colleague = deliver(raw_mail(sender="sales@example.com", in_reply_to=ack_id), verdicts=AUTHENTICATED)
     assert colleague.ticket_number == first.ticket_number
     assert Ticket.get(first.ticket_number).participants == {"sales@example.com"}
     replies.reply(admin, first.ticket_number, "Answer")
     assert {a.addr_spec for a in sent_mail()[-1]["Cc"].addresses} == {"sales@example.com"}
 
 
-@pytest.mark.parametrize("verdict", ["spf", "dmarc"])
-def test_reference_fallbacks_refuse_a_from_that_fails_spf_or_dmarc(deliver, verdict):
-    number = deliver(raw_mail(sender="max@customer.test")).ticket_number
-    forged = {verdict: "FAIL"}
-    by_subject = deliver(raw_mail(sender="max@customer.test", subject=f"Re: [#{number}]"), verdicts=forged)
+@pytest.mark.parametrize(
+    ("verdicts", "hook"),
+    [
+        ({}, ""),  # no DMARC record, no signature: what SES reports GRAY
+        ({"spf": "PASS"}, ""),  # SPF judges the envelope, which the forger picks
+        ({"spf": "FAIL", "dmarc": "FAIL"}, ""),
+        ({"dkim": "PASS"}, "dkim=pass header.i=@evil.test"),  # signed, but by someone else's domain
+    ],
+)
+def test_spoofed_from_with_ticket_number_cannot_join_the_ticket(deliver, sent_mail, verdicts, hook):
+    number = deliver(raw_mail(sender="max@customer.test"), verdicts=AUTHENTICATED).ticket_number
+    headers = {"X-Local-Verdicts": hook} if hook else None
+    by_subject = deliver(
+        raw_mail(sender="max@customer.test", subject=f"Re: [#{number}]", headers=headers), verdicts=verdicts
+    )
     by_plus = deliver(
-        raw_mail(sender="max@customer.test", to=f"support+{number}@example.com"),
+        raw_mail(sender="max@customer.test", to=f"support+{number}@example.com", headers=headers),
         recipients=(f"support+{number}@example.com",),
-        verdicts=forged,
+        verdicts=verdicts,
     )
     assert number not in {by_subject.ticket_number, by_plus.ticket_number}
-    assert deliver(raw_mail(sender="max@customer.test", subject=f"Re: [#{number}]")).ticket_number == number
+    assert by_subject.outcome == by_plus.outcome == "created"
+    [note] = _automatic_notes(by_subject.ticket_number)
+    assert f"refers to ticket #{number}, but its sender could not be verified" in note
+    assert [m.kind for m in thread(number)].count("customer") == 1
+    genuine = deliver(
+        raw_mail(sender="max@customer.test", subject=f"Re: [#{number}]"), verdicts=AUTHENTICATED
+    )
+    assert (genuine.outcome, genuine.ticket_number) == ("appended", number)
 
 
 def test_a_stranger_using_a_plus_address_gets_a_ticket_of_their_own(deliver):
@@ -466,3 +499,19 @@ def test_the_acknowledgement_leaves_the_version_agents_answer_against(deliver, a
     assert seen_when_listed == 1  # the version open_ticket wrote: the acknowledgement did not bump it
     replies.reply(admin, result.ticket_number, "Here you go.", version=seen_when_listed)
     assert [m.automatic for m in thread(result.ticket_number) if m.kind == "reply"] == [True, False]
+
+
+def test_names_and_addresses_from_the_mail_are_quoted_and_capped_in_notes(deliver):
+    """A sender picks attachment names and addresses: the help desk's notes quote them as the mail's
+    words, without control or direction characters, and list only so many."""
+    files = [(f"pay\u202efdp{n}.exe", "application/octet-stream", b"MZ") for n in range(47)]
+    virus = deliver(raw_mail(attachments=files), verdicts={"virus": "FAIL"})
+    [note] = _automatic_notes(virus.ticket_number)
+    assert '"payfdp0.exe", "payfdp1.exe"' in note and note.endswith(" and 37 more.")
+    assert "\u202e" not in note
+    cc = ", ".join(f"x{n}@[192.0.2.{n}]" for n in range(30))
+    copies = deliver(_raw(f"From: ida@customer.test\r\nCc: {cc}\r\nSubject: Many"), verdicts=AUTHENTICATED)
+    [note] = _automatic_notes(copies.ticket_number)
+    lines = note.splitlines()
+    assert lines[0].startswith('The mail copied "x0@[192.0.2.0]", but replies cannot be sent to it')
+    assert len(lines) == 11 and lines[-1] == "20 more copied addresses cannot be mailed either."

@@ -12,14 +12,15 @@ from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.desk.tickets import thread
 from chalicelib.models import ThreadIndex, Ticket
-from tests.mailbuilder import raw_mail
+from tests.mailbuilder import AUTHENTICATED, raw_mail
 
 BILLING_AGENT = AgentProfile(email="bea@example.com", name="Bea", role="agent", teams=("Billing",))
 
 
 def _pair(deliver):
     source = deliver(
-        raw_mail(sender="Ann <ann@customer.test>", subject="Printer jammed", cc="cy@customer.test")
+        raw_mail(sender="Ann <ann@customer.test>", subject="Printer jammed", cc="cy@customer.test"),
+        verdicts=AUTHENTICATED,
     ).ticket_number
     target = deliver(raw_mail(sender="Bob <bob@customer.test>", subject="Printer broken")).ticket_number
     return source, target
@@ -51,13 +52,27 @@ def test_merge_moves_thread_people_and_future_replies(deliver, admin, sent_mail)
     assert deliver(answer).ticket_number == target
 
 
+def test_merge_does_not_carry_participants_the_requester_never_wrote_with(deliver, admin, sent_mail):
+    source, target = _pair(deliver)  # Ann's mail copied Cy
+    ack_id = next(m.message_id for m in thread(source) if m.kind == "reply")
+    colleague = raw_mail(sender="sales@example.com", cc="zed@partner.test", in_reply_to=ack_id)
+    deliver(colleague, verdicts=AUTHENTICATED)
+    assert Ticket.get(source).participants == {"cy@customer.test", "sales@example.com", "zed@partner.test"}
+    merged = merge.merge(admin, source, target, Ticket.get(source).version)
+    assert merged.participants == {"ann@customer.test", "cy@customer.test"}
+    replies.reply(admin, target, "Both fixed.")
+    copied = {a.addr_spec for a in sent_mail()[-1]["Cc"].addresses}
+    assert copied == {"ann@customer.test", "cy@customer.test"}
+
+
 def test_subject_tag_and_plus_address_of_a_merged_ticket_reach_the_target(deliver, admin):
     source, target = _pair(deliver)
     merge.merge(admin, source, target, Ticket.get(source).version)
     by_subject = raw_mail(sender="cy@customer.test", subject=f"Still jammed [#{source}]", message_id="auto")
-    assert deliver(by_subject).ticket_number == target
+    assert deliver(by_subject, verdicts=AUTHENTICATED).ticket_number == target
     plus = raw_mail(sender="ann@customer.test", to=f"support+{source}@example.com", subject="again")
-    assert deliver(plus, recipients=(f"support+{source}@example.com",)).ticket_number == target
+    recipients = (f"support+{source}@example.com",)
+    assert deliver(plus, recipients=recipients, verdicts=AUTHENTICATED).ticket_number == target
 
 
 def test_merge_chains_are_followed_but_capped(deliver, admin, monkeypatch):
@@ -67,10 +82,11 @@ def test_merge_chains_are_followed_but_capped(deliver, admin, monkeypatch):
     third = deliver(raw_mail(sender="ann@customer.test")).ticket_number
     merge.merge(admin, first, second, Ticket.get(first).version)
     merge.merge(admin, second, third, Ticket.get(second).version)
-    assert deliver(raw_mail(sender="ann@customer.test", subject=f"[#{first}]")).ticket_number == third
+    by_subject = raw_mail(sender="ann@customer.test", subject=f"[#{first}]")
+    assert deliver(by_subject, verdicts=AUTHENTICATED).ticket_number == third
     monkeypatch.setattr(inbound, "MAX_MERGE_HOPS", 2)
     # Two hops end on a closed ticket: the mail opens a follow-up instead of looping on.
-    result = deliver(raw_mail(sender="ann@customer.test", subject=f"[#{first}]"))
+    result = deliver(raw_mail(sender="ann@customer.test", subject=f"[#{first}]"), verdicts=AUTHENTICATED)
     assert result.outcome == "created" and Ticket.get(result.ticket_number).follow_up_of == second
 
 

@@ -325,6 +325,22 @@ def test_rate_limits_per_address_and_per_ip(client):
     assert (counted.value, counted.expires_at) == (web_requests.REQUESTS_PER_IP_PER_HOUR, window + 3600)
 
 
+def test_plus_tags_do_not_bypass_the_form_limit(client):
+    mailbox = web_requests.mailbox_named(None)
+    local = f"tagged.{next(_numbers)}"
+
+    def form(email: str) -> request_form.RequestForm:
+        return request_form.RequestForm(
+            token=request_form.issue_token(), name="Vic", email=email, subject="Hi", message="Hello"
+        )
+
+    for n in range(web_requests.REQUESTS_PER_ADDRESS_PER_HOUR):
+        web_requests.submit(form(f"{local}+{n}@customer.test"), mailbox, f"192.0.2.{20 + n}")
+    for other in (f"{local}+another@customer.test", f"{local.upper()}@Customer.test"):
+        with pytest.raises(TooMany):
+            web_requests.submit(form(other), mailbox, "192.0.2.40")
+
+
 def test_the_rate_limit_page_keeps_the_text(client, monkeypatch):
     monkeypatch.setattr(web_requests, "REQUESTS_PER_IP_PER_HOUR", 0)
     fields = {

@@ -15,7 +15,7 @@ from chalicelib.desk.tickets import TicketFilter, thread
 from chalicelib.models import Ticket
 from chalicelib.sla.policy import default_policy, policy_from_config
 from chalicelib.web.serialize import ticket_json
-from tests.mailbuilder import raw_mail
+from tests.mailbuilder import AUTHENTICATED, raw_mail
 
 ALWAYS_OPEN = {
     "time_zone": "UTC",
@@ -81,7 +81,7 @@ def test_pending_pauses_every_clock_and_the_customer_resumes_it(deliver, admin, 
     metrics = ticket_json(paused)["sla"]["metrics"]
     assert metrics
     assert all(m == {"state": "paused", "warn_at": None, "due_at": None} for m in metrics.values())
-    deliver(raw_mail(sender="pia@customer.test", subject=f"Re: [#{number}]"))
+    deliver(raw_mail(sender="pia@customer.test", subject=f"Re: [#{number}]"), verdicts=AUTHENTICATED)
     resumed = Ticket.get(number)
     assert resumed.status == "open"
     assert resumed.sla_due_at < sla.NO_SLA_DUE
@@ -185,7 +185,7 @@ def test_an_answer_while_waiting_is_kept_and_the_next_message_owes_a_next_respon
     replies.reply(admin, number, "Answered while it waits.")
     assert Ticket.get(number).sla_version == version  # no timer moved: nothing runs while waiting
     assert metric_states(number)["first_response"] == "met"
-    deliver(raw_mail(sender="wait@customer.test", subject=f"Re: [#{number}]"))
+    deliver(raw_mail(sender="wait@customer.test", subject=f"Re: [#{number}]"), verdicts=AUTHENTICATED)
     assert metric_states(number) == {"first_response": "met", "next_response": "ok", "resolution": "ok"}
 
 
@@ -227,7 +227,7 @@ def test_a_breached_metric_paused_and_resumed_gets_no_new_timer(deliver, update)
     number = deliver(raw_mail(sender="again@customer.test")).ticket_number
     breach(number)
     update(number, status="pending")
-    deliver(raw_mail(sender="again@customer.test", subject=f"Re: [#{number}]"))
+    deliver(raw_mail(sender="again@customer.test", subject=f"Re: [#{number}]"), verdicts=AUTHENTICATED)
     resumed = Ticket.get(number)
     assert resumed.sla_due_at < sla.NO_SLA_DUE
     armed = {name for name in executions(number) if name.endswith(f"-v{resumed.sla_version}")}

@@ -44,7 +44,8 @@ def test_the_event_has_the_documented_shape():
     assert (mail["source"], mail["messageId"], mail["headersTruncated"]) == ("ada@customer.test", "m1", False)
     assert mail["destination"] == ["support@example.com", "someone@elsewhere.test"]
     assert receipt["recipients"] == ["support@example.com"]
-    assert mail["headers"][0] == {"name": "Return-Path", "value": "<bounce@customer.test>"}
+    assert mail["headers"][0]["name"] == "Authentication-Results"  # SES's own, above the mail's headers
+    assert mail["headers"][1] == {"name": "Return-Path", "value": "<bounce@customer.test>"}
     assert {"name": "Subject", "value": "Order  problem"} in mail["headers"]
     assert mail["commonHeaders"] == {
         "returnPath": "bounce@customer.test",
@@ -101,3 +102,34 @@ def test_message_ids_look_like_ses_ones_and_do_not_repeat():
     ids = {new_message_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(len(i) >= 20 and i.isalnum() and i == i.lower() for i in ids)
+
+
+def _authentication(event) -> tuple[str, dict[str, str]]:
+    ses = event["Records"][0]["ses"]
+    [header] = [h["value"] for h in ses["mail"]["headers"] if h["name"] == "Authentication-Results"]
+    verdicts = {name: ses["receipt"][f"{name}Verdict"]["status"] for name in ("spf", "dkim", "dmarc")}
+    return header, verdicts
+
+
+def test_without_the_hook_the_sender_is_unauthenticated():
+    header, verdicts = _authentication(event_for())
+    assert verdicts == {"spf": "GRAY", "dkim": "GRAY", "dmarc": "GRAY"}
+    assert header == (
+        "amazonses.com; spf=none envelope-from=ada@customer.test; dkim=none header.i=@customer.test;"
+        " dmarc=none header.from=customer.test;"
+    )
+
+
+def test_the_local_verdicts_hook_becomes_receipt_verdicts_and_ses_s_header():
+    raw = b"X-Local-Verdicts: spf=pass; DKIM=Pass header.i=@signer.test; dmarc=softfail\r\n" + RAW
+    header, verdicts = _authentication(event_for(raw))
+    assert verdicts == {"spf": "PASS", "dkim": "PASS", "dmarc": "GRAY"}
+    assert "dkim=pass header.i=@signer.test;" in header and "dmarc=none header.from=customer.test;" in header
+    overridden, _ = _authentication(event_for(raw, verdicts={"dkim": "FAIL"}))
+    assert "dkim=fail header.i=@signer.test;" in overridden
+
+
+def test_an_envelope_sender_with_specials_is_quoted_in_the_header():
+    event = ses_event(RAW, "m1", '"a; dkim=pass"@x.test', ["support@example.com"], {"example.com"})
+    header, _ = _authentication(event)
+    assert 'envelope-from="\\"a; dkim=pass\\"@x.test";' in header
