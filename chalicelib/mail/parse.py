@@ -165,11 +165,8 @@ def _decoded(data: bytes, charset: str | None) -> tuple[str, str, str | None]:
         if codec == declared or not charset:
             return text, codec, None
         return text, codec, _charset_note(charset, declared, codec, declared_failed=declared in tried)
-    return (
-        data.decode("latin-1"),
-        "latin-1",
-        _charset_note(charset, declared, "latin-1", declared_failed=True),
-    )
+    note = _charset_note(charset, declared, "latin-1", declared_failed=True) if charset else None
+    return data.decode("latin-1"), "latin-1", note
 
 
 def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
