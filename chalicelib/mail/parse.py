@@ -239,10 +239,17 @@ def _unescape_8bit(value: str, label: str | None = None) -> str:
 
 
 def _text_charset(part: Message) -> str | None:
-    """The charset a part (or its first text part) declares: the label for its unlabelled headers."""
-    for piece in part.walk():
-        if piece.get_content_maintype() == "text" and piece.get_content_charset():
-            return piece.get_content_charset()
+    """The charset a part (or its first text part) declares: the label for its unlabelled headers.
+    Without recursion, as in `_Walker._flattened`: hostile mail nests deeper than Python recurses."""
+    pending = [part]
+    while pending:
+        piece = pending.pop()
+        charset = piece.get_content_charset() if piece.get_content_maintype() == "text" else None
+        if charset:
+            return charset
+        payload = piece.get_payload()
+        if isinstance(payload, list):
+            pending.extend(reversed(payload))
     return None
 
 
@@ -510,11 +517,9 @@ def _subject(value: str, defects: list[str]) -> str:
 def _head(message: Message, defects: list[str]) -> dict[str, Any]:
     """The ParsedMail fields that come from the header block."""
     raw_headers = _raw_headers(message)
-    used = {
-        _decoded(data, _text_charset(message))[1]
-        for _, v in message.raw_items()
-        if (data := _eight_bit(str(v)))
-    }
+    eight_bit = [data for _, value in message.raw_items() if (data := _eight_bit(str(value)))]
+    label = _text_charset(message) if eight_bit else None
+    used = {_decoded(data, label)[1] for data in eight_bit}
     if used:
         names = ", ".join(sorted("UTF-8" if codec == "utf-8" else codec for codec in used))
         defects.append(f"raw 8-bit characters in headers decoded as {names}")
