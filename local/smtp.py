@@ -2,8 +2,10 @@
 
 For each mail: store the raw bytes under `inbound/<ses message id>` (before answering 250, as SES
 does), then hand the SES Lambda-action event to the async invoker. Mail over SES's 40 MB limit is
-refused with 552 before anything is stored. RCPT to a domain that is not ours gets 550 unless the
-transaction already has one of our recipients (then it is listed in `destination` only).
+refused with 552 before anything is stored; lines of any length within it are taken, as real
+receivers do (Postfix folds them, Gmail and SES accept them), not refused past RFC 5321's 1,000
+octets. RCPT to a domain that is not ours gets 550 unless the transaction already has one of our
+recipients (then it is listed in `destination` only).
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from local.ses_event import new_message_id, ses_event
 
 log = logging.getLogger("local.smtp")
-SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # SES receives "40 MB including headers": read as MiB
+TOO_BIG = (
+    f"552 5.3.4 Message too big: this help desk accepts mail up to 40 MB ({SES_MAX_MESSAGE_BYTES} bytes)"
+    " including headers and attachments; nothing was stored"
+)
 INBOUND_PREFIX = "inbound/"
 
 Store = Callable[[str, bytes], None]
@@ -75,6 +82,25 @@ class SesReceiptRule:
         return f"250 Ok {message_id}"
 
 
+class _SesSmtp(SMTP):
+    """aiosmtpd with SES's limits: a line may be as long as the message may be (aiosmtpd's stream
+    buffer and DATA line check both read `line_length_limit`), and every refusal for size, however
+    aiosmtpd noticed it (SIZE= on MAIL FROM, too much DATA, a line longer than any allowed mail),
+    is one 552 that names the limit."""
+
+    line_length_limit = SES_MAX_MESSAGE_BYTES
+
+    async def push(self, status: str) -> None:
+        if status.startswith(("552 ", "500 Line too long")):
+            status = TOO_BIG
+        await super().push(status)
+
+
+class _SesController(Controller):
+    def factory(self) -> SMTP:
+        return _SesSmtp(self.handler, **self.SMTP_kwargs)
+
+
 def smtp_server(rule: SesReceiptRule, host: str, port: int) -> Controller:
     """An aiosmtpd controller (its own thread and event loop); call start() and stop().
 
@@ -84,4 +110,4 @@ def smtp_server(rule: SesReceiptRule, host: str, port: int) -> Controller:
         with socket.socket() as probe:
             probe.bind((host, 0))
             port = probe.getsockname()[1]
-    return Controller(rule, hostname=host, port=port, data_size_limit=SES_MAX_MESSAGE_BYTES)
+    return _SesController(rule, hostname=host, port=port, data_size_limit=SES_MAX_MESSAGE_BYTES)

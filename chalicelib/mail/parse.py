@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy as email_policy
@@ -43,7 +45,27 @@ _CHARSET_ALIASES = {
     "latin1": "cp1252",
     "latin-1": "cp1252",
 }
-_FALLBACK_CODECS = ("utf-8", "cp1252")
+# What unlabelled (or mislabelled) bytes may be written in, most used in mail first: charset-normalizer
+# ranks readings by how messy they look, and a short subject often reads cleanly in several of them.
+_DETECTABLE = (
+    "cp1252",
+    "cp1251",
+    "koi8_r",
+    "cp1250",
+    "gb18030",
+    "big5",
+    "cp949",
+    "cp932",
+    "euc_jp",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp874",
+    "koi8_u",
+    "iso8859_2",
+)
 _EXTENSIONS = {
     "application/pdf": "pdf",
     "application/zip": "zip",
@@ -68,8 +90,10 @@ _MAX_ADDRESS_HEADER = 32_768  # characters of one address header read (a hundred
 _MAX_NAME = 200  # characters of a display name
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_ESCAPED_BYTE = re.compile(r"[\udc80-\udcff]")
 _HEADER_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a quoted local part may hold spaces
 _FILENAME_RESERVED = re.compile(r'[<>:"|?*]')
 _ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
 _FORWARD_MARKER = "---------- Forwarded message ----------"
@@ -86,23 +110,78 @@ def _codec(charset: str | None) -> str | None:
         return None
 
 
-def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
-    """Text from bytes and a note when the declared charset had to be overridden.
+@functools.cache
+def _one_byte_per_character(codec: str) -> bool:
+    """Whether the codec reads every byte as a character of its own (latin-1, cp1252, KOI8-R...):
+    text in such a charset almost never happens to be valid UTF-8 with non-ASCII characters."""
+    return len(bytes(range(256)).decode(codec, "replace")) == 256
 
-    The declared charset is tried strictly first, then utf-8 and cp1252; latin-1 always succeeds.
-    """
+
+def _detected_codec(data: bytes) -> str | None:
+    """The charset these bytes read most cleanly in, by charset-normalizer; ties go to the charset
+    most mail is written in. Imported here: only mail whose bytes fit no label pays for it."""
+    from charset_normalizer import from_bytes
+
+    def preference(name: str) -> int:
+        return _DETECTABLE.index(name) if name in _DETECTABLE else len(_DETECTABLE)
+
+    readings = [
+        (m.chaos, -m.coherence, min(map(preference, m.could_be_from_charset)), m)
+        for m in from_bytes(data, cp_isolation=list(_DETECTABLE))
+    ]
+    if not readings:
+        return None
+    best = min(readings, key=lambda reading: reading[:3])[3]
+    return min(best.could_be_from_charset, key=preference)
+
+
+def _codecs_to_try(data: bytes, declared: str | None) -> Iterator[str]:
+    """Valid UTF-8 first unless a multi-byte charset is declared (UTF-8 mail labelled latin-1 is
+    common; the reverse reading is next to impossible), then the label, UTF-8, detection, cp1252."""
+    eight_bit = not data.isascii()
+    if eight_bit and (declared is None or _one_byte_per_character(declared)):
+        yield "utf-8"
+    if declared:
+        yield declared
+    yield "utf-8"
+    detected = _detected_codec(data) if eight_bit else None
+    if detected:
+        yield detected
+    yield "cp1252"
+
+
+def _decoded(data: bytes, charset: str | None) -> tuple[str, str, str | None]:
+    """Text from bytes, the codec that read them, and a note when the declared charset was overridden."""
     declared = _codec(charset)
-    for codec in dict.fromkeys(c for c in (declared, *_FALLBACK_CODECS) if c):
+    tried: set[str] = set()
+    for codec in _codecs_to_try(data, declared):
+        if codec in tried:
+            continue
+        tried.add(codec)
         try:
             text = data.decode(codec)
         except (ValueError, LookupError):
             continue
-        return text, None if codec == declared or not charset else _charset_note(charset, declared, codec)
-    return data.decode("latin-1"), _charset_note(charset, declared, "latin-1")
+        if codec == declared or not charset:
+            return text, codec, None
+        return text, codec, _charset_note(charset, declared, codec, declared_failed=declared in tried)
+    note = _charset_note(charset, declared, "latin-1", declared_failed=True) if charset else None
+    return data.decode("latin-1"), "latin-1", note
 
 
-def _charset_note(charset: str | None, declared: str | None, used: str) -> str:
-    problem = "unknown charset" if declared is None else "bytes not valid in declared charset"
+def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """Text from bytes and a note when the declared charset had to be overridden; never raises."""
+    text, _, note = _decoded(data, charset)
+    return text, note
+
+
+def _charset_note(charset: str | None, declared: str | None, used: str, *, declared_failed: bool) -> str:
+    if declared is None:
+        problem = "unknown charset"
+    elif declared_failed:
+        problem = "bytes not valid in declared charset"
+    else:
+        problem = "UTF-8 text labelled with charset"
     return f"{problem} {charset!r}; decoded as {used}"
 
 
@@ -144,11 +223,34 @@ def _decode_words(value: str) -> str:
     return "".join(p if isinstance(p, str) else _decode_bytes(*p)[0] for p in pieces)
 
 
-def _unescape_8bit(value: str) -> str:
-    """Raw 8-bit header bytes arrive as surrogate escapes; most of them are unlabelled UTF-8."""
-    if not re.search(r"[\udc80-\udcff]", value):
-        return value
-    return _decode_bytes(value.encode("utf-8", "surrogateescape"), "utf-8")[0]
+def _eight_bit(value: str) -> bytes | None:
+    """The bytes of a header that arrived with raw 8-bit bytes (the parser keeps them as surrogate
+    escapes), or None for a plain ASCII one."""
+    if not _ESCAPED_BYTE.search(value):
+        return None
+    return value.encode("utf-8", "surrogateescape")
+
+
+def _unescape_8bit(value: str, label: str | None = None) -> str:
+    """Raw 8-bit header bytes as text: UTF-8 where valid (most of it), else the charset the mail
+    labels its text with (one client wrote both), else detected."""
+    data = _eight_bit(value)
+    return value if data is None else _decode_bytes(data, label)[0]
+
+
+def _text_charset(part: Message) -> str | None:
+    """The charset a part (or its first text part) declares: the label for its unlabelled headers.
+    Without recursion, as in `_Walker._flattened`: hostile mail nests deeper than Python recurses."""
+    pending = [part]
+    while pending:
+        piece = pending.pop()
+        charset = piece.get_content_charset() if piece.get_content_maintype() == "text" else None
+        if charset:
+            return charset
+        payload = piece.get_payload()
+        if isinstance(payload, list):
+            pending.extend(reversed(payload))
+    return None
 
 
 def _strip_controls(text: str) -> str:
@@ -166,7 +268,11 @@ def _clean_body(text: str) -> str:
 
 
 def _raw_headers(part: Message) -> list[tuple[str, str]]:
-    return [(name.lower(), _unescape_8bit(_FOLD.sub("", str(value)))) for name, value in part.raw_items()]
+    values = [(name.lower(), _FOLD.sub("", str(value))) for name, value in part.raw_items()]
+    if not any(_ESCAPED_BYTE.search(value) for _, value in values):
+        return values
+    label = _text_charset(part)
+    return [(name, _unescape_8bit(value, label)) for name, value in values]
 
 
 def _first_raw(part: Message, name: str) -> str | None:
@@ -214,9 +320,11 @@ def _safe_filename(name: str, content_type: str, index: int) -> str:
 class _Walker:
     """Walks the MIME tree once, returning body segments and collecting attachments and defects."""
 
-    def __init__(self) -> None:
+    def __init__(self, room: int) -> None:
         self.attachments: list[Attachment] = []
         self.defects: list[str] = []
+        self._room = room  # bytes the attachments may still take: together never more than the mail
+        self._inside_attached_message = False
 
     def walk(self, part: Message, depth: int = 0) -> list[_Segment]:
         segments = self._dispatch(part, depth)
@@ -231,9 +339,7 @@ class _Walker:
         content_type = part.get_content_type()
         payload = part.get_payload()
         if content_type == "message/rfc822" and isinstance(payload, list) and payload:
-            if part.get_content_disposition() == "attachment":  # sent as a file: downloadable as one too
-                self._attach(part, content_type, "attachment", part.get_filename())
-            return self._forward(payload[0], depth)
+            return self._message(part, payload[0], depth)
         if content_type == "multipart/alternative" and isinstance(payload, list):
             return self._alternative(payload, depth)
         if content_type.startswith("multipart/") and isinstance(payload, list):
@@ -285,6 +391,19 @@ class _Walker:
         text = _render_text(plain if plain is not None else rich or [])
         return [_Segment(text, _render_html(rich) if rich is not None else None)]
 
+    def _message(self, part: Message, inner: Message, depth: int) -> list[_Segment]:
+        """An attached message shows inline; sent as a file it is downloadable as one too, once: the
+        messages attached inside it are in its bytes already (stored again per level, ten nested
+        forwards made a 1.4 MB mail 14.6 MB of attachments)."""
+        if part.get_content_disposition() != "attachment" or self._inside_attached_message:
+            return self._forward(inner, depth)
+        self._attach(part, "message/rfc822", "attachment", part.get_filename())
+        self._inside_attached_message = True
+        try:
+            return self._forward(inner, depth)
+        finally:
+            self._inside_attached_message = False
+
     def _forward(self, inner: Message, depth: int) -> list[_Segment]:
         """An attached message is content the customer sent us: show it after a forward header."""
         segments = self.walk(inner, depth + 1)
@@ -311,7 +430,15 @@ class _Walker:
         content_id = (_first_raw(part, "content-id") or "").strip().strip("<>").strip() or None
         name = _safe_filename(_decode_header(filename or ""), content_type, len(self.attachments) + 1)
         inline = content_id is not None and disposition != "attachment"
-        self.attachments.append(Attachment(name, content_type, self._content(part), content_id, inline))
+        content = self._content(part)
+        if len(content) > self._room:
+            self.defects.append(
+                f"attachment {name!r} ({len(content)} bytes) not stored: a mail's stored attachments "
+                "are capped at the mail's own size; it is in the raw mail"
+            )
+            return
+        self._room -= len(content)
+        self.attachments.append(Attachment(name, content_type, content, content_id, inline))
 
 
 def _leaf_type(part: Message) -> str:
@@ -346,7 +473,7 @@ def _addresses(values: list[str], field: str, defects: list[str]) -> tuple[Addre
         email = raw_email.strip().lower()
         if len(email) > MAX_ADDRESS_LENGTH:
             defects.append(f"{field} address longer than {MAX_ADDRESS_LENGTH} characters ignored")
-        elif "@" in email and not re.search(r"\s", email):
+        elif "@" in email and not re.search(r"\s", _QUOTED_STRING.sub("", email)):
             found.setdefault(email, Address(email, _display_name(name)))
     if len(found) > MAX_ADDRESSES:
         defects.append(f"{field} lists {len(found)} addresses; the first {MAX_ADDRESSES} kept")
@@ -390,8 +517,12 @@ def _subject(value: str, defects: list[str]) -> str:
 def _head(message: Message, defects: list[str]) -> dict[str, Any]:
     """The ParsedMail fields that come from the header block."""
     raw_headers = _raw_headers(message)
-    if any(re.search(r"[^\x00-\x7f]", value) for _, value in raw_headers):
-        defects.append("raw 8-bit characters in headers decoded as UTF-8")
+    eight_bit = [data for _, value in message.raw_items() if (data := _eight_bit(str(value)))]
+    label = _text_charset(message) if eight_bit else None
+    used = {_decoded(data, label)[1] for data in eight_bit}
+    if used:
+        names = ", ".join(sorted("UTF-8" if codec == "utf-8" else codec for codec in used))
+        defects.append(f"raw 8-bit characters in headers decoded as {names}")
     headers: dict[str, str] = {}
     for name, value in raw_headers:
         headers.setdefault(name, _decode_header(value))
@@ -416,7 +547,7 @@ def _head(message: Message, defects: list[str]) -> dict[str, Any]:
 def _parse(raw: bytes, policy: email_policy.Policy, defects: list[str]) -> ParsedMail:
     message = BytesParser(policy=policy).parsebytes(raw)
     head = _head(message, defects)
-    walker = _Walker()
+    walker = _Walker(len(raw))
     segments = walker.walk(message)
     text = _render_text(segments)
     return ParsedMail(

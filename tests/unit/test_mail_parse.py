@@ -1,3 +1,4 @@
+import base64
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,8 @@ def parsed(name: str):
 
 def test_corpus_is_big_and_commit_sized():
     assert len(CORPUS) >= 47
-    assert all(len(raw) < 50_000 for raw in RAW.values())
+    assert all(len(raw) < 50_000 for name, raw in RAW.items() if name != "long_line_64k.eml")
+    assert len(RAW["long_line_64k.eml"]) < 70_000
 
 
 @pytest.mark.parametrize("name", RAW)
@@ -130,6 +132,18 @@ def test_visible_text_of_replies(name, visible):
         ("broken_quoted_printable.eml", "Price = 5 =ZZ euros, caf\u00e9 and a soft break, trailing", None),
         ("mixed_line_endings.eml", "line one\nline two\nline three", None),
         ("multipart_missing_boundary.eml", "This has no boundary at all.", "no boundary"),
+        (
+            "koi8r_undeclared.eml",
+            "\u0417\u0434\u0440\u0430\u0432\u0441\u0442\u0432\u0443\u0439\u0442\u0435, \u043d\u0435 "
+            "\u043c\u043e\u0433\u0443 \u0432\u043e\u0439\u0442\u0438 \u0432 \u0441\u0438\u0441\u0442"
+            "\u0435\u043c\u0443.",
+            None,
+        ),
+        (
+            "utf8_labelled_latin1.eml",
+            "Das Ger\u00e4t ist kaputt \u2013 bitte pr\u00fcfen.",
+            "UTF-8 text labelled with charset 'iso-8859-1'",
+        ),
     ],
 )
 def test_body_decoding(name, text, defect):
@@ -155,6 +169,17 @@ def test_body_decoding(name, text, defect):
         ("eight_bit_headers.eml", "Gr\u00f6\u00dfen\u00e4nderung n\u00f6tig \u2013 bitte pr\u00fcfen"),
         ("newsletter_html.eml", "Our winter sale \u2744"),
         ("mixed_line_endings.eml", "mixed endings"),
+        (
+            "koi8r_undeclared.eml",
+            "\u041f\u0440\u043e\u0431\u043b\u0435\u043c\u0430 \u0441 "
+            "\u0434\u043e\u0441\u0442\u0443\u043f\u043e\u043c",
+        ),
+        (
+            "windows_1251_raw_subject.eml",
+            "\u041d\u0435 \u043c\u043e\u0433\u0443 \u0432\u043e\u0439"
+            "\u0442\u0438 \u0432 \u0441\u0438\u0441\u0442\u0435\u043c\u0443",
+        ),
+        ("utf8_labelled_latin1.eml", "Gr\u00fc\u00dfe aus K\u00f6ln \u2013 Ger\u00e4t kaputt"),
     ],
 )
 def test_subjects(name, subject):
@@ -176,6 +201,63 @@ def test_addresses_are_decoded_and_garbage_dropped():
     assert parsed("rfc2047_base64_split.eml").from_.name == "\u00c9lod\u00ede"
     assert parsed("shift_jis.eml").from_.name == "\u5c71\u7530\u592a\u90ce"
     assert parsed("eight_bit_headers.eml").from_ == Address("juergen@example.de", "J\u00fcrgen Gro\u00df")
+
+
+def test_unlabelled_and_mislabelled_header_bytes_read_as_written():
+    assert parsed("koi8r_undeclared.eml").from_ == Address(
+        "ivan@example.ru", "\u0418\u0432\u0430\u043d \u041f\u0435\u0442\u0440\u043e\u0432"
+    )
+    assert parsed("windows_1251_raw_subject.eml").from_ == Address(
+        "olga@example.ru", "\u041e\u043b\u044c\u0433\u0430 \u0421\u043c\u0438\u0440\u043d\u043e\u0432\u0430"
+    )
+    assert parsed("utf8_labelled_latin1.eml").from_ == Address(
+        "juergen@example.de", "J\u00fcrgen M\u00fcller"
+    )
+    assert parsed("koi8r_undeclared.eml").defects == ("raw 8-bit characters in headers decoded as koi8_r",)
+    assert parsed("windows_1251_raw_subject.eml").defects == (
+        "raw 8-bit characters in headers decoded as cp1251",
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "charset"),
+    [
+        (
+            "\u041d\u0435 \u043c\u043e\u0433\u0443 \u0432\u043e\u0439\u0442\u0438 "
+            "\u0432 \u0441\u0438\u0441\u0442\u0435\u043c\u0443",
+            "cp1251",
+        ),
+        (
+            "\u041f\u0440\u043e\u0431\u043b\u0435\u043c\u0430 \u0441 "
+            "\u0434\u043e\u0441\u0442\u0443\u043f\u043e\u043c",
+            "koi8-r",
+        ),
+        ("Probl\u00e8me de connexion \u00e0 mon compte", "cp1252"),
+        ("na\u00efve \u201cquotes\u201d \u2013 20 \u20ac", "cp1252"),
+        ("Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144", "cp1250"),
+        ("\ubb38\uc758 \ub4dc\ub9bd\ub2c8\ub2e4", "cp949"),
+        ("\u60a8\u597d\uff0c\u6211\u7684\u53d1\u7968\u6709\u95ee\u9898", "gb18030"),
+    ],
+)
+def test_raw_header_bytes_with_no_label_anywhere_are_detected(subject, charset):
+    raw = b"From: a@customer.test\r\nSubject: " + subject.encode(charset) + b"\r\n\r\nBody.\r\n"
+    assert parse_mail(raw).subject == subject
+
+
+def test_a_quoted_local_part_is_a_sender():
+    mail = parsed("quoted_local_part_sender.eml")
+    assert mail.from_ == Address('"first last"@example.com')
+    assert "From header has no usable address" not in mail.defects
+    named = parse_mail(_mail('From: First Last <"First Last"@Example.com>'))
+    assert named.from_ == Address('"first last"@example.com', "First Last")
+
+
+def test_a_64_kb_line_is_kept_whole():
+    mail = parsed("long_line_64k.eml")
+    before, line, after = mail.text.split("\n")
+    assert (before, after) == ("Before the long line.", "After the long line.")
+    assert len(line) > 65_536 and line.endswith(" END-OF-LONG-LINE")
+    assert line.startswith("The generated report line goes on without a break; ")
 
 
 def test_missing_and_malformed_headers():
@@ -419,7 +501,12 @@ def test_addresses_nobody_can_mail_are_still_read():
     """Parsing keeps what the customer wrote; whether mail can go there is decided by mail.wire."""
     mail = parsed("eai_sender_and_odd_copies.eml")
     assert mail.from_ == Address("jörg@exämple.com", "Jörg")
-    assert [a.email for a in mail.cc] == ["ann@customer.test", "x@[192.0.2.1]", "kim@bücher.de"]
+    assert [a.email for a in mail.cc] == [
+        "ann@customer.test",
+        "x@[192.0.2.1]",
+        '"quoted local"@customer.test',
+        "kim@bücher.de",
+    ]
     assert mail.message_id == "<été.42@exämple.com>"
 
 
@@ -488,3 +575,37 @@ def test_nesting_past_the_recursion_limit_keeps_the_headers():
     )
     assert "deep text" in mail.text
     assert any("RecursionError" in defect for defect in mail.defects)
+
+
+def _forwarded_as_file(inner: bytes, level: int) -> bytes:
+    """A mail whose only content is `inner`, attached as an .eml file (Outlook's "forward as attachment")."""
+    head = (
+        f"From: Level {level} <level{level}@customer.test>\r\nTo: support@example.com\r\n"
+        f"Subject: Fwd {level}\r\nMessage-ID: <level.{level}@customer.test>\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/mixed; boundary="l{level}"\r\n\r\n--l{level}\r\n'
+        f"Content-Type: text/plain\r\n\r\nLevel {level} says see below.\r\n--l{level}\r\n"
+        "Content-Type: message/rfc822\r\n"
+        f'Content-Disposition: attachment; filename="level{level}.eml"\r\n\r\n'
+    ).encode()
+    return head + inner + f"\r\n--l{level}--\r\n".encode()
+
+
+def test_nested_eml_is_not_stored_once_per_level():
+    photo = base64.encodebytes(bytes(range(256)) * 4000).decode()  # 1 MB of picture, 1.4 MB in base64
+    raw = _mail(
+        "From: first@customer.test\r\nSubject: the problem\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="p"',
+        f"--p\r\nContent-Type: text/plain\r\n\r\nThe original problem.\r\n--p\r\n"
+        f"Content-Type: image/png\r\nContent-Disposition: attachment; filename=photo.png\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{photo}--p--",
+    )
+    for level in range(10):
+        raw = _forwarded_as_file(raw, level)
+    mail = parse_mail(raw)
+    assert [(a.filename, a.content_type) for a in mail.attachments] == [("level9.eml", "message/rfc822")]
+    assert sum(a.size for a in mail.attachments) <= len(raw)
+    assert parse_mail(mail.attachments[0].content).subject == "Fwd 8"
+    for level in range(10):
+        assert f"Level {level} says see below." in mail.text
+    assert mail.text.endswith("The original problem.")
+    assert any("'photo.png' (1024000 bytes) not stored" in defect for defect in mail.defects)
