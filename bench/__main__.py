@@ -27,6 +27,9 @@ def main() -> None:
         operations.report(counter)
         sla_cost.report(counter)
         ingestion.report()
+        from bench import hostile_mail
+
+        hostile_mail.report()
         from bench import pages
 
         pages.report(counter)

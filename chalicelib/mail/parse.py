@@ -95,7 +95,7 @@ _HEADER_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a quoted local part may hold spaces
 _FILENAME_RESERVED = re.compile(r'[<>:"|?*]')
-_ADDR_SPEC = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
+_ADDR_TOKEN = re.compile(r"[^\s<>,;:\"()\[\]]+")  # split, then test for "@": a search for x+@x+ backtracks
 _FORWARD_MARKER = "---------- Forwarded message ----------"
 
 
@@ -467,7 +467,7 @@ def _addresses(values: list[str], field: str, defects: list[str]) -> tuple[Addre
     except RecursionError:
         pairs = []
     if not any("@" in email for _, email in pairs):
-        pairs = [("", found) for text in texts for found in _ADDR_SPEC.findall(text)]
+        pairs = [("", token) for text in texts for token in _ADDR_TOKEN.findall(text) if "@" in token[1:-1]]
     found: dict[str, Address] = {}
     for name, raw_email in pairs:
         email = raw_email.strip().lower()

@@ -37,12 +37,13 @@ _MOBILE_SIGNATURE = re.compile(
 )
 _SIGNATURE_DASHES = ("-- ", "--")  # transports often strip the trailing space of "-- "
 _HEADER_LOOKAHEAD = 4
+MAX_SCANNED = 200_000  # characters searched for where the history starts: a typed reply fits many times
 
 
 def _is_attribution(lines: list[str], index: int) -> bool:
     """An attribution line, also when the client wrapped it over two lines."""
     line = lines[index].strip()
-    if not _ATTRIBUTION_START.match(line):
+    if len(line) > _MAX_ATTRIBUTION or not _ATTRIBUTION_START.match(line):
         return False
     candidates = [line]
     if index + 1 < len(lines):
@@ -53,7 +54,9 @@ def _is_attribution(lines: list[str], index: int) -> bool:
 
 
 def _next_nonblank(lines: list[str], index: int) -> str:
-    return next((line.strip() for line in lines[index + 1 :] if line.strip()), "")
+    """Walks, never copies, the lines: only blank lines lie between two callers' starts and
+    their answers, so all calls together read each line at most once."""
+    return next((lines[i].strip() for i in range(index + 1, len(lines)) if lines[i].strip()), "")
 
 
 def _is_header_block(lines: list[str], index: int) -> bool:
@@ -73,13 +76,12 @@ def _is_history_start(lines: list[str], index: int) -> bool:
     return _is_attribution(lines, index) or _is_header_block(lines, index)
 
 
-def _without_history(lines: list[str]) -> list[str]:
-    cut = next((i for i in range(len(lines)) if _is_history_start(lines, i)), len(lines))
-    return lines[:cut]
-
-
-def _without_signature(lines: list[str]) -> list[str]:
-    cut = next((i for i, line in enumerate(lines) if line in _SIGNATURE_DASHES), len(lines))
+def _new_text(lines: list[str], scanned: int) -> list[str]:
+    """The lines before the quoted history or the signature, looked for in the first `scanned`."""
+    cut = next(
+        (i for i in range(scanned) if lines[i] in _SIGNATURE_DASHES or _is_history_start(lines, i)),
+        len(lines),
+    )
     return lines[:cut]
 
 
@@ -96,7 +98,10 @@ def _without_trailing_noise(lines: list[str]) -> list[str]:
 
 
 def visible_text(text: str) -> str:
-    """The new part of a message; the whole text (stripped) when nothing else would be left."""
+    """The new part of a message, with quoted history and signature looked for in its first
+    MAX_SCANNED characters; the whole text (stripped) when nothing else would be left."""
     normalised = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    lines = _without_trailing_noise(_without_signature(_without_history(normalised.split("\n"))))
+    lines = normalised.split("\n")
+    scanned = min(len(lines), normalised.count("\n", 0, MAX_SCANNED) + 1)  # the lines starting in the cap
+    lines = _without_trailing_noise(_new_text(lines, scanned))
     return "\n".join(lines).strip() or normalised.strip()

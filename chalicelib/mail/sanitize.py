@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from chalicelib.mail.nesting import bound_nesting
+
 _TAGS = frozenset(
     {
         *("a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup"),
@@ -49,10 +51,16 @@ _BLOCK = frozenset(
         *("h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "center", "form"),
     }
 )
+# Not message text; a form control's text is UI (and html5ever reads a textarea's markup as its text).
 _INVISIBLE = frozenset(
-    {"script", "style", "head", "title", "noscript", "template", "svg", "math", "object", "iframe", "select"}
+    {
+        *("script", "style", "head", "title", "noscript", "template", "svg", "math", "object", "iframe"),
+        *("select", "textarea"),
+    }
 )
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+MAX_HTML_TO_TEXT = 2_000_000  # characters of HTML read into text; the sanitised HTML and raw mail keep all
+_TEXT_TAGS = frozenset({*_TAGS, *_BLOCK, "li"})  # what the text extractor acts on; others keep their text
 
 
 @cache
@@ -69,9 +77,28 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
+@cache
+def _text_cleaner() -> nh3.Cleaner:
+    """Well-formed HTML for the text extractor: the stdlib parser takes quadratic time on unclosed
+    tags and comments (`"<a " * 30_000` takes minutes), html5ever's serialisation has none."""
+    return nh3.Cleaner(
+        tags=set(_TEXT_TAGS),
+        clean_content_tags=set(_INVISIBLE),
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def _parseable(html: str) -> str:
+    """HTML any tree builder reads in linear time: surrogates replaced, nesting bounded."""
+    return bound_nesting(_SURROGATES.sub("\ufffd", html or ""))
+
+
 def sanitize_html(html: str) -> str:
     """Allow-listed HTML safe to show to agents: no scripts, handlers, styles or dangerous URLs."""
-    return _cleaner().clean(_SURROGATES.sub("\ufffd", html or ""))
+    return _cleaner().clean(_parseable(html))
 
 
 class _TextExtractor(HTMLParser):
@@ -82,7 +109,7 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self._hidden = 0
         self._pre = 0
-        self._links: list[tuple[str, int]] = []
+        self._link: tuple[str, int] | None = None  # an open link's target and first part
 
     def _at_line_start(self) -> bool:
         return not self.parts or self.parts[-1].endswith("\n")
@@ -102,7 +129,8 @@ class _TextExtractor(HTMLParser):
         elif tag in ("td", "th") and not self._at_line_start():
             self.parts.append("  ")
         elif tag == "a":
-            self._links.append((dict(attrs).get("href") or "", len(self.parts)))
+            self._close_link()  # a link inside a link closes the outer one, as in a browser
+            self._link = (dict(attrs).get("href") or "", len(self.parts))
         elif tag in _BLOCK:
             self._newline()
         if tag == "pre":
@@ -111,8 +139,8 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _INVISIBLE:
             self._hidden = max(0, self._hidden - 1)
-        elif tag == "a" and self._links:
-            self._close_link(*self._links.pop())
+        elif tag == "a":
+            self._close_link()
         elif tag in _BLOCK or tag == "li":
             self._newline()
         if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"):
@@ -120,7 +148,13 @@ class _TextExtractor(HTMLParser):
         if tag == "pre":
             self._pre = max(0, self._pre - 1)
 
-    def _close_link(self, href: str, start: int) -> None:
+    def _close_link(self) -> None:
+        """Show the target after the link's text unless the text shows it: each part is read for
+        one link at most, so nested links cost linear time."""
+        if self._link is None:
+            return
+        href, start = self._link
+        self._link = None
         text = "".join(self.parts[start:]).strip()
         target = href.strip()
         shown = target.removeprefix("mailto:")
@@ -143,16 +177,23 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _unfinished_tag_as_text(html: str) -> str:
+    """A tag cut off at the end ("see <p") is text the sender wrote: a browser would drop it."""
+    tail = html.rfind(">") + 1
+    return html[:tail] + html[tail:].replace("<", "&lt;")
+
+
 def html_to_text(html: str) -> str:
-    """Plain text an agent can read (and quote detection can work on) from an HTML body."""
-    source = _SURROGATES.sub("\ufffd", html or "")
+    """Plain text an agent can read (and quote detection can work on) from an HTML body's first
+    MAX_HTML_TO_TEXT characters."""
+    source = _text_cleaner().clean(_unfinished_tag_as_text(_parseable((html or "")[:MAX_HTML_TO_TEXT])))
     parser = _TextExtractor()
     try:
         parser.feed(source)
         parser.close()
         text = "".join(parser.parts)
     except Exception:  # HTMLParser has had assertion bugs on hostile input; degrade to tag stripping.
-        text = html_lib.unescape(re.sub(r"<[^>]*>", " ", source))
+        text = html_lib.unescape(re.sub(r"<[^<>]*>", " ", source))
     return _tidy(text)
 
 

@@ -2,6 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib.mail import quotes
 from chalicelib.mail.quotes import visible_text
 
 CASES = {
@@ -102,3 +103,42 @@ def test_visible_text_is_a_prefix_of_the_input(lines):
     text = "\n".join(lines)
     result = visible_text(text)
     assert result in text
+
+
+class _CountingLines(list):
+    """Counts the lines read, slices included: copying the rest of the lines shows up here."""
+
+    def __init__(self, lines):
+        super().__init__(lines)
+        self.read = 0
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        self.read += len(item) if isinstance(index, slice) else 1
+        return item
+
+
+def _lines_read(count: int) -> int:
+    lines = _CountingLines(["new text", *(["_" * 30, ""] * count)])
+    quotes._new_text(lines, len(lines))
+    return lines.read
+
+
+def test_underscore_rules_do_not_make_quote_stripping_quadratic():
+    assert _lines_read(4_000) <= 4 * _lines_read(1_000) + 100
+
+
+def test_quote_stripping_looks_for_history_only_in_the_first_max_scanned_characters(monkeypatch):
+    looked_at = []
+    is_history_start = quotes._is_history_start
+    monkeypatch.setattr(
+        quotes, "_is_history_start", lambda lines, i: looked_at.append(i) or is_history_start(lines, i)
+    )
+    reply = "new text\n" + "_" * 30 + "\n"
+    history = "On Mon, 8 Jan 2024 at 10:15, Bob <b@x.org> wrote:\nold text"
+    for size in (2 * quotes.MAX_SCANNED, 8 * quotes.MAX_SCANNED):
+        looked_at.clear()
+        text = reply * (size // len(reply)) + history
+        assert visible_text(text) == text  # the attribution lies past what is searched
+        assert len(looked_at) <= quotes.MAX_SCANNED // len(reply) * 2 + 1
+    assert visible_text(reply + history) == reply.strip()

@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.mail.sanitize import html_to_text, sanitize_html, text_to_html
+from chalicelib.mail.nesting import MAX_DEPTH, MAX_FORMATTING
+from chalicelib.mail.sanitize import (
+    MAX_HTML_TO_TEXT,
+    _TextExtractor,
+    html_to_text,
+    sanitize_html,
+    text_to_html,
+)
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -214,3 +221,93 @@ def test_text_to_html(text, expected):
 def test_text_round_trips_through_html():
     text = "Hello <you>,\nline two\n\nSecond & last"
     assert html_to_text(text_to_html(text)) == text
+
+
+class _Depth(HTMLParser):
+    """The deepest nesting in well-formed HTML (sanitize_html's output)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.depth = self.deepest = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ("br", "img", "hr", "col"):
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag):
+        self.depth -= 1
+
+
+def test_deep_nesting_is_flattened_so_the_html_parser_stays_linear():
+    cleaned = sanitize_html("<div><b>" * 5_000 + "deep text")
+    assert _Depth(cleaned).deepest <= MAX_DEPTH
+    assert cleaned.endswith("deep text" + "</b></div>" * (cleaned.count("<div>")))
+
+
+def test_formatting_reopened_in_every_paragraph_does_not_multiply_the_output():
+    html = "".join(f'<p><b title="{i}">x</p>' for i in range(2_000))
+    cleaned = sanitize_html(html)
+    assert cleaned.count("x") == 2_000
+    assert len(cleaned) <= 10 * len(html)  # unbounded, each paragraph re-opens every <b> before it
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["<div>", "</div>", "<b>", '<b title="1">', "</b>", "<p>", "</p>", "<td>", "<table>", "x"]
+        ),
+        min_size=300,
+        max_size=2_000,
+    )
+)
+def test_tag_soup_never_nests_far_past_max_depth(tokens):
+    assert _Depth(sanitize_html("".join(tokens))).deepest <= MAX_DEPTH + MAX_FORMATTING
+
+
+def test_unclosed_tags_and_comments_do_not_make_html_to_text_quadratic(monkeypatch):
+    rescans = []
+    check = HTMLParser.check_for_whole_start_tag
+
+    def counted(parser, i):
+        end = check(parser, i)
+        if end < 0:  # incomplete: the parser scanned to the end of the document, and will again
+            rescans.append(i)
+        return end
+
+    monkeypatch.setattr(HTMLParser, "check_for_whole_start_tag", counted)
+    assert html_to_text("text " + "<a x " * 2_000) == "text " + " ".join(["<a x"] * 2_000)
+    assert html_to_text("text<!--" * 2_000) == "text<!--" * 2_000  # as before: cut-off markup is text
+    assert rescans == []
+
+
+class _CountingParts(list):
+    """The extractor's parts, counting how many are read back: re-joins per link show up here."""
+
+    read = 0
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        _CountingParts.read += len(item) if isinstance(index, slice) else 1
+        return item
+
+
+def _parts_read(links: int) -> int:
+    extractor = _TextExtractor()
+    extractor.parts = _CountingParts()
+    _CountingParts.read = 0
+    extractor.feed('<a href="https://e.org/">x' * links + "</a>" * links)
+    extractor.close()
+    return _CountingParts.read
+
+
+def test_nested_links_do_not_make_html_to_text_quadratic():
+    assert _parts_read(4_000) <= 4 * _parts_read(1_000) + 100
+
+
+def test_html_to_text_reads_the_first_max_html_to_text_characters():
+    html = "<p>" + "word " * (MAX_HTML_TO_TEXT // 5) + "</p><p>past the cap</p>"
+    assert "past the cap" not in html_to_text(html)
+    assert html_to_text(html) == html_to_text(html[:MAX_HTML_TO_TEXT])
