@@ -22,6 +22,7 @@ IN_PROCESS_ENV = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
     "HELPDESK_STAGE": STAGE,
+    "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",  # moto checks TOTP codes as Cognito does
     "HELPDESK_MAILBOXES": "support@example.com=Support,billing@example.com=Billing",
     "HELPDESK_SECRET_KEY": "in-process-test-secret",
     "HELPDESK_PUBLIC_URL": "https://desk.example.test",
