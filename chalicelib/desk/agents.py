@@ -46,8 +46,9 @@ def load_agent(email: str) -> AgentProfile:
 def agent_for_login(email: str, sub: str) -> AgentProfile:
     """The active agent whose row belongs to the Cognito user `sub`, or Unauthorized.
 
-    The address alone proves nothing: it is a Cognito attribute, and a pool that lets users edit it
-    would let any agent name an admin's address. The `sub` is Cognito's immutable user id.
+    `email` and `sub` come from a verified ID token whose address is verified. The address alone
+    proves nothing: it is a Cognito attribute, and a pool that lets users edit it would let any
+    agent name an admin's address. The `sub` is Cognito's immutable user id.
     """
     row = _row(email)
     profile = _profile(email, row)
@@ -82,20 +83,15 @@ def _row(email: str) -> _Row:
 def _bind(email: str, sub: str) -> None:
     """Store the sub on a row kept from before subs were (an existing deployment's agents).
 
-    Only the user holding the row's address *verified* gets it: that is who the row was made for,
-    and an address changed later (unverified) names nobody. Conditional, so two racing first
-    sign-ins cannot both bind.
+    The caller has checked the token: Cognito signed that the user `sub` holds this address
+    *verified*, which only its mailbox's owner (confirming a code) or an admin can make true, so
+    this is the user the row was made for. Conditional: of two racing first sign-ins one binds, and
+    the row as stored decides for both.
     """
     from pynamodb.exceptions import UpdateError
 
-    from chalicelib.aws import client
-    from chalicelib.config import settings
-    from chalicelib.desk.logins import verified_holder
     from chalicelib.models import Agent
 
-    holder = verified_holder(client("cognito-idp"), settings().cognito_user_pool_id, email)
-    if holder is None or not hmac.compare_digest(holder, sub):
-        raise Unauthorized(f"this sign-in does not belong to {email}")
     try:
         Agent(email=email).update(
             actions=[Agent.sub.set(sub)], condition=Agent.email.exists() & Agent.sub.does_not_exist()
@@ -103,7 +99,7 @@ def _bind(email: str, sub: str) -> None:
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
-    forget_profile(email)  # bound now, or meanwhile by another request: the row as stored decides
+    forget_profile(email)
     stored = _row(email).sub
     if stored is None or not hmac.compare_digest(stored, sub):
         raise Unauthorized(f"this sign-in does not belong to {email}")

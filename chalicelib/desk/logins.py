@@ -29,26 +29,4 @@ def create_login(idp: Any, pool_id: str, email: str, name: str, password: str, *
     )
     if permanent:
         idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
-    return _attribute(created["User"]["Attributes"], "sub")
-
-
-def verified_holder(idp: Any, pool_id: str, email: str) -> str | None:
-    """The `sub` of the user whose *verified* address is `email`, or None.
-
-    Signing in by email resolves to exactly one user, and an address only becomes verified by its
-    owner confirming a code sent to it (or by an admin at invite), so this is the user an agent row
-    keyed by that address was made for.
-    """
-    try:
-        user = idp.admin_get_user(UserPoolId=pool_id, Username=email)
-    except idp.exceptions.UserNotFoundException:
-        return None
-    attributes = user["UserAttributes"]
-    address, verified = _attribute(attributes, "email"), _attribute(attributes, "email_verified")
-    if address.lower() != email.lower() or verified != "true":
-        return None
-    return _attribute(attributes, "sub")
-
-
-def _attribute(attributes: list[dict[str, str]], name: str) -> str:
-    return next((a["Value"] for a in attributes if a["Name"] == name), "")
+    return next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")

@@ -12,25 +12,20 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from chalicelib.aws import client
-from chalicelib.config import settings
 from chalicelib.desk.errors import InvalidRequest, Unauthorized
 from chalicelib.web.auth import initiate
 
 ISSUER = "Help desk"
 
 
-def is_on(email: str) -> bool:
-    user = client("cognito-idp").admin_get_user(UserPoolId=settings().cognito_user_pool_id, Username=email)
-    return "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", [])
-
-
-def start(email: str, password: str) -> tuple[str, str]:
-    """(access token, TOTP secret) after checking the password; the secret goes into the app."""
+def start(email: str, password: str) -> tuple[str, str] | None:
+    """(access token, TOTP secret) after checking the password, or None when MFA is already on
+    (Cognito then asks for a code instead of issuing tokens). The secret goes into the app."""
     if not password:
         raise InvalidRequest("enter your password")
     result = initiate(email, password)
     if "AuthenticationResult" not in result:
-        raise InvalidRequest("two-step sign-in is already on for this account")
+        return None
     access_token = result["AuthenticationResult"]["AccessToken"]
     secret = client("cognito-idp").associate_software_token(AccessToken=access_token)["SecretCode"]
     return access_token, secret

@@ -116,7 +116,7 @@ def pool(monkeypatch) -> dict[str, str]:
     from chalicelib import config
     from chalicelib.desk import admin as desk_admin
     from chalicelib.desk.agents import forget_profile
-    from chalicelib.web import auth, mfa
+    from chalicelib.web import auth
     from local.provision import create_identity, seed_admin
     from tests.service.cognito_http import PASSWORD, MotoKeys
 
@@ -124,7 +124,7 @@ def pool(monkeypatch) -> dict[str, str]:
     configured = dataclasses.replace(
         config.settings(), cognito_user_pool_id=ids["user_pool_id"], cognito_client_id=ids["client_id"]
     )
-    for module in (config, auth, mfa, desk_admin):
+    for module in (config, auth, desk_admin):
         monkeypatch.setattr(module, "settings", lambda: configured)
     monkeypatch.setattr(auth, "_jwks", lambda: MotoKeys("https://keys.invalid/jwks.json"))
     seed_admin("admin@example.com", sub=ids["admin_sub"])

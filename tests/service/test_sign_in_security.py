@@ -126,7 +126,7 @@ def test_unverified_email_token_is_refused(pool, web_client):
     assert "not verified" in response.body.decode()
 
 
-def test_agent_row_from_before_subs_is_bound_only_to_the_verified_holder_of_its_address(pool, web_client):
+def test_agent_row_from_before_subs_is_bound_only_by_a_verified_sign_in(pool, web_client):
     email = "old.agent@example.com"  # an existing deployment's agent: a row without a sub
     sub = create_login(
         client("cognito-idp"), pool["user_pool_id"], email, "Old Agent", PASSWORD, permanent=True
@@ -135,12 +135,14 @@ def test_agent_row_from_before_subs_is_bound_only_to_the_verified_holder_of_its_
     other = new_agent(pool, "mallory.agent@example.com")
     mallory = claims_of(session_token(sign_in(web_client, "mallory.agent@example.com")))
 
-    assert refused(web_client, moto_signed({**mallory, "email": email}))
-    assert Agent.get(email).sub is None  # Mallory's sub was not stored
+    # Before the fix Mallory could rename her Cognito address to the old agent's: Cognito then
+    # marks it unverified, and such a token binds nothing.
+    assert refused(web_client, moto_signed({**mallory, "email": email, "email_verified": "false"}))
+    assert Agent.get(email).sub is None
     token = session_token(sign_in(web_client, email))
     assert not refused(web_client, token)
     assert Agent.get(email).sub == sub != other
-    assert refused(web_client, moto_signed({**mallory, "email": email}))  # and now it is bound
+    assert refused(web_client, moto_signed({**mallory, "email": email}))  # bound: only that sub now
 
 
 def test_sibling_subdomain_cannot_plant_session_cookie(pool, web_client):
@@ -212,7 +214,7 @@ def test_stolen_password_alone_no_longer_signs_in_once_totp_is_on(pool, web_clie
         now = FROZEN.timestamp()
         session = session_token(sign_in(web_client, email))
         page = web_client.http.get("/account/security", headers=as_session(session))
-        assert page.status_code == 200 and "Two-step sign-in is off" in page.body.decode()
+        assert page.status_code == 200 and "Set up two-step sign-in" in page.body.decode()
         csrf = csrf_of(page.body.decode())
 
         def post(path: str, form: dict, cookie: str = ""):
@@ -233,13 +235,12 @@ def test_stolen_password_alone_no_longer_signs_in_once_totp_is_on(pool, web_clie
         assert post("/account/security/verify", {"code": wrong}, setup_cookie).status_code == 400
         assert post("/account/security/verify", {"code": totp(secret, now)}).status_code == 400  # no cookie
         turned_on = post("/account/security/verify", {"code": totp(secret, now)}, setup_cookie)
+        assert turned_on.status_code == 200 and "Two-step sign-in is on" in turned_on.body.decode()
+        assert "Max-Age=0" in set_cookies(turned_on)["__Host-helpdesk_mfa_setup"]
+        again = post("/account/security/start", {"password": PASSWORD})  # Cognito now asks for a code
         assert (
-            turned_on.status_code == 303
-            and "Max-Age=0" in set_cookies(turned_on)["__Host-helpdesk_mfa_setup"]
-        )
-        assert (
-            "Two-step sign-in is on"
-            in web_client.http.get("/account/security", headers=as_session(session)).body.decode()
+            "Two-step sign-in is on" in again.body.decode()
+            and "__Host-helpdesk_mfa_setup" not in set_cookies(again)
         )
 
         asked = sign_in(web_client, email)

@@ -1,7 +1,8 @@
 """The agent's own sign-in security: turning on two-step sign-in (TOTP MFA).
 
-GET shows whether it is on; POST …/start checks the password again and shows a new secret (and its
-otpauth:// link); POST …/verify turns MFA on once a code from the app matches. Between the two, the
+GET offers it; POST …/start checks the password again and shows a new secret (and its otpauth://
+link), or says MFA is already on (Cognito then asks for a code rather than signing in: the app needs
+no admin call to know); POST …/verify turns MFA on once a code from the app matches. Between the two, the
 access token Cognito's MFA calls need waits in a short-lived HttpOnly cookie, never in the page.
 """
 
@@ -13,7 +14,6 @@ from chalicelib.desk.errors import DeskError, InvalidRequest
 from chalicelib.web import mfa
 from chalicelib.web.cookies import cookie_value, set_cookie
 from chalicelib.web.pages.queues import sidebar
-from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page
 
 blueprint = Blueprint(__name__)
@@ -32,9 +32,12 @@ def security(context: Context) -> Response:
 def start(context: Context) -> Response:
     email = context.session.agent.email
     try:
-        access_token, secret = mfa.start(email, context.form.get("password", ""))
+        started = mfa.start(email, context.form.get("password", ""))
     except DeskError as error:
         return _page(context, error.status, error=error.message)
+    if started is None:
+        return _page(context, mfa_on=True)
+    access_token, secret = started
     response = _page(context, secret=secret, uri=mfa.otpauth_uri(secret, email))
     response.headers["Set-Cookie"] = set_cookie(SETUP_COOKIE, access_token, SETUP_SECONDS)
     return response
@@ -52,11 +55,14 @@ def verify(context: Context) -> Response:
         return _page(context, error.status, error=error.message, retry=bool(access_token))
     except DeskError as error:
         return _page(context, error.status, error=error.message)
-    return redirect(PATH, cookie=set_cookie(SETUP_COOKIE, "", 0))
+    response = _page(context, mfa_on=True)
+    response.headers["Set-Cookie"] = set_cookie(SETUP_COOKIE, "", 0)
+    return response
 
 
-def _page(context: Context, status: int = 200, **setup: object) -> Response:
-    """The page; `setup` has the new `secret` and `uri`, or an `error` (with `retry`: ask the code again)."""
+def _page(context: Context, status: int = 200, **shown: object) -> Response:
+    """The page: the password form, or the new `secret` and `uri`, or `mfa_on`, or an `error` (with
+    `retry`: ask for the code again)."""
     agent = context.session.agent
-    shown = {"secret": None, "uri": None, "error": None, "retry": False, **setup}
-    return context.render("security.html", status, mfa_on=mfa.is_on(agent.email), **shown, **sidebar(agent))
+    state = {"mfa_on": False, "secret": None, "uri": None, "error": None, "retry": False, **shown}
+    return context.render("security.html", status, **state, **sidebar(agent))
