@@ -10,6 +10,7 @@ from chalicelib.web.pages.admin import blueprint as admin_pages
 from chalicelib.web.pages.articles import blueprint as article_pages
 from chalicelib.web.pages.queues import blueprint as queue_pages
 from chalicelib.web.pages.reports import blueprint as report_pages
+from chalicelib.web.pages.security import blueprint as security_pages
 from chalicelib.web.pages.signin import blueprint as signin_pages
 from chalicelib.web.pages.ticket import blueprint as ticket_pages
 from chalicelib.web.public.form import blueprint as request_form_pages
@@ -19,6 +20,7 @@ from chalicelib.web.public.status import blueprint as customer_link_pages
 app = Chalice(app_name="helpdesk")
 app.register_blueprint(api_routes)
 app.register_blueprint(signin_pages)
+app.register_blueprint(security_pages)
 app.register_blueprint(queue_pages)
 app.register_blueprint(report_pages)
 app.register_blueprint(ticket_pages)

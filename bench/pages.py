@@ -34,7 +34,7 @@ def report(counter: Any) -> None:
             raw, ses_id, "ada@customer.test", ["support@example.com"], settings().mail_domains, None
         )
         ingest(delivery_from_record(event["Records"][0]))
-    headers = {"cookie": "helpdesk_session=token"}
+    headers = {"cookie": "__Host-helpdesk_session=token"}
     print("\nDynamoDB/S3 requests per page (30 tickets, one customer)")
     print(
         f"  sidebar counts: one Query of the counted index (status, team, assignee of at most "

@@ -236,6 +236,9 @@ class Agent(Model):
     teams = ListAttribute(of=UnicodeAttribute, null=True)
     active = BooleanAttribute(default=True)
     time_zone = UnicodeAttribute(default="UTC")
+    # The Cognito user's `sub` (stored at invite): sign-ins are matched on it, never on the address
+    # alone. Rows from before it was kept get it at their first sign-in (desk.agents._bind).
+    sub = UnicodeAttribute(null=True)
     scope = UnicodeAttribute(default="agent")  # constant: every agent in one index partition
     directory_index = AgentDirectoryIndex()
 

@@ -1,8 +1,13 @@
 """Cognito: the agents' user pool, the web app's client and the role groups.
 
-Agents are invited by an admin (AdminCreateUser in chalicelib.desk.admin), never sign themselves
-up. The client has no secret and allows USER_PASSWORD_AUTH because the API signs agents in
-server-side with InitiateAuth.
+Agents are invited by an admin (AdminCreateUser in chalicelib.desk.admin) with a temporary
+password they must replace at first sign-in, never sign themselves up. The client has no secret and
+allows USER_PASSWORD_AUTH because the API signs agents in server-side with InitiateAuth.
+
+The app matches agents on the user's `sub` and a verified address (chalicelib.web.auth). The
+address stays out of users' hands anyway: the client cannot write it, and a change made another way
+takes effect only once the new address is verified (keep_original). MFA is optional, TOTP only: an
+agent turns it on from the app (/account/security).
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ class AgentDirectory(Construct):
                 require_symbols=True,
                 temp_password_validity=Duration.days(3),
             ),
+            keep_original=cognito.KeepOriginalAttrs(email=True),
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             feature_plan=cognito.FeaturePlan.ESSENTIALS,
             deletion_protection=True,
@@ -47,6 +55,10 @@ class AgentDirectory(Construct):
             user_pool_client_name=f"{prefix}web",
             generate_secret=False,
             auth_flows=cognito.AuthFlow(user_password=True),
+            read_attributes=cognito.ClientAttributes().with_standard_attributes(
+                email=True, email_verified=True, fullname=True
+            ),
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
             prevent_user_existence_errors=True,
             id_token_validity=Duration.hours(8),
             access_token_validity=Duration.hours(8),
@@ -61,8 +73,8 @@ class AgentDirectory(Construct):
             [
                 NagPackSuppression(
                     id="AwsSolutions-COG2",
-                    reason="The agent app's sign-in (chalicelib.web.auth) does not implement the MFA "
-                    "challenge yet; requiring MFA would lock every agent out.",
+                    reason="MFA is optional (TOTP): agents turn it on in the app; requiring it would "
+                    "lock out every agent invited before they enrol an authenticator.",
                 ),
                 *(
                     NagPackSuppression(

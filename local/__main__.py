@@ -45,6 +45,7 @@ def configure_environment(endpoint: str) -> None:
     """Everything chalicelib reads, set before the first `settings()` call caches it."""
     os.environ.update(client_environment(endpoint))
     os.environ["HELPDESK_STAGE"] = "local"
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"  # moto checks TOTP codes as Cognito does
     os.environ.setdefault("HELPDESK_MAILBOXES", DEFAULT_MAILBOXES)
     os.environ.setdefault("HELPDESK_SIGNING_KEY_PARAMETER", parameter_name("local"))
 
@@ -75,7 +76,7 @@ def run(options: Options, stop: threading.Event) -> None:
         provision.create_signing_key(settings().signing_key_parameter, key)
         state = StateStore(options.state_dir, settings().mail_bucket, aws.writes)
         state.restore()
-        provision.seed_admin(options.admin_email, options.admin_name)
+        provision.seed_admin(options.admin_email, options.admin_name, ids["admin_sub"])
         rearm_sla_timers()
         snapshots = Periodic("state", SNAPSHOT_INTERVAL_S, state.save_if_changed, final=state.save)
         snapshots.start()

@@ -24,6 +24,9 @@ from chalicelib.desk.logins import create_login
 SLA_VISIBILITY_TIMEOUT_S = 5
 SLA_MAX_RECEIVES = 5
 AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+# What the app client may read and write, as infra/auth.py grants it (moto does not enforce writes).
+CLIENT_READS = ("email", "email_verified", "name")
+CLIENT_WRITES = ("name",)
 
 
 def _client(service: str) -> Any:
@@ -35,19 +38,33 @@ def _client(service: str) -> Any:
 def create_identity(
     admin_email: str, admin_password: str, admin_name: str = "Demo Admin", pool_name: str = "helpdesk-local"
 ) -> dict[str, str]:
-    """A user pool (email as username), an app client without secret, and the admin user."""
+    """A user pool as infra/auth.py declares it, an app client without secret, and the admin user.
+
+    Email is the username; users may turn on TOTP MFA; the client reads the address and whether it
+    is verified but may write only the name. The admin's password is permanent (the README's demo
+    login works at once); invited agents get temporary ones. Returns the ids and the admin's `sub`.
+    """
     idp = _client("cognito-idp")
     pool_id = idp.create_user_pool(
         PoolName=pool_name,
         UsernameAttributes=["email"],
         AutoVerifiedAttributes=["email"],
         Schema=[{"Name": "name", "AttributeDataType": "String", "Mutable": True, "Required": False}],
+        MfaConfiguration="OPTIONAL",
     )["UserPool"]["Id"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="OPTIONAL"
+    )
     client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="helpdesk-web", GenerateSecret=False, ExplicitAuthFlows=AUTH_FLOWS
+        UserPoolId=pool_id,
+        ClientName="helpdesk-web",
+        GenerateSecret=False,
+        ExplicitAuthFlows=AUTH_FLOWS,
+        ReadAttributes=list(CLIENT_READS),
+        WriteAttributes=list(CLIENT_WRITES),
     )["UserPoolClient"]["ClientId"]
-    create_login(idp, pool_id, admin_email, admin_name, admin_password)
-    return {"user_pool_id": pool_id, "client_id": client_id}
+    sub = create_login(idp, pool_id, admin_email, admin_name, admin_password, permanent=True)
+    return {"user_pool_id": pool_id, "client_id": client_id, "admin_sub": sub}
 
 
 def sla_queue_name(stage: str) -> str:
@@ -131,13 +148,20 @@ def create_signing_key(parameter: str, key: str) -> None:
     create_parameter(_client("ssm"), parameter, key)
 
 
-def seed_admin(admin_email: str, admin_name: str = "Demo Admin") -> None:
-    """The admin's agent row, in every mailbox team; an existing row (restored state) is kept."""
+def seed_admin(admin_email: str, admin_name: str = "Demo Admin", sub: str | None = None) -> None:
+    """The admin's agent row, in every mailbox team, bound to the admin's Cognito user `sub`.
+
+    An existing row (restored state) is kept, but bound to `sub`: the pool, and so the admin's
+    user, is created anew on each start.
+    """
     from chalicelib.config import settings
     from chalicelib.models import Agent
 
     try:
-        Agent.get(admin_email)
+        row = Agent.get(admin_email)
     except Agent.DoesNotExist:
         teams = list(dict.fromkeys(m.team for m in settings().mailboxes))
-        Agent(email=admin_email, name=admin_name, role="admin", teams=teams, active=True).save()
+        Agent(email=admin_email, name=admin_name, role="admin", teams=teams, active=True, sub=sub).save()
+        return
+    if sub is not None and row.sub != sub:
+        row.update(actions=[Agent.sub.set(sub)])

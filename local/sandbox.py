@@ -24,6 +24,7 @@ IN_PROCESS_ENV = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
     "HELPDESK_STAGE": STAGE,
+    "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",  # moto checks TOTP codes as Cognito does
     "HELPDESK_MAILBOXES": "support@example.com=Support,billing@example.com=Billing",
     "HELPDESK_SIGNING_KEY_PARAMETER": parameter_name(STAGE),
     "HELPDESK_PUBLIC_URL": "https://desk.example.test",

@@ -32,10 +32,11 @@ def temporary_password() -> str:
 
 
 def invite_agent(actor: AgentProfile, email: str, name: str, role: str, teams: list[str]) -> str:
-    """Create the Cognito user and the agent row; returns the one-time password to hand over.
+    """Create the agent row and the Cognito user; returns the temporary password to hand over.
 
-    No mail is sent (MessageAction=SUPPRESS): the password is set permanently and shown once, so
-    the same flow works locally, where Cognito sends nothing, and in AWS.
+    No mail is sent (MessageAction=SUPPRESS): the password is shown once, so the same flow works
+    locally, where Cognito sends nothing, and in AWS. It is temporary: the agent must choose their
+    own at first sign-in. The row keeps the user's `sub`, which sign-ins are matched on.
     """
     require_admin(actor)
     email, name = _email(email), _name(name)
@@ -47,7 +48,10 @@ def invite_agent(actor: AgentProfile, email: str, name: str, role: str, teams: l
         )
     except PutError:
         raise InvalidRequest(f"{email} is already an agent") from None
-    create_login(client("cognito-idp"), settings().cognito_user_pool_id, email, name, password)
+    sub = create_login(
+        client("cognito-idp"), settings().cognito_user_pool_id, email, name, password, permanent=False
+    )
+    Agent(email=email).update(actions=[Agent.sub.set(sub)], condition=Agent.email.exists())
     directory.forget()
     return password
 

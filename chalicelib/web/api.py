@@ -73,8 +73,22 @@ def _ticket_number(number: str) -> int:
 
 @json_route("/api/session", methods=["POST"], agent=False)
 def sign_in() -> Response:
+    """The token, or a 401 whose `error` names the further step (auth.Challenge) and its `session`."""
     body = _body()
-    token, agent = auth.sign_in(body.get("email"), body.get("password"))
+    return _session(*auth.sign_in(body.get("email"), body.get("password")))
+
+
+@json_route("/api/session/challenge", methods=["POST"], agent=False)
+def answer_challenge() -> Response:
+    """Answer that step: `challenge`, `email`, `session`, and `new_password` or `code`."""
+    body = _body()
+    step = body.get("challenge")
+    field = auth.ANSWER_FIELDS.get(step) if isinstance(step, str) else None
+    answer = body.get(field) if field else None
+    return _session(*auth.answer_challenge(step, body.get("email"), body.get("session"), answer))
+
+
+def _session(token: str, agent: AgentProfile) -> Response:
     return Response(body={"token": token, "agent": agent_json(agent)}, status_code=200)
 
 

@@ -1,17 +1,17 @@
 """The app's cookies: read from a Cookie header, and set with the same flags everywhere.
 
-Every cookie is HttpOnly (scripts never see it), SameSite=Lax (other sites' forms do not carry
-it) and Secure everywhere but a local stage served on localhost (plain http there).
+Every cookie is `__Host-` prefixed, Secure, Path=/ and without Domain: browsers then accept it only
+from this exact host over a secure origin, so a sibling subdomain (or a man in the middle of plain
+http) cannot plant a session or login token on it. HttpOnly (scripts never see it) and SameSite=Lax
+(other sites' forms do not carry it). Browsers count http://localhost and http://127.0.0.1 as
+secure, so the local stage keeps the same flags.
 """
 
 from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import urlsplit
 
-from chalicelib.config import settings
-
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+PREFIX = "__Host-"
 
 
 def cookie_value(cookie_header: str | None, name: str) -> str | None:
@@ -25,11 +25,8 @@ def cookie_value(cookie_header: str | None, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
-def set_cookie(name: str, value: str, max_age: int, path: str = "/") -> str:
+def set_cookie(name: str, value: str, max_age: int) -> str:
     """A Set-Cookie header value; `max_age` 0 removes the cookie."""
-    secure = "; Secure" if _secure() else ""
-    return f"{name}={value}; Max-Age={max_age}; Path={path}; HttpOnly; SameSite=Lax{secure}"
-
-
-def _secure() -> bool:
-    return settings().stage != "local" or urlsplit(settings().public_url).hostname not in _LOCAL_HOSTS
+    if not name.startswith(PREFIX):
+        raise ValueError(f"cookie {name!r} needs the {PREFIX} prefix")
+    return f"{name}={value}; Max-Age={max_age}; Path=/; Secure; HttpOnly; SameSite=Lax"

@@ -1,9 +1,10 @@
 """CSRF protection of the login form, before any session exists: a double-submit token.
 
-GET /login puts a random token both in a cookie and in the form; POST /login needs the two to be
-equal. Another site can make a browser post the form (login CSRF: signing the victim in to the
-attacker's account, whose tickets they then answer) but can neither read nor set the cookie, so it
-cannot know the value to send.
+GET /login puts a random token both in a cookie and in the form; POST /login (and the forms of its
+further steps: a new password, an MFA code) needs the two to be equal. Another site can make a
+browser post the form (login CSRF: signing the victim in to the attacker's account, whose tickets
+they then answer) but can neither read nor set the cookie, so it cannot know the value to send. The
+cookie is `__Host-` prefixed, so a sibling subdomain cannot plant a value it knows either.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import secrets
 from chalicelib.desk.errors import Forbidden
 from chalicelib.web.cookies import cookie_value, set_cookie
 
-COOKIE_NAME = "helpdesk_login"
+COOKIE_NAME = "__Host-helpdesk_login"
 # Renewed by every visit of the login page; a form left open longer is refused and shown again.
 MAX_AGE_SECONDS = 12 * 3600
 _TOKEN = re.compile(r"[0-9a-f]{64}")
@@ -28,7 +29,7 @@ def login_token(cookie_header: str | None) -> str:
 
 
 def login_cookie(token: str) -> str:
-    return set_cookie(COOKIE_NAME, token, MAX_AGE_SECONDS, path="/login")
+    return set_cookie(COOKIE_NAME, token, MAX_AGE_SECONDS)
 
 
 def check_login_token(cookie_header: str | None, submitted: str | None) -> None:

@@ -1,9 +1,9 @@
 """The web app's session: the Cognito ID token in a cookie, and a CSRF token derived from it.
 
-The cookie has the app's cookie flags (`web.cookies`: HttpOnly, SameSite=Lax, Secure except on
-localhost). The CSRF token is an HMAC of the token's subject and issue time under the deployment's
-signing key: stateless, different for every sign-in, useless to another session, and checked on
-every state-changing form.
+The cookie has the app's cookie flags (`web.cookies`: `__Host-`, Secure, HttpOnly, SameSite=Lax).
+The CSRF token is an HMAC of the token's subject and issue time under the deployment's signing
+key: stateless, different for every sign-in, useless to another session, and checked on every
+state-changing form.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from chalicelib.desk.signing import signing_key
 from chalicelib.web.auth import agent_for_token
 from chalicelib.web.cookies import cookie_value, set_cookie
 
-COOKIE_NAME = "helpdesk_session"
+COOKIE_NAME = "__Host-helpdesk_session"
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def test_sign_in_answer_with_a_canned_reply_note_assign_solve(admin_page, runtim
     page.set_viewport_size({"width": 1280, "height": 800})
 
     # An agent of another team neither sees it in a queue nor opens it.
-    other = sign_in(browser, runtime, "bo.billing@example.com", password)
+    other = sign_in(browser, runtime, "bo.billing@example.com", password, new_password="Bo-Billing-Own-42")
     other.goto(f"{runtime.http_url}/queues/solved")
     assert other.locator(f"a[href^='/tickets/{number}?']").count() == 0
     response = other.goto(f"{runtime.http_url}/tickets/{number}")

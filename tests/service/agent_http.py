@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 
 def cookie(email: str = "admin@example.com") -> dict[str, str]:
-    return {"cookie": f"helpdesk_session=agent:{email}"}
+    return {"cookie": f"__Host-helpdesk_session=agent:{email}"}
 
 
 def csrf_of(html: str) -> str:

@@ -108,6 +108,31 @@ def signed_in(monkeypatch):
 
 
 @pytest.fixture
+def pool(monkeypatch) -> dict[str, str]:
+    """A fresh user pool with the admin's login bound to the admin's row, and settings naming it;
+    token checks are real (tests/service/cognito_http.py)."""
+    import dataclasses
+
+    from chalicelib import config
+    from chalicelib.desk import admin as desk_admin
+    from chalicelib.desk.agents import forget_profile
+    from chalicelib.web import auth
+    from local.provision import create_identity, seed_admin
+    from tests.service.cognito_http import PASSWORD, MotoKeys
+
+    ids = create_identity("admin@example.com", PASSWORD, pool_name="helpdesk-sessions")
+    configured = dataclasses.replace(
+        config.settings(), cognito_user_pool_id=ids["user_pool_id"], cognito_client_id=ids["client_id"]
+    )
+    for module in (config, auth, desk_admin):
+        monkeypatch.setattr(module, "settings", lambda: configured)
+    monkeypatch.setattr(auth, "_jwks", lambda: MotoKeys("https://keys.invalid/jwks.json"))
+    seed_admin("admin@example.com", sub=ids["admin_sub"])
+    forget_profile("admin@example.com")
+    return ids
+
+
+@pytest.fixture
 def added_mailbox(admin):
     """A mailbox an admin added (not in HELPDESK_MAILBOXES), removed again afterwards."""
     from chalicelib.desk import admin as admin_service

@@ -3,105 +3,42 @@ cookies, login CSRF, expiry, forgery, deactivation, and the JSON API's team boun
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
-from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import jwt
-import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from moto.utilities.utils import load_resource
 
-from chalicelib.aws import client
-from chalicelib.config import settings
 from chalicelib.desk import admin as desk_admin
 from chalicelib.desk.agents import forget_profile
-from chalicelib.desk.logins import create_login
-from chalicelib.models import Agent, Ticket
-from chalicelib.web import auth, cookies
-from local.provision import create_identity
+from chalicelib.models import Ticket
 from tests.mailbuilder import raw_mail
 from tests.service.agent_http import csrf_of
-
-PASSWORD = "Sessions-Test-1"
-FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-class MotoKeys(jwt.PyJWKClient):
-    """The signing keys of moto's Cognito, read from moto's package instead of fetched over HTTP."""
-
-    def fetch_data(self) -> dict:
-        return load_resource("cognitoidp/resources/jwks-public.json")
-
-
-@pytest.fixture
-def pool(monkeypatch) -> dict[str, str]:
-    """A fresh user pool with the admin's login, and settings naming it; token checks are real."""
-    ids = create_identity("admin@example.com", PASSWORD, pool_name="helpdesk-sessions")
-    configured = dataclasses.replace(
-        settings(), cognito_user_pool_id=ids["user_pool_id"], cognito_client_id=ids["client_id"]
-    )
-    for module in (auth, desk_admin):
-        monkeypatch.setattr(module, "settings", lambda: configured)
-    monkeypatch.setattr(auth, "_jwks", lambda: MotoKeys("https://keys.invalid/jwks.json"))
-    return ids
+from tests.service.cognito_http import (
+    FORM,
+    LOGIN,
+    PASSWORD,
+    SESSION,
+    as_session,
+    cookie_value,
+    moto_signed,
+    new_agent,
+    session_token,
+    set_cookies,
+    sign_in,
+)
 
 
-def set_cookies(response) -> dict[str, str]:
-    """name → the whole Set-Cookie value (the client's headers hold one Set-Cookie per response)."""
-    header = response.headers.get("Set-Cookie", "")
-    return {header.split("=", 1)[0]: header} if header else {}
-
-
-def cookie_value(header: str) -> str:
-    parsed: SimpleCookie = SimpleCookie()
-    parsed.load(header)
-    return next(iter(parsed.values())).value
-
-
-def login_form(web_client, next_path: str = "/") -> tuple[str, str]:
-    """GET /login: (the login cookie's value, the form's hidden CSRF field)."""
-    page = web_client.http.get(f"/login?{urlencode({'next': next_path})}")
-    return cookie_value(set_cookies(page)["helpdesk_login"]), csrf_of(page.body.decode())
-
-
-def sign_in(web_client, email: str = "admin@example.com", next_path: str = "/", password: str = PASSWORD):
-    held, field = login_form(web_client, next_path)
-    form = {"email": email, "password": password, "next": next_path, "csrf": field}
-    return web_client.http.post(
-        "/login", body=urlencode(form), headers={**FORM, "cookie": f"helpdesk_login={held}"}
-    )
-
-
-def session_token(response) -> str:
-    return cookie_value(set_cookies(response)["helpdesk_session"])
-
-
-def as_session(token: str) -> dict[str, str]:
-    return {"cookie": f"helpdesk_session={token}"}
-
-
-def moto_signed(claims: dict) -> str:
-    """A token signed with the pool's own key (moto signs every pool's tokens with it)."""
-    private = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json"))
-    return jwt.encode(claims, private.key, algorithm="RS256", headers={"kid": "dummy"})
-
-
-def test_signing_in_sets_a_locked_down_session_cookie(pool, web_client, monkeypatch):
+def test_signing_in_sets_a_locked_down_session_cookie(pool, web_client):
     response = sign_in(web_client, next_path="/queues/open")
     assert response.status_code == 303 and response.headers["Location"] == "/queues/open"
-    flags = [part.strip() for part in set_cookies(response)["helpdesk_session"].split(";")]
+    flags = [part.strip() for part in set_cookies(response)[SESSION].split(";")]
     assert {"HttpOnly", "SameSite=Lax", "Secure", "Path=/"} <= set(flags)
+    assert not any(flag.lower().startswith("domain=") for flag in flags)
     max_age = int(next(f for f in flags if f.startswith("Max-Age=")).removeprefix("Max-Age="))
     assert 3500 < max_age <= 3600  # as long as the ID token lives
     assert web_client.http.get("/queues/open", headers=as_session(session_token(response))).status_code == 200
-
-    local = dataclasses.replace(settings(), stage="local", public_url="http://127.0.0.1:8000")
-    monkeypatch.setattr(cookies, "settings", lambda: local)
-    flags = set_cookies(sign_in(web_client))["helpdesk_session"]
-    assert "HttpOnly" in flags and "SameSite=Lax" in flags and "Secure" not in flags
 
 
 def test_signing_out_clears_the_session(pool, web_client):
@@ -111,8 +48,8 @@ def test_signing_out_clears_the_session(pool, web_client):
         "/logout", body=urlencode({"csrf": csrf_of(page)}), headers={**FORM, **as_session(token)}
     )
     assert response.status_code == 303 and response.headers["Location"] == "/login"
-    cleared = set_cookies(response)["helpdesk_session"]
-    assert cleared.startswith("helpdesk_session=;") and "Max-Age=0" in cleared
+    cleared = set_cookies(response)[SESSION]
+    assert cleared.startswith(f"{SESSION}=;") and "Max-Age=0" in cleared
 
 
 def test_expired_forged_and_tampered_tokens_lead_to_the_login_page(pool, web_client):
@@ -134,15 +71,14 @@ def test_expired_forged_and_tampered_tokens_lead_to_the_login_page(pool, web_cli
         page = web_client.http.get("/queues/open", headers=as_session(token))
         assert page.status_code == 303, name
         assert page.headers["Location"] == "/login?next=%2Fqueues%2Fopen", name
-        assert "Max-Age=0" in set_cookies(page)["helpdesk_session"], name
+        assert "Max-Age=0" in set_cookies(page)[SESSION], name
         api = web_client.http.get("/api/tickets", headers={"authorization": f"Bearer {token}"})
         assert api.status_code == 401, name
 
 
 def test_a_deactivated_agent_is_refused_on_pages_and_on_the_api(pool, web_client, admin):
     email = "leaving.agent@example.com"
-    Agent(email=email, name="Leaving Agent", role="agent", teams=["Support"]).save()
-    create_login(client("cognito-idp"), pool["user_pool_id"], email, "Leaving Agent", PASSWORD)
+    new_agent(pool, email)
     token = session_token(sign_in(web_client, email))
     bearer = {"authorization": f"Bearer {token}"}
     assert web_client.http.get("/queues/open", headers=as_session(token)).status_code == 200
@@ -159,8 +95,7 @@ def test_a_deactivated_agent_is_refused_on_pages_and_on_the_api(pool, web_client
 
 def test_the_api_refuses_another_team_s_ticket_over_http(pool, web_client, deliver):
     email = "billing.only@example.com"
-    Agent(email=email, name="Billing Only", role="agent", teams=["Billing"]).save()
-    create_login(client("cognito-idp"), pool["user_pool_id"], email, "Billing Only", PASSWORD)
+    new_agent(pool, email, ("Billing",))
     bearer = {"authorization": f"Bearer {session_token(sign_in(web_client, email))}"}
     number = deliver(raw_mail(subject="Support only")).ticket_number
     version = Ticket.get(number).version
@@ -200,23 +135,23 @@ def test_a_form_posted_after_the_session_expired_leads_back_to_its_page(pool, we
 
 def test_the_login_form_is_protected_by_a_double_submit_token(pool, web_client):
     page = web_client.http.get("/login")
-    held = set_cookies(page)["helpdesk_login"]
-    assert {"HttpOnly", "SameSite=Lax", "Path=/login"} <= {part.strip() for part in held.split(";")}
+    held = set_cookies(page)[LOGIN]
+    assert {"HttpOnly", "SameSite=Lax", "Secure", "Path=/"} <= {part.strip() for part in held.split(";")}
     token = cookie_value(held)
     assert csrf_of(page.body.decode()) == token
-    again = web_client.http.get("/login", headers={"cookie": f"helpdesk_login={token}"})
+    again = web_client.http.get("/login", headers={"cookie": f"{LOGIN}={token}"})
     assert csrf_of(again.body.decode()) == token  # another tab's form stays valid
 
     def post(csrf: str | None, cookie: str | None):
         form = {"email": "admin@example.com", "password": PASSWORD, "next": "/"}
-        headers = {**FORM, **({"cookie": f"helpdesk_login={cookie}"} if cookie else {})}
+        headers = {**FORM, **({"cookie": f"{LOGIN}={cookie}"} if cookie else {})}
         return web_client.http.post("/login", body=urlencode({**form, "csrf": csrf or ""}), headers=headers)
 
     for csrf, cookie in ((None, None), (token, None), (None, token), ("0" * 64, token), (token, "0" * 64)):
         refused = post(csrf, cookie)
         assert refused.status_code == 403
-        assert "helpdesk_session" not in set_cookies(refused)
+        assert SESSION not in set_cookies(refused)
         assert "sign-in form had expired" in refused.body.decode()
         assert 'value="admin@example.com"' in refused.body.decode()  # what was typed is kept
     accepted = post(token, token)
-    assert accepted.status_code == 303 and "helpdesk_session" in set_cookies(accepted)
+    assert accepted.status_code == 303 and SESSION in set_cookies(accepted)
