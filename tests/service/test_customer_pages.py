@@ -89,7 +89,7 @@ def test_the_customer_closes_the_request(client, deliver):
 
 def test_closing_it_on_the_page_asks_how_it_went_there_once(client, deliver, sent_mail):
     number = deliver(raw_mail(sender="gus@customer.test")).ticket_number
-    url = path_of(links.status_url(number))
+    url = path_of(links.status_url(Ticket.get(number)))
     html = client.http.get(url).body.decode()
     assert 'id="survey"' not in html
     mails = len(sent_mail())
@@ -98,7 +98,7 @@ def test_closing_it_on_the_page_asks_how_it_went_there_once(client, deliver, sen
     )
     assert closed.headers["Location"] == f"{url}?closed=1#survey"
     asked = client.http.get(f"{url}?closed=1").body.decode()
-    good, bad = (links.survey_url(number, r) for r in ("good", "bad"))
+    good, bad = (links.survey_url(Ticket.get(number), r) for r in ("good", "bad"))
     assert f'href="{good}"' in asked and f'href="{bad}"' in asked
     assert len(sent_mail()) == mails  # asked on the page the customer is on, not in a mail as well
     assert client.http.get(path_of(good)).status_code == 200

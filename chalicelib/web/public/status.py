@@ -88,7 +88,7 @@ def _status(token: str, status: int = 200, *, survey: bool = False, **extra: Any
         token=token,
         form_token=_form_token(token),
         form_key=secrets.token_urlsafe(16),  # one per page view: the same form sent twice is one reply
-        survey={r: links.survey_url(ticket.number, r) for r in portal.RATINGS} if asking else None,
+        survey={r: links.survey_url(ticket, r) for r in portal.RATINGS} if asking else None,
         **{"error": "", "draft": "", **extra},
     )
 
