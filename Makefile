@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chromium lint bench clean synth deploy rotate-key
+.PHONY: run test test-clocks chromium lint bench clean synth deploy rotate-key
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,25 @@ test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-clocks
+
+# The tests of code that reads "now" (SLA, reports, digest, housekeeping), once per instant with the
+# test process's clock there (`pytest --clock`, tests/conftest.py): a weekday afternoon inside
+# business hours, a Saturday, the 2026 DST changes in Europe/Berlin and America/New_York (a few
+# seconds before each, so the run crosses it), and the last tenth of a second of a year.
+CLOCKS := 2026-12-08T13:58:34.567Z 2026-12-12T15:42:07.250Z \
+	2026-03-29T00:59:55Z 2026-10-25T00:59:55Z 2026-03-08T06:59:55Z 2026-11-01T05:59:55Z \
+	2026-12-31T23:59:59.9Z
+# Service tests first: the clock starts at the instant with the first test (tests/conftest.py).
+CLOCK_TESTS := tests/service/test_sla.py tests/service/test_reports.py tests/service/test_housekeeping.py \
+	tests/unit/test_sla_calendar.py tests/unit/test_sla_clock.py tests/unit/test_sla_policy.py \
+	tests/unit/test_sla_timer.py tests/unit/test_report_figures.py tests/unit/test_local_schedules.py
+
+test-clocks: $(STAMP)
+	@for instant in $(CLOCKS); do \
+		echo "clock $$instant"; \
+		$(BIN)/python -m pytest -p no:cacheprovider --clock=$$instant $(CLOCK_TESTS) || exit 1; \
+	done
 
 # The browser tests drive Debian's Chromium (Playwright's own download needs the network at run time).
 chromium:

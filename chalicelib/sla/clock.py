@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.sla.calendar import add_business_minutes, business_minutes_between, utc
@@ -105,14 +105,24 @@ def _clock_from_dict(data: Mapping[str, Any]) -> MetricClock:
     )
 
 
+def _whole_second(value: datetime) -> datetime:
+    """`value` rounded up to the second: the one rounding of a due time (see `_due`)."""
+    return value + timedelta(microseconds=-value.microsecond % 1_000_000)
+
+
 def _due(clock: MetricClock, policy: SlaPolicy, target: int) -> DueTime:
-    """When a running metric reaches the warning point and its target (the restart, if already past)."""
+    """When a running metric reaches the warning point and its target (the restart, if already past).
+
+    Both are rounded up to the whole second here, once: the stored `sla_due_at`, the queue's sort
+    key, the API and pages, the status verdict and the Step Functions timer (whose timestamps have
+    no fraction) then all hold the same instant, and a timer never fires before it.
+    """
     if clock.phase != "running" or clock.since is None:
         return DueTime(None, None)
     calendar, since, used = policy.calendar, clock.since, clock.consumed
     return DueTime(
-        warn_at=add_business_minutes(calendar, since, max(target * policy.warn_at - used, 0)),
-        due_at=add_business_minutes(calendar, since, max(target - used, 0)),
+        warn_at=_whole_second(add_business_minutes(calendar, since, max(target * policy.warn_at - used, 0))),
+        due_at=_whole_second(add_business_minutes(calendar, since, max(target - used, 0))),
     )
 
 

@@ -8,8 +8,7 @@ input, so the same definition serves infra/ and the local runtime without templa
 from __future__ import annotations
 
 import functools
-import math
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,13 @@ def execution_name(ticket_number: int, metric: str, sla_version: int) -> str:
 
 
 def timestamp(value: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SSZ`, rounded up to the second: a timer never fires before its instant."""
-    seconds = math.ceil(utc(value).timestamp())
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`YYYY-MM-DDTHH:MM:SSZ`. The clock's due times are whole seconds already (chalicelib.sla.clock
+    rounds them up where it computes them), so the timer waits for exactly the instant the ticket
+    shows; a fraction here would be cut, so it is refused."""
+    value = utc(value)
+    if value.microsecond:
+        raise ValueError(f"timer instants are whole seconds, got {value.isoformat()}")
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def execution_input(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -254,7 +255,10 @@ def test_moving_a_ticket_to_another_team_applies_that_teams_policy(deliver, upda
     assert moved.sla_version > before.sla_version
     assert moved.sla_due_at < before.sla_due_at
     armed = executions(number)[f"ticket-{number}-first_response-v{moved.sla_version}"]
-    assert armed["due_at"] == ticket_json(moved)["sla"]["metrics"]["first_response"]["due_at"][:19] + "Z"
+    shown = ticket_json(moved)["sla"]
+    assert armed["due_at"] == shown["metrics"]["first_response"]["due_at"] == shown["due_at"]
+    assert moved.sla_due_at == datetime.fromisoformat(armed["due_at"])  # what the queue sorts by
+    assert moved.sla_sort.startswith(moved.sla_due_at.strftime("%Y-%m-%dT%H:%M:%S.000000Z#"))
 
 
 def test_an_escalation_to_another_team_applies_that_teams_policy(deliver, billing_is_faster, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.sla.calendar import BusinessCalendar
+from chalicelib.sla.calendar import BusinessCalendar, business_minutes_between
 from chalicelib.sla.clock import (
     DueTime,
     SlaState,
@@ -27,11 +27,13 @@ from chalicelib.sla.clock import (
     timer_times,
     waiting_since,
 )
-from chalicelib.sla.policy import SlaPolicy, Targets
+from chalicelib.sla.policy import PRIORITIES, SlaPolicy, Targets
+from chalicelib.sla.timer import execution_input
 
 ALWAYS = BusinessCalendar(hours=(((0, 1440),),) * 7)
 POLICY = SlaPolicy(name="test", calendar=ALWAYS)  # urgent 60/120/480, normal 480/960/2880; warn at 75 %
 T0 = datetime(2026, 5, 4, 9, tzinfo=UTC)
+SECOND, MICROSECOND = timedelta(seconds=1), timedelta(microseconds=1)
 
 
 def at(minutes: float) -> datetime:
@@ -386,3 +388,54 @@ def test_the_customer_waits_since_their_unanswered_message():
     assert waiting_since(on_customer_message(answered, POLICY, "urgent", at(30))) == at(30)
     paused = on_status_change(created(), POLICY, "urgent", "open", "pending", at=at(5))
     assert waiting_since(paused) is None
+
+
+CALENDARS = st.sampled_from(
+    [
+        ALWAYS,
+        BusinessCalendar(),  # Mon-Fri 09-17 UTC
+        BusinessCalendar(time_zone="Europe/Berlin"),
+        BusinessCalendar(time_zone="America/New_York"),
+    ]
+)
+INSTANTS = st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31), timezones=st.just(UTC))
+GAPS = st.timedeltas(timedelta(0), timedelta(days=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(CALENDARS, st.sampled_from(PRIORITIES), INSTANTS, GAPS, GAPS)
+def test_a_due_time_is_one_whole_second_for_the_ticket_the_queue_and_the_timer(
+    calendar, priority, created_at, open_for, paused_for
+):
+    """Sub-second instants and paused minutes: the due time the API and the queue read is the
+    instant the timer waits for, and the verdict turns exactly then, not a fraction before."""
+    policy = SlaPolicy(name="p", calendar=calendar)
+    paused_at = created_at + open_for
+    state = on_status_change(
+        on_ticket_created(policy, priority, created_at), policy, priority, "open", "pending", at=paused_at
+    )
+    resumed_at = paused_at + paused_for
+    state = on_status_change(state, policy, priority, "pending", "open", at=resumed_at)
+    timed = timer_times(state, policy, priority)
+    assert next_due(state, policy, priority) == min(d.due_at for d in timed.values())
+    for metric, due in timed.items():
+        assert due.due_at.microsecond == 0 and due.warn_at.microsecond == 0
+        timer = execution_input(
+            1, metric, state.version, warn_at=due.warn_at, due_at=due.due_at, table="t", queue_url="q"
+        )
+        assert timer["due_at"] == due.due_at.isoformat().replace("+00:00", "Z")  # what summary() shows
+        assert timer["warn_at"] == due.warn_at.isoformat().replace("+00:00", "Z")
+        assert status_of(state, policy, priority, due.due_at)[metric] == "breached"
+        target, clock = policy.target(priority, metric), state.clock(metric)
+        if clock.consumed >= target:
+            assert due.due_at == _whole(resumed_at)  # used up while it ran before: due at once
+            continue
+        used = clock.consumed + business_minutes_between(calendar, clock.since, due.due_at)
+        assert used >= target - 1e-9  # never before the target is reached...
+        assert clock.consumed + business_minutes_between(calendar, clock.since, due.due_at - SECOND) < target
+        # ...and the first whole second at or after it: the verdict turns with the timer, not before.
+        assert status_of(state, policy, priority, due.due_at - MICROSECOND)[metric] != "breached"
+
+
+def _whole(value: datetime) -> datetime:
+    return value if not value.microsecond else value.replace(microsecond=0) + SECOND

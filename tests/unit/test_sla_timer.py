@@ -97,7 +97,7 @@ def test_execution_input_carries_everything_the_definition_reads():
         "first_response",
         7,
         warn_at=datetime(2026, 5, 4, 9, 45, 0, tzinfo=UTC),
-        due_at=datetime(2026, 5, 4, 10, 0, 0, 1, tzinfo=UTC),
+        due_at=datetime(2026, 5, 4, 10, 0, 1, tzinfo=UTC),
         table="helpdesk-local-tickets",
         queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/sla-events",
     )
@@ -106,7 +106,7 @@ def test_execution_input_carries_everything_the_definition_reads():
         "metric": "first_response",
         "sla_version": 7,
         "warn_at": "2026-05-04T09:45:00Z",
-        "due_at": "2026-05-04T10:00:01Z",  # rounded up: a timer never fires early
+        "due_at": "2026-05-04T10:00:01Z",
         "table": "helpdesk-local-tickets",
         "queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/sla-events",
     }
@@ -124,6 +124,13 @@ def test_execution_input_without_warning_and_with_naive_times():
         execution_input(
             1, "resolution", 1, warn_at=None, due_at=datetime(2026, 5, 4, 10), table="t", queue_url="q"
         )
+
+
+def test_a_fraction_of_a_second_is_refused_not_cut():
+    """The clock rounds due times where it computes them; the timer must not round them again."""
+    due = datetime(2026, 5, 4, 10, 0, 0, 1, tzinfo=UTC)
+    with pytest.raises(ValueError, match="whole seconds"):
+        execution_input(1, "resolution", 1, warn_at=None, due_at=due, table="t", queue_url="q")
 
 
 def test_transient_failures_are_retried_but_a_stale_condition_never_is(asl):
