@@ -17,6 +17,8 @@ from chalicelib.models import Counter
 
 def allow(name: str, subject: str, limit: int, window_seconds: int = 3600, now: float | None = None) -> bool:
     """Count one use of `name` by `subject` (an address, an IP); False once the window's limit is reached."""
+    if limit <= 0:  # the condition below admits a first use whatever the limit: none is allowed here
+        return False
     start = int((now if now is not None else time.time()) // window_seconds) * window_seconds
     counter = Counter(key=f"rate#{name}#{subject.lower()}#{start}")
     try:
