@@ -167,18 +167,33 @@ def customer_mails(runtime, token: str, number: int) -> list[dict]:
     return [m for m in body["messages"] if m["kind"] == "customer"]
 
 
+def exactly(count: int, found: list[dict]) -> list[dict]:
+    """`found` once it holds `count` items, else nothing (for wait_for)."""
+    return found if len(found) == count else []
+
+
+def opened_by(runtime, token: str, customer: str) -> dict:
+    """The ticket an authenticated first mail from `customer` opens."""
+    send_mail(
+        runtime, raw_mail(sender=customer, headers=AUTHENTICATED_HEADERS), customer, ["support@example.com"]
+    )
+    [ticket] = wait_for(lambda: tickets_of(runtime, token, customer))
+    return ticket
+
+
+def other_tickets(runtime, token: str, customer: str, number: int) -> list[dict]:
+    return [t for t in tickets_of(runtime, token, customer) if t["number"] != number]
+
+
 def test_a_customer_reply_by_ticket_number_joins_only_when_its_sender_is_authenticated(runtime, token):
     """Over SMTP with the local receiver's verdict hook: an authenticated `Re: [#N]` joins the ticket;
     the same mail without authentication (what a forger gets) opens a ticket of its own."""
     customer = "auth.e2e@customer.test"
-    first = raw_mail(sender=customer, subject="Parcel lost", headers=AUTHENTICATED_HEADERS)
-    send_mail(runtime, first, customer, ["support@example.com"])
-    [ticket] = wait_for(lambda: tickets_of(runtime, token, customer))
-    number = ticket["number"]
+    number = opened_by(runtime, token, customer)["number"]
 
     forged = raw_mail(sender=customer, subject=f"Re: Parcel lost [#{number}]", cc="eve.e2e@attacker.test")
     send_mail(runtime, forged, "eve.e2e@attacker.test", ["support@example.com"])
-    [other] = wait_for(lambda: [t for t in tickets_of(runtime, token, customer) if t["number"] != number])
+    [other] = wait_for(lambda: other_tickets(runtime, token, customer, number))
     assert other["participants"] == []
     [parked] = customer_mails(runtime, token, other["number"])
     assert parked["unverified_sender"] is True and parked["cc"] == ["eve.e2e@attacker.test"]
@@ -193,21 +208,53 @@ def test_a_customer_reply_by_ticket_number_joins_only_when_its_sender_is_authent
 
 def test_a_thread_reply_from_an_unauthenticated_stranger_joins_adds_nobody_and_is_flagged(runtime, token):
     customer = "thread.e2e@customer.test"
-    send_mail(
-        runtime, raw_mail(sender=customer, headers=AUTHENTICATED_HEADERS), customer, ["support@example.com"]
-    )
+    ticket = opened_by(runtime, token, customer)
     [ack] = wait_for(lambda: mails_to(runtime, customer))
-    [ticket] = tickets_of(runtime, token, customer)
     stranger = raw_mail(
         sender="mal.e2e@elsewhere.test", cc="eve.e2e@elsewhere.test", in_reply_to=ack["Message-ID"]
     )
     send_mail(runtime, stranger, "mal.e2e@elsewhere.test", ["support@example.com"])
 
-    def both() -> list[dict]:
-        found = customer_mails(runtime, token, ticket["number"])
-        return found if len(found) == 2 else []
-
-    _, answer = wait_for(both)
+    _, answer = wait_for(lambda: exactly(2, customer_mails(runtime, token, ticket["number"])))
     assert (answer["from"]["email"], answer["unverified_sender"]) == ("mal.e2e@elsewhere.test", True)
+    _, now = call(runtime, "GET", f"/api/tickets/{ticket['number']}", token=token)
+    assert now["participants"] == []
+
+
+def test_a_plus_address_reply_joins_only_when_its_sender_is_authenticated(runtime, token):
+    """`support+N@` (what a client that drops headers still keeps) threads only for a verified sender;
+    a forger writing to it as the customer opens a ticket of their own and copies nobody in."""
+    customer = "plus.e2e@customer.test"
+    ticket = opened_by(runtime, token, customer)
+    plus = f"support+{ticket['number']}@example.com"
+
+    forged = raw_mail(sender=customer, to=plus, subject="Changed my address", cc="eve.plus@attacker.test")
+    send_mail(runtime, forged, "bounce@attacker.test", [plus])
+    [other] = wait_for(lambda: other_tickets(runtime, token, customer, ticket["number"]))
+    assert other["participants"] == []
+
+    genuine = raw_mail(sender=customer, to=plus, subject="One more thing", headers=AUTHENTICATED_HEADERS)
+    send_mail(runtime, genuine, customer, [plus])
+    [joined] = wait_for(lambda: customer_mails(runtime, token, ticket["number"])[1:])
+    assert (joined["from"]["email"], joined["unverified_sender"]) == (customer, False)
+    assert mails_to(runtime, "eve.plus@attacker.test") == []
+
+
+def test_a_from_on_our_own_domain_adds_nobody_without_dmarc_pass(runtime, token):
+    """A mail claiming to be from a colleague at our own domain, answering a thread with a passing
+    DKIM but no DMARC pass, joins the ticket flagged but brings nobody in."""
+    customer = "own.e2e@customer.test"
+    ticket = opened_by(runtime, token, customer)
+    [ack] = wait_for(lambda: mails_to(runtime, customer))
+    posing = raw_mail(
+        sender="boss.e2e@example.com",
+        cc="eve.own@attacker.test",
+        in_reply_to=ack["Message-ID"],
+        headers={"X-Local-Verdicts": "spf=pass; dkim=pass"},
+    )
+    send_mail(runtime, posing, "boss.e2e@example.com", ["support@example.com"])
+
+    _, answer = wait_for(lambda: exactly(2, customer_mails(runtime, token, ticket["number"])))
+    assert (answer["from"]["email"], answer["unverified_sender"]) == ("boss.e2e@example.com", True)
     _, now = call(runtime, "GET", f"/api/tickets/{ticket['number']}", token=token)
     assert now["participants"] == []
