@@ -11,11 +11,12 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.desk.escalation import SlaEvent, handle
-from chalicelib.observability import logger
+from chalicelib.observability import logger, with_lambda_context
 
 blueprint = Blueprint(__name__)
 
 
+@with_lambda_context
 @blueprint.lambda_function(name="sla_events")
 def sla_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Handle each record; report failures so SQS redelivers only those (then its DLQ)."""
