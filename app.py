@@ -1,10 +1,11 @@
-"""The Chalice app: creates `app` and registers the blueprints. Nothing else lives here."""
+"""The Chalice app: creates `app`, registers its middleware and the blueprints. Nothing else lives here."""
 
 from chalice import Chalice
 
 from chalicelib.handlers.inbound import blueprint as inbound_handlers
 from chalicelib.handlers.schedules import blueprint as scheduled_handlers
 from chalicelib.handlers.sla import blueprint as sla_handlers
+from chalicelib.observability import lambda_context
 from chalicelib.web.api import blueprint as api_routes
 from chalicelib.web.pages.admin import blueprint as admin_pages
 from chalicelib.web.pages.articles import blueprint as article_pages
@@ -18,6 +19,7 @@ from chalicelib.web.public.help import blueprint as help_center_pages
 from chalicelib.web.public.status import blueprint as customer_link_pages
 
 app = Chalice(app_name="helpdesk")
+app.register_middleware(lambda_context)  # every function: routes and event handlers
 app.register_blueprint(api_routes)
 app.register_blueprint(signin_pages)
 app.register_blueprint(security_pages)

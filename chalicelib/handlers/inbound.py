@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib.config import settings
 from chalicelib.desk.inbound import Delivery, ingest
 from chalicelib.mail.authentication import ses_header
-from chalicelib.observability import logger
+from chalicelib.observability import logger, with_lambda_context
 
 blueprint = Blueprint(__name__)
 
@@ -43,6 +43,7 @@ def delivery_from_record(record: dict[str, Any]) -> Delivery:
     )
 
 
+@with_lambda_context
 @blueprint.lambda_function(name="inbound_email")
 def inbound_email(event: dict[str, Any], context: Any) -> dict[str, Any]:
     results = []

@@ -13,11 +13,12 @@ from chalice import Blueprint, Cron
 
 from chalicelib.desk import digest, housekeeping
 from chalicelib.desk.records import utcnow
-from chalicelib.observability import logger
+from chalicelib.observability import logger, with_lambda_context
 
 blueprint = Blueprint(__name__)
 
 
+@with_lambda_context
 @blueprint.schedule(Cron(0, "*", "*", "*", "?", "*"), name="daily_digest")
 def daily_digest(event: Any) -> dict[str, Any]:
     sent = digest.send_digests(utcnow())
@@ -25,6 +26,7 @@ def daily_digest(event: Any) -> dict[str, Any]:
     return {"teams": sent}
 
 
+@with_lambda_context
 @blueprint.schedule(Cron(30, 6, "?", "*", "MON-FRI", "*"), name="auto_close")
 def auto_close(event: Any) -> dict[str, Any]:
     closed = housekeeping.auto_close(utcnow())

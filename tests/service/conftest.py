@@ -6,6 +6,7 @@ import email
 import email.policy
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -25,25 +26,30 @@ def admin():
     return load_agent("admin@example.com")
 
 
+def stored_ses_event(
+    raw: bytes,
+    recipients: tuple[str, ...] = ("support@example.com",),
+    verdicts: dict[str, str] | None = None,
+    envelope_sender: str = "sender@customer.test",
+) -> dict:
+    """Store a raw mail where SES's S3 action would; the event SES's Lambda action then sends."""
+    from chalicelib.config import settings
+    from chalicelib.desk import storage
+    from local.ses_event import ses_event
+
+    ses_id = uuid.uuid4().hex
+    storage.put_object(f"inbound/{ses_id}", raw, "message/rfc822")
+    return ses_event(raw, ses_id, envelope_sender, list(recipients), settings().mail_domains, verdicts)
+
+
 @pytest.fixture
 def deliver() -> Callable[..., object]:
     """Store a raw mail where SES's S3 action would and run the inbound handler on its event."""
-    from chalicelib.config import settings
-    from chalicelib.desk import storage
     from chalicelib.desk.inbound import ingest
     from chalicelib.handlers.inbound import delivery_from_record
-    from local.ses_event import ses_event
 
-    def deliver(
-        raw: bytes,
-        recipients: tuple[str, ...] = ("support@example.com",),
-        verdicts: dict[str, str] | None = None,
-        envelope_sender: str = "sender@customer.test",
-    ):
-        ses_id = uuid.uuid4().hex
-        storage.put_object(f"inbound/{ses_id}", raw, "message/rfc822")
-        event = ses_event(raw, ses_id, envelope_sender, list(recipients), settings().mail_domains, verdicts)
-        return ingest(delivery_from_record(event["Records"][0]))
+    def deliver(raw: bytes, **options: Any):
+        return ingest(delivery_from_record(stored_ses_event(raw, **options)["Records"][0]))
 
     return deliver
 
