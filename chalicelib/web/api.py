@@ -11,9 +11,10 @@ from chalice import Blueprint, Response
 
 from chalicelib.desk import directory, merge, replies, reports, revocation, tickets
 from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import DeskError, InvalidRequest, NotFound, TooLarge
+from chalicelib.desk.errors import DeskError, InvalidRequest, TooLarge
 from chalicelib.observability import logger
 from chalicelib.web import auth
+from chalicelib.web.params import ticket_number
 from chalicelib.web.serialize import agent_json, message_json, report_json, ticket_json
 
 blueprint = Blueprint(__name__)
@@ -65,12 +66,6 @@ def _body() -> dict[str, Any]:
     return data
 
 
-def _ticket_number(number: str) -> int:
-    if not number.isdigit() or len(number) > 12:
-        raise NotFound(f"ticket #{number} does not exist")
-    return int(number)
-
-
 @json_route("/api/session", methods=["POST"], agent=False)
 def sign_in() -> Response:
     """The token, or a 401 whose `error` names the further step (auth.Challenge) and its `session`."""
@@ -115,7 +110,7 @@ def list_tickets(agent: AgentProfile) -> dict[str, Any]:
 
 @json_route("/api/tickets/{number}", methods=["GET"])
 def get_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
-    ticket = tickets.get_ticket(agent, _ticket_number(number))
+    ticket = tickets.get_ticket(agent, ticket_number(number))
     return {**ticket_json(ticket), "messages": [message_json(m) for m in tickets.thread(ticket.number)]}
 
 
@@ -123,19 +118,19 @@ def get_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
 def update_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
     body = _body()
     changes = tickets.parse_changes(body, frozenset(directory.directory().teams))
-    return ticket_json(tickets.update_ticket(agent, _ticket_number(number), body.get("version"), changes))
+    return ticket_json(tickets.update_ticket(agent, ticket_number(number), body.get("version"), changes))
 
 
 @json_route("/api/tickets/{number}/merge", methods=["POST"])
 def merge_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
     body = _body()
-    target = merge.merge(agent, _ticket_number(number), body.get("into"), body.get("version"))
+    target = merge.merge(agent, ticket_number(number), body.get("into"), body.get("version"))
     return ticket_json(target)
 
 
 @json_route("/api/tickets/{number}/revoke-links", methods=["POST"])
 def revoke_links(agent: AgentProfile, number: str) -> dict[str, Any]:
-    return ticket_json(revocation.revoke_links(agent, _ticket_number(number)))
+    return ticket_json(revocation.revoke_links(agent, ticket_number(number)))
 
 
 @json_route("/api/tickets/{number}/replies", methods=["POST"])
@@ -143,7 +138,7 @@ def post_reply(agent: AgentProfile, number: str) -> Response:
     body = _body()
     message = replies.reply(
         agent,
-        _ticket_number(number),
+        ticket_number(number),
         body.get("body"),
         status=body.get("status"),
         version=body.get("version"),
@@ -153,7 +148,7 @@ def post_reply(agent: AgentProfile, number: str) -> Response:
 
 @json_route("/api/tickets/{number}/notes", methods=["POST"])
 def post_note(agent: AgentProfile, number: str) -> Response:
-    message = replies.add_note(agent, _ticket_number(number), _body().get("body"))
+    message = replies.add_note(agent, ticket_number(number), _body().get("body"))
     return Response(body=message_json(message), status_code=201)
 
 

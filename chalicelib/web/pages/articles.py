@@ -14,7 +14,8 @@ from chalicelib.models import Article
 from chalicelib.web.markdown import to_html
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.render import redirect
-from chalicelib.web.pages.routing import Context, page, ticket_number
+from chalicelib.web.pages.routing import Context, page
+from chalicelib.web.params import ticket_number
 
 blueprint = Blueprint(__name__)
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.desk import queues
-from chalicelib.desk.errors import DeskError, Forbidden, InvalidRequest, NotFound, TooLarge, Unauthorized
+from chalicelib.desk.errors import DeskError, Forbidden, InvalidRequest, TooLarge, Unauthorized
 from chalicelib.observability import logger
 from chalicelib.web.pages.render import redirect, render
 from chalicelib.web.session import Session, check_csrf, expired_cookie, session_from_cookies
@@ -118,12 +118,6 @@ def form_pairs(raw: bytes) -> list[tuple[str, str]]:
         return parse_qsl(raw.decode(), keep_blank_values=True, max_num_fields=200)
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequest("the form could not be read") from None
-
-
-def ticket_number(number: str) -> int:
-    if not number.isdigit() or len(number) > 12:
-        raise NotFound(f"ticket #{number} does not exist")
-    return int(number)
 
 
 def safe_next(value: str | None) -> str:

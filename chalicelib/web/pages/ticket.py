@@ -19,7 +19,8 @@ from chalicelib.models import Message, Ticket
 from chalicelib.web import mailframe
 from chalicelib.web.pages.queues import sidebar, teams_of
 from chalicelib.web.pages.render import redirect
-from chalicelib.web.pages.routing import Context, page, ticket_number
+from chalicelib.web.pages.routing import Context, page
+from chalicelib.web.params import ticket_number
 from chalicelib.web.serialize import message_json
 
 blueprint = Blueprint(__name__)
@@ -133,6 +134,14 @@ def _version(context: Context) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _as_it_is_now(context: Context, number: int, outcome: str, draft: str = "") -> Response:
+    """The ticket page re-read (409) after someone else's change beat the agent's: it says what
+    became of the agent's action, and keeps their draft in the box."""
+    fresh = tickets.get_ticket(context.session.agent, number)
+    message = f"Someone changed this ticket since you opened it: {outcome}"
+    return workspace(context, fresh, 409, conflict=message, draft=draft)
+
+
 def _sent(number: int, box: str) -> Response:
     """Back to the ticket with `#sent-<box>`: only then does the browser drop the draft it kept of
     that box (static/app.js), so an error or an expired session never loses what was typed."""
@@ -147,9 +156,7 @@ def reply(context: Context, number: str) -> Response:
     try:
         replies.reply(agent, n, body, status=status, version=_version(context))
     except Conflict:
-        fresh = tickets.get_ticket(agent, n)
-        message = "This ticket changed since you opened it: read what is new below. Your reply was not sent."
-        return workspace(context, fresh, 409, conflict=message, draft=body)
+        return _as_it_is_now(context, n, "read what is new below. Your reply was not sent.", draft=body)
     return _sent(n, "reply")
 
 
@@ -181,9 +188,7 @@ def update(context: Context, number: str) -> Response:
     try:
         tickets.update_ticket(agent, n, _version(context), changes)
     except Conflict:
-        fresh = tickets.get_ticket(agent, n)
-        message = "Someone changed this ticket since you opened it: nothing was overwritten. Check and retry."
-        return workspace(context, fresh, 409, conflict=message)
+        return _as_it_is_now(context, n, "nothing was overwritten. Check and retry.")
     return redirect(f"/tickets/{n}")
 
 
@@ -198,9 +203,7 @@ def merge_into(context: Context, number: str) -> Response:
     try:
         target = merge.merge(agent, n, int(into), _version(context))
     except Conflict:
-        fresh = tickets.get_ticket(agent, n)
-        message = "Someone changed this ticket since you opened it: nothing was merged. Check and retry."
-        return workspace(context, fresh, 409, conflict=message)
+        return _as_it_is_now(context, n, "nothing was merged. Check and retry.")
     return redirect(f"/tickets/{target.number}")
 
 
