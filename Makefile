@@ -18,6 +18,7 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-clocks
 
@@ -46,6 +47,7 @@ chromium:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Infrastructure (docs/DEPLOY.md): CONFIG is the deployment's settings file.
 CONFIG ?= infra/helpdesk.json
@@ -70,4 +72,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .local .pytest_cache .ruff_cache .mypy_cache .hypothesis

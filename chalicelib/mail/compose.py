@@ -37,7 +37,8 @@ class _SmtpPolicy(EmailPolicy):
 
     def fold(self, name: str, value: str) -> str:
         if name.lower() not in _ID_HEADERS:
-            return super().fold(name, value)
+            folded: str = super().fold(name, value)  # typeshed leaves EmailPolicy.fold's return unannotated
+            return folded
         lines = [f"{name}:"]
         for message_id in str(value).split():
             if len(lines[-1]) + 1 + len(message_id) > _MAX_LINE and lines[-1] != f"{name}:":

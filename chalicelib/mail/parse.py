@@ -19,7 +19,7 @@ from email import policy as email_policy
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import Any
+from typing import TypedDict
 
 from chalicelib.mail.message import Address, Attachment, ParsedMail
 from chalicelib.mail.quotes import visible_text
@@ -238,6 +238,15 @@ def _unescape_8bit(value: str, label: str | None = None) -> str:
     return value if data is None else _decode_bytes(data, label)[0]
 
 
+def _subparts(part: Message) -> list[Message] | None:
+    """The parts a multipart (or message/rfc822) part holds as the parser built them; None for a leaf,
+    whose payload is its body text."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return None
+    return [child for child in payload if isinstance(child, Message)]
+
+
 def _text_charset(part: Message) -> str | None:
     """The charset a part (or its first text part) declares: the label for its unlabelled headers.
     Without recursion, as in `_Walker._flattened`: hostile mail nests deeper than Python recurses."""
@@ -247,9 +256,9 @@ def _text_charset(part: Message) -> str | None:
         charset = piece.get_content_charset() if piece.get_content_maintype() == "text" else None
         if charset:
             return charset
-        payload = piece.get_payload()
-        if isinstance(payload, list):
-            pending.extend(reversed(payload))
+        children = _subparts(piece)
+        if children is not None:
+            pending.extend(reversed(children))
     return None
 
 
@@ -337,13 +346,13 @@ class _Walker:
             self.defects.append(f"MIME nesting deeper than {_MAX_DEPTH} levels: the rest read flat")
             return self._flattened(part)
         content_type = part.get_content_type()
-        payload = part.get_payload()
-        if content_type == "message/rfc822" and isinstance(payload, list) and payload:
-            return self._message(part, payload[0], depth)
-        if content_type == "multipart/alternative" and isinstance(payload, list):
-            return self._alternative(payload, depth)
-        if content_type.startswith("multipart/") and isinstance(payload, list):
-            return [segment for child in payload for segment in self.walk(child, depth + 1)]
+        children = _subparts(part)
+        if content_type == "message/rfc822" and children:
+            return self._message(part, children[0], depth)
+        if content_type == "multipart/alternative" and children is not None:
+            return self._alternative(children, depth)
+        if content_type.startswith("multipart/") and children is not None:
+            return [segment for child in children for segment in self.walk(child, depth + 1)]
         return self._leaf(part, _leaf_type(part))
 
     def _flattened(self, part: Message) -> list[_Segment]:
@@ -353,13 +362,13 @@ class _Walker:
         pending = [part]
         while pending:
             current = pending.pop()
-            payload = current.get_payload()
+            children = _subparts(current)
             container = (
                 current.get_content_maintype() == "multipart"
                 or current.get_content_type() == "message/rfc822"
             )
-            if container and isinstance(payload, list):
-                pending.extend(reversed(payload))
+            if container and children is not None:
+                pending.extend(reversed(children))
             else:
                 segments += self._leaf(current, _leaf_type(current))
         return segments
@@ -514,7 +523,22 @@ def _subject(value: str, defects: list[str]) -> str:
     return subject[:MAX_SUBJECT]
 
 
-def _head(message: Message, defects: list[str]) -> dict[str, Any]:
+class _Head(TypedDict):
+    """The ParsedMail fields that come from the header block."""
+
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    from_: Address | None
+    reply_to: tuple[Address, ...]
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    subject: str
+    date: datetime | None
+    headers: dict[str, str]
+
+
+def _head(message: Message, defects: list[str]) -> _Head:
     """The ParsedMail fields that come from the header block."""
     raw_headers = _raw_headers(message)
     eight_bit = [data for _, value in message.raw_items() if (data := _eight_bit(str(value)))]

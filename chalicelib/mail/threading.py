@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 
-_ID_TOKEN = re.compile(r"<([^<>]*)>|([^\s<>,]+)")
+_ID_TOKEN = re.compile(r"<([^<>]*)>|[^\s<>,]+")  # a bracketed id (group 1), or a bare token
 _BAD_ID_CHAR = re.compile(r"[\s\x00-\x1f\x7f<>]")
 _MAX_ID_LENGTH = 500  # ids end up in DynamoDB keys; anything longer is garbage, not a real id
 _MAX_HEADER_CHARS = 16_384  # a References chain of 100 real ids is ~7 KB; the rest is garbage or an attack
@@ -85,10 +85,10 @@ def message_ids(value: str | None) -> tuple[str, ...]:
         return ()
     found: dict[str, str] = {}
     for match in _ID_TOKEN.finditer(_strip_comments(_bounded(value))):
-        bracketed, bare = match.groups()
-        if bare is not None and "@" not in bare:
+        bracketed = match.group(1)
+        if bracketed is None and "@" not in match.group():
             continue
-        normalised = _valid_id(bracketed if bracketed is not None else bare)
+        normalised = _valid_id(match.group() if bracketed is None else bracketed)
         if normalised:
             found.setdefault(thread_key(normalised), normalised)
     return tuple(found.values())[-MAX_IDS:]

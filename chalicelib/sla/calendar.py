@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Interval = tuple[int, int]  # minutes of the day, [start, end)
@@ -111,6 +110,14 @@ def utc(value: datetime, name: str = "datetime") -> datetime:
     return value.astimezone(UTC)
 
 
+def _offset(value: datetime) -> timedelta:
+    """The UTC offset of a datetime in a ZoneInfo zone, which always has one."""
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    return offset
+
+
 def _instant(zone: ZoneInfo, day: date, minute: int) -> datetime:
     """The first instant at which the zone's clock shows `minute` of `day` or later."""
     wall = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
@@ -120,9 +127,9 @@ def _instant(zone: ZoneInfo, day: date, minute: int) -> datetime:
         return instant
     # A skipped wall time: fold=0 read it with the old offset, landing after the transition; the
     # new offset lands before it. The transition itself is the first instant showing `wall` or later.
-    new_offset = instant.astimezone(zone).utcoffset()
+    new_offset = _offset(instant.astimezone(zone))
     after = int(instant.timestamp())
-    before = after - int((new_offset - local.utcoffset()).total_seconds())
+    before = after - int((new_offset - _offset(local)).total_seconds())
     while after - before > 1:
         middle = (before + after) // 2
         if datetime.fromtimestamp(middle, zone).utcoffset() == new_offset:
@@ -200,7 +207,7 @@ def is_open(calendar: BusinessCalendar, at: datetime) -> bool:
     return next_open(calendar, at) == at
 
 
-def _minute_of_day(value: Any, field: str, *, end: bool) -> int:
+def _minute_of_day(value: object, field: str, *, end: bool) -> int:
     match = _HHMM.fullmatch(value) if isinstance(value, str) else None
     hour, minute = (int(match[1]), int(match[2])) if match else (-1, -1)
     if not (0 <= hour < 24 and 0 <= minute < 60) and not (end and (hour, minute) == (24, 0)):
@@ -208,7 +215,7 @@ def _minute_of_day(value: Any, field: str, *, end: bool) -> int:
     return hour * 60 + minute
 
 
-def _hours_from_config(data: Any) -> tuple[tuple[Interval, ...], ...]:
+def _hours_from_config(data: object) -> tuple[tuple[Interval, ...], ...]:
     if not isinstance(data, Mapping):
         raise ValueError("calendar.hours must be an object of weekday → [[start, end], ...]")
     if unknown := sorted(set(data) - set(WEEKDAYS)):
@@ -228,7 +235,7 @@ def _hours_from_config(data: Any) -> tuple[tuple[Interval, ...], ...]:
     return tuple(week)
 
 
-def _closed_from_config(data: Any) -> frozenset[date]:
+def _closed_from_config(data: object) -> frozenset[date]:
     if not isinstance(data, list):
         raise ValueError("calendar.closed must be a list of 'YYYY-MM-DD' dates")
     try:
@@ -237,23 +244,32 @@ def _closed_from_config(data: Any) -> frozenset[date]:
         raise ValueError(f"calendar.closed: {data!r} has an entry that is not a 'YYYY-MM-DD' date") from None
 
 
-def calendar_from_config(data: Mapping[str, Any]) -> BusinessCalendar:
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{field}: {value!r} is not a string")
+    return value
+
+
+def calendar_from_config(data: object) -> BusinessCalendar:
     """Read `{"time_zone", "hours": {"mon": [["09:00", "17:00"]]}, "holidays": {...}, "closed": [...]}`.
 
     Every key is optional (defaults: UTC, Monday to Friday 09:00-17:00, no holidays); a weekday left
     out of `hours` is closed. Unknown keys are refused so that a typo does not silently do nothing.
     """
+    if not isinstance(data, Mapping):
+        raise ValueError("calendar must be an object")
     if unknown := sorted(set(data) - {"time_zone", "hours", "holidays", "closed"}):
         raise ValueError(f"calendar: unknown field {', '.join(unknown)}")
     region = data.get("holidays") or {}
     if not isinstance(region, Mapping) or set(region) - {"country", "subdivision"}:
         raise ValueError('calendar.holidays must be {"country": "DE", "subdivision": "BY"}')
+    country, subdivision = region.get("country"), region.get("subdivision")
     try:
         return BusinessCalendar(
-            time_zone=data.get("time_zone", "UTC"),
+            time_zone=_text(data.get("time_zone", "UTC"), "time_zone"),
             hours=_hours_from_config(data["hours"]) if "hours" in data else OFFICE_HOURS,
-            holiday_country=region.get("country"),
-            holiday_subdivision=region.get("subdivision"),
+            holiday_country=None if country is None else _text(country, "holidays.country"),
+            holiday_subdivision=None if subdivision is None else _text(subdivision, "holidays.subdivision"),
             closed_dates=_closed_from_config(data.get("closed", [])),
         )
     except ValueError as error:

@@ -25,12 +25,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Literal, NotRequired, TypedDict, TypeGuard
 
 from chalicelib.sla.calendar import add_business_minutes, business_minutes_between, utc
-from chalicelib.sla.policy import METRICS, SlaPolicy
+from chalicelib.sla.policy import METRICS, Metric, SlaPolicy
 
 Phase = Literal["idle", "running", "paused", "done"]
+PHASES: tuple[Phase, ...] = ("idle", "running", "paused", "done")
 Status = Literal["ok", "at_risk", "breached", "met", "paused"]
 # Worst first: the overall status of a ticket is the first of these any metric has.
 STATUS_ORDER: tuple[Status, ...] = ("breached", "at_risk", "ok", "paused", "met")
@@ -50,6 +52,26 @@ class MetricClock:
     warned: bool = False  # the warning was announced this cycle
 
 
+class StoredClock(TypedDict):
+    """A MetricClock as `SlaState.to_dict` writes it (instants as ISO 8601 strings)."""
+
+    phase: Phase
+    consumed: float
+    breached: bool
+    warned: bool
+    since: NotRequired[str]
+    done_at: NotRequired[str]
+
+
+class StoredState(TypedDict):
+    """The ticket's `sla` map attribute."""
+
+    version: int
+    first_response: StoredClock
+    next_response: StoredClock
+    resolution: StoredClock
+
+
 @dataclass(frozen=True)
 class DueTime:
     warn_at: datetime | None
@@ -63,41 +85,85 @@ class SlaState:
     resolution: MetricClock = MetricClock()
     version: int = 0
 
-    def clock(self, metric: str) -> MetricClock:
-        return getattr(self, metric)
+    def clock(self, metric: Metric) -> MetricClock:
+        return self._clocks()[metric]
 
-    def to_dict(self) -> dict[str, Any]:
+    def _clocks(self) -> dict[Metric, MetricClock]:
+        return {
+            "first_response": self.first_response,
+            "next_response": self.next_response,
+            "resolution": self.resolution,
+        }
+
+    def with_clocks(self, changes: Mapping[Metric, MetricClock]) -> SlaState:
+        """This state with the given metrics' clocks replaced (the version unchanged)."""
+        clocks = self._clocks() | dict(changes)
+        return replace(
+            self,
+            first_response=clocks["first_response"],
+            next_response=clocks["next_response"],
+            resolution=clocks["resolution"],
+        )
+
+    def to_dict(self) -> StoredState:
         """JSON types only (None left out), for a DynamoDB map attribute."""
-        return {"version": self.version} | {m: _clock_to_dict(self.clock(m)) for m in METRICS}
+        return {
+            "version": self.version,
+            "first_response": _clock_to_dict(self.first_response),
+            "next_response": _clock_to_dict(self.next_response),
+            "resolution": _clock_to_dict(self.resolution),
+        }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SlaState:
+    def from_dict(cls, data: Mapping[str, object]) -> SlaState:
         """Accepts what `to_dict` wrote, also with DynamoDB's Decimal numbers."""
-        return cls(version=int(data["version"]), **{m: _clock_from_dict(data[m]) for m in METRICS})
+        clocks = {m: _clock_from_dict(data[m]) for m in METRICS}
+        return cls(version=int(_number(data["version"], "version"))).with_clocks(clocks)
 
 
-def _clock_to_dict(clock: MetricClock) -> dict[str, Any]:
-    data = {
+def _clock_to_dict(clock: MetricClock) -> StoredClock:
+    data: StoredClock = {
         "phase": clock.phase,
         "consumed": clock.consumed,
         "breached": clock.breached,
         "warned": clock.warned,
     }
-    for name in ("since", "done_at"):
-        if (value := getattr(clock, name)) is not None:
-            data[name] = value.isoformat().replace("+00:00", "Z")
+    if clock.since is not None:
+        data["since"] = _iso(clock.since)
+    if clock.done_at is not None:
+        data["done_at"] = _iso(clock.done_at)
     return data
 
 
-def _clock_from_dict(data: Mapping[str, Any]) -> MetricClock:
-    def instant(name: str) -> datetime | None:
-        return utc(datetime.fromisoformat(data[name]), name) if data.get(name) else None
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
 
-    if data["phase"] not in ("idle", "running", "paused", "done"):
-        raise ValueError(f"unknown SLA phase {data['phase']!r}")
+
+def _number(value: object, name: str) -> int | float | Decimal:
+    """A stored number: DynamoDB gives Decimal, `to_dict` wrote int or float (a bool is no number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(f"SLA clock {name}: {value!r} is not a number")
+    return value
+
+
+def _is_phase(value: object) -> TypeGuard[Phase]:
+    return value in PHASES
+
+
+def _clock_from_dict(data: object) -> MetricClock:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"SLA clock: {data!r} is not a map")
+
+    def instant(name: str) -> datetime | None:
+        value = data.get(name)
+        return utc(datetime.fromisoformat(value), name) if value else None
+
+    phase = data["phase"]
+    if not _is_phase(phase):
+        raise ValueError(f"unknown SLA phase {phase!r}")
     return MetricClock(
-        phase=data["phase"],
-        consumed=float(data["consumed"]),
+        phase=phase,
+        consumed=float(_number(data["consumed"], "consumed")),
         since=instant("since"),
         done_at=instant("done_at"),
         breached=bool(data["breached"]),
@@ -110,20 +176,26 @@ def _whole_second(value: datetime) -> datetime:
     return value + timedelta(microseconds=-value.microsecond % 1_000_000)
 
 
-def _due(clock: MetricClock, policy: SlaPolicy, target: int) -> DueTime:
-    """When a running metric reaches the warning point and its target (the restart, if already past).
+def _deadlines(clock: MetricClock, policy: SlaPolicy, target: int) -> tuple[datetime, datetime] | None:
+    """When a running metric reaches the warning point and its target (the restart, if already past);
+    None unless it runs.
 
     Both are rounded up to the whole second here, once: the stored `sla_due_at`, the queue's sort
     key, the API and pages, the status verdict and the Step Functions timer (whose timestamps have
     no fraction) then all hold the same instant, and a timer never fires before it.
     """
     if clock.phase != "running" or clock.since is None:
-        return DueTime(None, None)
+        return None
     calendar, since, used = policy.calendar, clock.since, clock.consumed
-    return DueTime(
-        warn_at=_whole_second(add_business_minutes(calendar, since, max(target * policy.warn_at - used, 0))),
-        due_at=_whole_second(add_business_minutes(calendar, since, max(target - used, 0))),
+    return (
+        _whole_second(add_business_minutes(calendar, since, max(target * policy.warn_at - used, 0))),
+        _whole_second(add_business_minutes(calendar, since, max(target - used, 0))),
     )
+
+
+def _due(clock: MetricClock, policy: SlaPolicy, target: int) -> DueTime:
+    deadlines = _deadlines(clock, policy, target)
+    return DueTime(*deadlines) if deadlines else DueTime(None, None)
 
 
 def _status(clock: MetricClock, policy: SlaPolicy, target: int, now: datetime) -> Status:
@@ -131,24 +203,25 @@ def _status(clock: MetricClock, policy: SlaPolicy, target: int, now: datetime) -
         return "breached"
     if clock.phase == "done":
         return "met"
-    if clock.phase == "paused":
+    deadlines = _deadlines(clock, policy, target)
+    if deadlines is None:  # paused (an idle metric has no status: `status_of` leaves it out)
         return "breached" if clock.consumed >= target else "paused"
-    due = _due(clock, policy, target)
-    if now >= due.due_at:
+    warn_at, due_at = deadlines
+    if now >= due_at:
         return "breached"
-    return "at_risk" if now >= due.warn_at else "ok"
+    return "at_risk" if now >= warn_at else "ok"
 
 
-def _targets(policy: SlaPolicy, priority: str) -> dict[str, int]:
+def _targets(policy: SlaPolicy, priority: str) -> dict[Metric, int]:
     return {m: t for m in METRICS if (t := policy.target(priority, m)) is not None}
 
 
-def due_times(state: SlaState, policy: SlaPolicy, priority: str) -> dict[str, DueTime]:
+def due_times(state: SlaState, policy: SlaPolicy, priority: str) -> dict[Metric, DueTime]:
     """Warning and due instants of every metric with a target (None unless it is running)."""
     return {m: _due(state.clock(m), policy, t) for m, t in _targets(policy, priority).items()}
 
 
-def timer_times(state: SlaState, policy: SlaPolicy, priority: str) -> dict[str, DueTime]:
+def timer_times(state: SlaState, policy: SlaPolicy, priority: str) -> dict[Metric, DueTime]:
     """What the timers of this version wait for: each running metric not yet breached this cycle,
     without its warning once that was announced. The version moves exactly when this changes."""
     return {
@@ -158,7 +231,7 @@ def timer_times(state: SlaState, policy: SlaPolicy, priority: str) -> dict[str, 
     }
 
 
-def status_of(state: SlaState, policy: SlaPolicy, priority: str, now: datetime) -> dict[str, Status]:
+def status_of(state: SlaState, policy: SlaPolicy, priority: str, now: datetime) -> dict[Metric, Status]:
     """The status of every metric with a target that is owed or done (idle metrics are left out)."""
     now = utc(now, "now")
     return {
@@ -168,7 +241,7 @@ def status_of(state: SlaState, policy: SlaPolicy, priority: str, now: datetime) 
     }
 
 
-def overall_status(statuses: Mapping[str, Status]) -> Status | None:
+def overall_status(statuses: Mapping[Metric, Status]) -> Status | None:
     """The worst status of the metrics; None when no metric applies."""
     return next((s for s in STATUS_ORDER if s in statuses.values()), None)
 
@@ -205,7 +278,7 @@ def _finish(clock: MetricClock, policy: SlaPolicy, target: int | None, at: datet
 
 def _advance(
     state: SlaState,
-    changes: Mapping[str, MetricClock],
+    changes: Mapping[Metric, MetricClock],
     policy: SlaPolicy,
     priority: str,
     *,
@@ -213,7 +286,7 @@ def _advance(
 ) -> SlaState:
     """The new state (under the policy and priority `to`, if they change); its version moves on
     when a timer's time moved, so older timers go stale."""
-    after = replace(state, **changes)
+    after = state.with_clocks(changes)
     new_policy, new_priority = to or (policy, priority)
     if timer_times(after, new_policy, new_priority) != timer_times(state, policy, priority):
         after = replace(after, version=state.version + 1)
@@ -224,16 +297,15 @@ def on_ticket_created(policy: SlaPolicy, priority: str, at: datetime) -> SlaStat
     """First response and resolution start running; next response waits for a first answer."""
     at = utc(at, "at")
     running = MetricClock(phase="running", since=at)
-    return _advance(SlaState(), {"first_response": running, "resolution": running}, policy, priority)
+    changes: dict[Metric, MetricClock] = {"first_response": running, "resolution": running}
+    return _advance(SlaState(), changes, policy, priority)
 
 
 def on_agent_reply(state: SlaState, policy: SlaPolicy, priority: str, at: datetime) -> SlaState:
     """An agent's answer satisfies the first and the next response; the customer starts the next."""
     at = utc(at, "at")
-    changes = {
-        m: _finish(state.clock(m), policy, policy.target(priority, m), at)
-        for m in ("first_response", "next_response")
-    }
+    answered: tuple[Metric, ...] = ("first_response", "next_response")
+    changes = {m: _finish(state.clock(m), policy, policy.target(priority, m), at) for m in answered}
     return _advance(state, changes, policy, priority)
 
 
@@ -289,7 +361,7 @@ def on_policy_change(
     they used counted in the calendar they ran in. Done metrics keep their verdict, and a cycle
     keeps what it announced."""
     at = utc(at, "at")
-    changes = {}
+    changes: dict[Metric, MetricClock] = {}
     if new_policy.calendar != old_policy.calendar:
         changes = {
             m: _resume(_pause(state.clock(m), old_policy, at), at)
@@ -299,7 +371,7 @@ def on_policy_change(
     return _advance(state, changes, old_policy, old_priority, to=(new_policy, new_priority))
 
 
-def on_alert(state: SlaState, metric: str, kind: Literal["warning", "breach"]) -> SlaState:
+def on_alert(state: SlaState, metric: Metric, kind: Literal["warning", "breach"]) -> SlaState:
     """The timer's warning or breach was announced: it is not announced again this cycle.
 
     The version stays: the timer that announced it already went past that point (after a warning it
@@ -307,7 +379,7 @@ def on_alert(state: SlaState, metric: str, kind: Literal["warning", "breach"]) -
     """
     clock = state.clock(metric)
     announced = replace(clock, warned=True, breached=clock.breached or kind == "breach")
-    return replace(state, **{metric: announced})
+    return state.with_clocks({metric: announced})
 
 
 def waiting_since(state: SlaState) -> datetime | None:

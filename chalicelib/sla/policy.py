@@ -7,14 +7,20 @@ twelve for a fix. A team can live with that on day one and tighten it once it kn
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal, TypeGuard
 
 from chalicelib.sla.calendar import BusinessCalendar, calendar_from_config, default_calendar
 
-PRIORITIES = ("low", "normal", "high", "urgent")
-METRICS = ("first_response", "next_response", "resolution")
+Priority = Literal["low", "normal", "high", "urgent"]
+Metric = Literal["first_response", "next_response", "resolution"]
+PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
+METRICS: tuple[Metric, ...] = ("first_response", "next_response", "resolution")
+
+
+def is_priority(value: str) -> TypeGuard[Priority]:
+    return value in PRIORITIES
 
 
 @dataclass(frozen=True)
@@ -27,12 +33,24 @@ class Targets:
 
     def __post_init__(self) -> None:
         for metric in METRICS:
-            value = getattr(self, metric)
-            if value is not None and (type(value) is not int or value <= 0):
-                raise ValueError(f"{metric} must be a positive whole number of minutes, got {value!r}")
+            _minutes(metric, self.minutes(metric))
+
+    def minutes(self, metric: Metric) -> int | None:
+        return {
+            "first_response": self.first_response,
+            "next_response": self.next_response,
+            "resolution": self.resolution,
+        }[metric]
 
 
-DEFAULT_TARGETS: Mapping[str, Targets] = {
+def _minutes(metric: Metric, value: object) -> int | None:
+    """A target as configured: a positive whole number of minutes (not a bool), or None for none."""
+    if value is None or (type(value) is int and value > 0):
+        return value
+    raise ValueError(f"{metric} must be a positive whole number of minutes, got {value!r}")
+
+
+DEFAULT_TARGETS: Mapping[Priority, Targets] = {
     "urgent": Targets(60, 120, 480),
     "high": Targets(240, 480, 1440),
     "normal": Targets(480, 960, 2880),
@@ -62,7 +80,7 @@ class SlaPolicy:
     """Targets per priority; applies to the listed teams and mailboxes (none listed: a catch-all)."""
 
     name: str
-    targets: Mapping[str, Targets] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    targets: Mapping[Priority, Targets] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
     warn_at: float = 0.75
     calendar: BusinessCalendar = field(default_factory=default_calendar)
     escalation: Escalation = field(default_factory=Escalation)
@@ -75,10 +93,11 @@ class SlaPolicy:
         if not 0 < self.warn_at <= 1:
             raise ValueError(f"warn_at must be a fraction in (0, 1], got {self.warn_at!r}")
 
-    def target(self, priority: str, metric: str) -> int | None:
-        if priority not in self.targets:
+    def target(self, priority: str, metric: Metric) -> int | None:
+        """The minutes allowed; a priority the ticket holds is a stored string, checked here."""
+        if not is_priority(priority) or priority not in self.targets:
             raise ValueError(f"unknown priority {priority!r}")
-        return getattr(self.targets[priority], metric)
+        return self.targets[priority].minutes(metric)
 
 
 def default_policy() -> SlaPolicy:
@@ -88,35 +107,36 @@ def default_policy() -> SlaPolicy:
 def policy_for(policies: Sequence[SlaPolicy], team: str, mailbox: str) -> SlaPolicy:
     """The first policy for the mailbox, else for the team, else the first catch-all, else the default."""
     mailbox = mailbox.lower()
-    for matches in (
+    preferences: tuple[Callable[[SlaPolicy], bool], ...] = (
         lambda p: mailbox in p.mailboxes,
         lambda p: team in p.teams,
         lambda p: not p.teams and not p.mailboxes,
-    ):
+    )
+    for matches in preferences:
         if chosen := next((p for p in policies if matches(p)), None):
             return chosen
     return default_policy()
 
 
-def _targets_from_config(priority: str, data: Any) -> Targets:
+def _targets_from_config(priority: Priority, data: object) -> Targets:
     """Metrics left out keep the default; an explicit null removes the target."""
     if not isinstance(data, Mapping) or set(data) - set(METRICS):
         raise ValueError(f"targets.{priority} must be an object with {', '.join(METRICS)}")
     defaults = DEFAULT_TARGETS[priority]
     try:
-        return Targets(**{m: data.get(m, getattr(defaults, m)) for m in METRICS})
+        return Targets(**{m: _minutes(m, data.get(m, defaults.minutes(m))) for m in METRICS})
     except ValueError as error:
         raise ValueError(f"targets.{priority}.{error}") from None
 
 
-def _names(data: Mapping[str, Any], key: str) -> frozenset[str]:
+def _names(data: Mapping[str, object], key: str) -> frozenset[str]:
     values = data.get(key, [])
     if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
         raise ValueError(f"{key} must be a list of names")
     return frozenset(values)
 
 
-def policy_from_config(data: Mapping[str, Any]) -> SlaPolicy:
+def policy_from_config(data: Mapping[str, object]) -> SlaPolicy:
     """Read a policy; only `name` is required, everything else falls back to the defaults.
 
     `{"name", "teams": [...], "mailboxes": [...], "warn_at": 0.75,
@@ -138,7 +158,7 @@ def policy_from_config(data: Mapping[str, Any]) -> SlaPolicy:
             f"policy {name}: escalation takes notify_team_leads, raise_priority, escalation_team"
         )
     warn_at = data.get("warn_at", 0.75)
-    if type(warn_at) not in (int, float):
+    if isinstance(warn_at, bool) or not isinstance(warn_at, int | float):
         raise ValueError(f"policy {name}: warn_at must be a number")
     try:
         return SlaPolicy(

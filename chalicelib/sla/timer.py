@@ -10,12 +10,24 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from chalicelib.sla.calendar import utc
-from chalicelib.sla.policy import METRICS
+from chalicelib.sla.policy import METRICS, Metric
 
 DEFINITION_PATH = Path(__file__).with_name("timer.asl.json")
+
+
+class TimerInput(TypedDict):
+    """What the state machine reads (timer.asl.json); instants as `timestamp` writes them."""
+
+    ticket_number: int
+    metric: Metric
+    sla_version: int
+    warn_at: str | None
+    due_at: str
+    table: str
+    queue_url: str
 
 
 @functools.cache
@@ -24,7 +36,7 @@ def definition() -> str:
     return DEFINITION_PATH.read_bytes().decode("utf-8")
 
 
-def execution_name(ticket_number: int, metric: str, sla_version: int) -> str:
+def execution_name(ticket_number: int, metric: Metric, sla_version: int) -> str:
     """`ticket-1042-first_response-v7`: letters, digits, `-` and `_` only, well under 80 characters."""
     if metric not in METRICS:
         raise ValueError(f"unknown SLA metric {metric!r}")
@@ -45,14 +57,14 @@ def timestamp(value: datetime) -> str:
 
 def execution_input(
     ticket_number: int,
-    metric: str,
+    metric: Metric,
     sla_version: int,
     *,
     warn_at: datetime | None,
     due_at: datetime,
     table: str,
     queue_url: str,
-) -> dict[str, Any]:
+) -> TimerInput:
     """The execution's input; `warn_at=None` skips the warning (e.g. one was already sent this cycle)."""
     execution_name(ticket_number, metric, sla_version)  # validates the identifying parts
     return {

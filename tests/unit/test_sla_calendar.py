@@ -275,6 +275,8 @@ def test_config_parses_split_hours_holidays_and_closed_dates():
     [
         ({"timezone": "UTC"}, "unknown field timezone"),
         ({"time_zone": "Mars/Olympus"}, "calendar.time_zone"),
+        ({"time_zone": 1}, "calendar.time_zone"),
+        ({"holidays": {"country": 49}}, "calendar.holidays.country: 49 is not a string"),
         ({"hours": {}}, "calendar.hours has no open interval"),
         ({"hours": {"monday": [["09:00", "17:00"]]}}, "unknown weekday monday"),
         ({"hours": {"mon": [["9:00", "17:00"]]}}, r"calendar.hours.mon\[0\]"),

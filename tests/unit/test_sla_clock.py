@@ -253,6 +253,16 @@ def test_bad_input_is_refused():
         SlaState.from_dict(created().to_dict() | {"resolution": {"phase": "sleeping", "consumed": 0}})
 
 
+def test_a_stored_clock_is_read_as_numbers_strings_and_maps_only():
+    stored = created().to_dict()
+    with pytest.raises(ValueError, match="consumed: '12' is not a number"):
+        SlaState.from_dict(stored | {"resolution": stored["resolution"] | {"consumed": "12"}})
+    with pytest.raises(ValueError, match="version: True is not a number"):
+        SlaState.from_dict(stored | {"version": True})
+    with pytest.raises(ValueError, match="is not a map"):
+        SlaState.from_dict(stored | {"first_response": "running"})
+
+
 EVENTS = st.sampled_from(
     ["agent", "customer", "open", "pending", "on_hold", "solved", "closed", "priority", "warning", "breach"]
 )

@@ -71,6 +71,7 @@ def test_a_name_is_enough():
         ({"name": "x", "targets": {"high": {"resolution": -5}}}, "targets.high.resolution"),
         ({"name": "x", "targets": {"high": {"resolution": 1.5}}}, "targets.high.resolution"),
         ({"name": "x", "calendar": {"time_zone": "Nowhere"}}, "policy x: calendar.time_zone"),
+        ({"name": "x", "calendar": "Europe/Berlin"}, "policy x: calendar must be an object"),
         ({"name": "x", "escalation": {"page": True}}, "policy x: escalation takes"),
         ({"name": "x", "escalation": {"raise_priority": "yes"}}, "policy x: escalation"),
         ({"name": "x", "teams": "Support"}, "policy x: teams must be a list"),
