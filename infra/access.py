@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.mail import ATTACHMENTS_PREFIX, BODIES_PREFIX, FORMS_PREFIX, INBOUND_PREFIX, UPLOADS_PREFIX
+from chalicelib.desk.storage import (
+    ATTACHMENTS_PREFIX,
+    BODIES_PREFIX,
+    FORMS_PREFIX,
+    INBOUND_PREFIX,
+    UPLOADS_PREFIX,
+)
 
 EVERY_TABLE = (
     "tickets",

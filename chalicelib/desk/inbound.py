@@ -90,7 +90,7 @@ def ingest_mail(mail: ParsedMail, raw: bytes, delivery: Delivery) -> IngestResul
         return IngestResult("duplicate", known[idempotency_id], note="message already received")
     sender = _sender(mail, delivery)
     verified = _verified(mail, delivery)
-    message, notes = _customer_message(mail, delivery, sender, verified, opening.blob_prefix(idempotency_id))
+    message, notes = _customer_message(mail, delivery, sender, verified, storage.blob_prefix(idempotency_id))
     for _ in range(_ATTEMPTS):
         ticket = None
         if not delivery.is_spam:
@@ -380,7 +380,7 @@ def _customer_message(
                 inline=attachment.inline,
             )
         )
-    text, html, visible, body_key = opening.fit_bodies(mail.text, mail.html, mail.visible_text, blob_prefix)
+    text, html, visible, body_key = storage.fit_bodies(mail.text, mail.html, mail.visible_text, blob_prefix)
     message = Message(
         ticket_number=0,
         key=message_key(at),

@@ -10,23 +10,21 @@ cannot mail, files it withheld) goes into the same transaction as automatic inte
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.config import Mailbox, settings
-from chalicelib.desk import search, sla, storage
+from chalicelib.config import Mailbox
+from chalicelib.desk import sla
 from chalicelib.desk.numbers import next_ticket_number
 from chalicelib.desk.records import event_message, message_key, thread_entry
+from chalicelib.desk.search_index import index_items
 from chalicelib.desk.views import view_key_actions, view_keys
 from chalicelib.mail.message import Address
 from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_transaction
 
-PREVIEW_CHARS = 4000
 MAX_REFERENCES = 20
 # A customer's message moves these statuses back to open; `closed` starts a follow-up ticket instead.
 REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
@@ -82,7 +80,7 @@ def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str
         transaction.save(message)
         if note:
             transaction.save(_automatic_note(ticket, note, at))
-        for term in search.index_items(number, ticket.subject):
+        for term in index_items(number, ticket.subject):
             transaction.save(term)
         if new.follow_up_of is not None:
             event = {"type": "follow_up", "from": "", "to": str(new.follow_up_of)}
@@ -179,12 +177,6 @@ def _automatic_note(ticket: Ticket, text: str, at: datetime) -> Message:
     )
 
 
-def blob_prefix(identity: str) -> str:
-    """The S3 key prefix of a message's bodies and files, derived from what identifies it, so a
-    retried write overwrites rather than duplicates."""
-    return hashlib.sha256(identity.encode()).hexdigest()[:32]
-
-
 def contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Any]:
     actions = [Contact.created_at.set(Contact.created_at | at), Contact.last_seen_at.set(at)]
     if sender.name:
@@ -192,17 +184,3 @@ def contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Any
     if new_ticket:
         actions.append(Contact.ticket_count.add(1))
     return actions
-
-
-def fit_bodies(
-    text: str, html: str | None, visible: str, blob_prefix: str
-) -> tuple[str, str | None, str, str | None]:
-    """The bodies a message item keeps, and the S3 key of the whole when they are too large for it
-    (the item keeps a preview; the API reads the rest back)."""
-    size = len(text.encode()) + len((html or "").encode()) + len(visible.encode())
-    if size <= settings().inline_body_limit:
-        return text, html, visible, None
-    body_key = f"bodies/{blob_prefix}.json"
-    bodies = {"text": text, "html": html, "visible_text": visible}
-    storage.put_object(body_key, json.dumps(bodies).encode(), "application/json")
-    return text[:PREVIEW_CHARS], None, visible[:PREVIEW_CHARS], body_key

@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import directory, sla
+from chalicelib.desk import directory, sla, storage
 from chalicelib.desk.customer_mail import footer
 from chalicelib.desk.errors import DeliveryFailed, InvalidRequest
 from chalicelib.desk.records import message_key, thread_entry, utcnow
@@ -128,10 +128,8 @@ def send_and_record(
     finds the ticket from an answer to it).
     Returns the message and the ticket version the committed change was computed from.
     """
-    from chalicelib.desk import opening  # not at the top: opening → search → tickets → notices → here
-
-    text, html, visible, body_key = opening.fit_bodies(
-        mail.text, mail.html, shown_text or mail.text, opening.blob_prefix(mail.message_id)
+    text, html, visible, body_key = storage.fit_bodies(
+        mail.text, mail.html, shown_text or mail.text, storage.blob_prefix(mail.message_id)
     )
     ses_id = send(mail)
     at = utcnow()

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.config import settings
-from chalicelib.desk import opening, sla
+from chalicelib.desk import sla, storage
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.customer_mail import reply_text
 from chalicelib.desk.errors import Conflict, InvalidRequest, TooLarge
@@ -78,8 +78,8 @@ def add_note(agent: AgentProfile, number: int, body: Any) -> Message:
     ticket = get_ticket(agent, number)
     at = utcnow()
     key = message_key(at)
-    stored, _, visible, body_key = opening.fit_bodies(
-        text, None, text, opening.blob_prefix(f"note#{ticket.number}#{key}")
+    stored, _, visible, body_key = storage.fit_bodies(
+        text, None, text, storage.blob_prefix(f"note#{ticket.number}#{key}")
     )
     note = Message(
         ticket_number=ticket.number,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from chalicelib.desk.errors import InvalidRequest
 from chalicelib.desk.signing import SIGNATURE, sign, verify
+from chalicelib.desk.storage import UPLOADS_PREFIX
 
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
@@ -28,8 +29,6 @@ MAX_TOTAL_BYTES = 25 * 1024 * 1024
 MAX_FILENAME_CHARS = 100
 TOKEN_MAX_AGE_SECONDS = 86_400
 CLOCK_SKEW_SECONDS = 300  # containers' clocks differ a little: a token from the near future is fine
-UPLOADS_PREFIX = "uploads/"  # browser uploads; the bucket expires what no request claimed after a day
-FORMS_PREFIX = "forms/"  # each submission as received (JSON), like raw mail under inbound/
 UPLOAD_CORS_METHODS = ("POST",)  # the bucket's CORS rule: browsers of the desk's origin may POST uploads
 UPLOAD_CORS_MAX_AGE_SECONDS = 3600
 # What customers may attach, by extension: documents, images, text, archives. Anything that runs

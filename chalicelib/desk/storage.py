@@ -1,9 +1,12 @@
 """Objects in the mail bucket: raw mail (written by SES), attachments, oversized bodies, and the
-request form's submissions and browser uploads."""
+request form's submissions and browser uploads. The key prefixes are named here once; infra/
+grants and expires by them."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -11,8 +14,13 @@ from urllib.parse import quote, urlsplit
 from chalicelib.aws import client
 from chalicelib.config import settings
 
-UPLOAD_PROBE = "uploads/origin-probe"
-RAW_MAIL_PREFIX = "inbound/"  # where SES's S3 action stores raw mail; the only prefix that expires
+INBOUND_PREFIX = "inbound/"  # where SES's S3 action stores raw mail; the only prefix that expires
+ATTACHMENTS_PREFIX = "attachments/"  # every message's files, whichever channel brought them
+BODIES_PREFIX = "bodies/"  # bodies too large for their message item
+UPLOADS_PREFIX = "uploads/"  # browser uploads; the bucket expires what no request claimed after a day
+FORMS_PREFIX = "forms/"  # each request-form submission as received (JSON), like raw mail under inbound/
+UPLOAD_PROBE = f"{UPLOADS_PREFIX}origin-probe"
+PREVIEW_CHARS = 4000
 
 
 def original_expires_at(key: str, received_at: datetime, retention_days: int) -> datetime | None:
@@ -22,16 +30,36 @@ def original_expires_at(key: str, received_at: datetime, retention_days: int) ->
     message is recorded seconds after SES stored the mail; a download still checks the object,
     since S3 deletes when it gets to it). Only raw mail expires: the form's submissions (forms/) stay.
     """
-    if retention_days <= 0 or not key.startswith(RAW_MAIL_PREFIX):
+    if retention_days <= 0 or not key.startswith(INBOUND_PREFIX):
         return None
     due = received_at + timedelta(days=retention_days)
     midnight = datetime.combine(due.date(), time(), tzinfo=due.tzinfo)
     return midnight if midnight == due else midnight + timedelta(days=1)
 
 
-def attachment_key(blob_prefix: str, position: int, filename: str) -> str:
+def blob_prefix(identity: str) -> str:
+    """The S3 key prefix of a message's bodies and files, derived from what identifies it, so a
+    retried write overwrites rather than duplicates."""
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def attachment_key(prefix: str, position: int, filename: str) -> str:
     """Where a message's attachment lives, whichever channel (mail, web form) brought it."""
-    return f"attachments/{blob_prefix}/{position}/{filename}"
+    return f"{ATTACHMENTS_PREFIX}{prefix}/{position}/{filename}"
+
+
+def fit_bodies(
+    text: str, html: str | None, visible: str, prefix: str
+) -> tuple[str, str | None, str, str | None]:
+    """The bodies a message item keeps, and the S3 key of the whole when they are too large for it
+    (the item keeps a preview; the API reads the rest back)."""
+    size = len(text.encode()) + len((html or "").encode()) + len(visible.encode())
+    if size <= settings().inline_body_limit:
+        return text, html, visible, None
+    body_key = f"{BODIES_PREFIX}{prefix}.json"
+    bodies = {"text": text, "html": html, "visible_text": visible}
+    put_object(body_key, json.dumps(bodies).encode(), "application/json")
+    return text[:PREVIEW_CHARS], None, visible[:PREVIEW_CHARS], body_key
 
 
 def put_object(key: str, body: bytes, content_type: str) -> None:

@@ -20,7 +20,6 @@ from chalicelib.desk import acknowledgement, directory, opening, ratelimit, stor
 from chalicelib.desk.errors import InvalidRequest, NotFound, TooMany
 from chalicelib.desk.records import message_key, utcnow
 from chalicelib.desk.request_form import (
-    FORMS_PREFIX,
     MAX_FILES,
     MAX_TOTAL_BYTES,
     RequestForm,
@@ -106,9 +105,9 @@ def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str 
         "request-address", normalised_address(email), REQUESTS_PER_ADDRESS_PER_HOUR
     ):
         raise TooMany(TOO_MANY)
-    blob_prefix = opening.blob_prefix(idempotency_id)
+    blob_prefix = storage.blob_prefix(idempotency_id)
     at = utcnow()
-    raw_key = f"{FORMS_PREFIX}{blob_prefix}.json"
+    raw_key = f"{storage.FORMS_PREFIX}{blob_prefix}.json"
     raw = {
         "received_at": at.isoformat(),
         "form_id": owner,
@@ -120,7 +119,7 @@ def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str 
     }
     storage.put_object(raw_key, json.dumps(raw, ensure_ascii=False).encode(), "application/json")
     requester = Address(email=email, name=form.name)
-    text, _, visible, body_key = opening.fit_bodies(form.message, None, form.message, blob_prefix)
+    text, _, visible, body_key = storage.fit_bodies(form.message, None, form.message, blob_prefix)
     message = Message(
         ticket_number=0,
         key=message_key(at),

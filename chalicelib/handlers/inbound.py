@@ -8,12 +8,12 @@ from chalice import Blueprint
 
 from chalicelib.config import settings
 from chalicelib.desk.inbound import Delivery, ingest
+from chalicelib.desk.storage import INBOUND_PREFIX
 from chalicelib.mail.authentication import ses_header
 from chalicelib.observability import logger
 
 blueprint = Blueprint(__name__)
 
-INBOUND_PREFIX = "inbound/"
 _VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
 _NULL_SENDERS = frozenset({"", "<>"})  # how an empty MAIL FROM reaches `mail.source`
 
