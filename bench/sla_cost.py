@@ -165,7 +165,7 @@ class Lifecycle:
 
 
 def lifecycle(counter: RequestCounter, timers: Timers, events: SlaEvents, *, breached: bool) -> Lifecycle:
-    from chalicelib.desk import agents, housekeeping, replies, tickets
+    from chalicelib.desk import agents, auto_close, replies, tickets
     from chalicelib.desk.records import utcnow
     from chalicelib.models import Message
 
@@ -181,7 +181,7 @@ def lifecycle(counter: RequestCounter, timers: Timers, events: SlaEvents, *, bre
         stored(raw_mail(sender=customer, in_reply_to=answer.message_id))()
         replies.reply(admin, number, "Solved.", status="solved")
         tickets.get_ticket(admin, number)
-        housekeeping.auto_close(utcnow() + timedelta(days=30))
+        auto_close.close_solved(utcnow() + timedelta(days=30))
         timers.settle(number)
     entered = timers.states_entered(number)
     batches = events.batches - batches_before

@@ -66,7 +66,7 @@ TeamIndex = _index("team_updated", "team", "updated_at")
 AssigneeIndex = _index("assignee_updated", "assignee", "updated_at")
 RequesterIndex = _index("requester_created", "requester_email", "created_at")
 AllTicketsIndex = _index("scope_updated", "scope", "updated_at")
-# Queue views (chalicelib.desk.views): each view is one key of one of these, sorted by `sla_sort`
+# Queue views (chalicelib.desk.queue_keys): each view is one key of one of these, sorted by `sla_sort`
 # (earliest SLA due first, then oldest waiting; finished work has no due time, so it is by time).
 QueueIndex = _index("queue_sla", "queue", "sla_sort", text_range=True)
 TeamQueueIndex = _index("team_queue_sla", "team_queue", "sla_sort", text_range=True)
@@ -130,9 +130,9 @@ class Ticket(Model):
     sla_breached_next_response = NumberAttribute(null=True)
     sla_breached_resolution = NumberAttribute(null=True)
     sla_due_at = UTCDateTimeAttribute(null=True)
-    # "<sla_due_at ISO>#<updated_at ISO>": the queue views' sort key (chalicelib.desk.views.queue_order).
+    # "<sla_due_at ISO>#<updated_at ISO>": the queue views' sort key (chalicelib.desk.queue_keys.queue_order).
     sla_sort = UnicodeAttribute(null=True)
-    # Queue view keys, derived from status, team and assignee by chalicelib.desk.views.view_keys.
+    # Queue view keys, derived from status, team and assignee by chalicelib.desk.queue_keys.view_keys.
     queue = UnicodeAttribute(null=True)
     team_queue = UnicodeAttribute(null=True)
     assignee_queue = UnicodeAttribute(null=True)
@@ -243,8 +243,10 @@ class Agent(Model):
     directory_index = AgentDirectoryIndex()
 
 
-class Counter(Model):
-    """Named counters and short-lived records; `expires_at` is the table's TTL attribute."""
+class Ledger(Model):
+    """One keyed entry per thing the desk must count or claim once: the ticket-number counter,
+    rate-limit windows, digest claims, SLA alert guards, article-from-reply markers. Each is written
+    conditionally; `expires_at` is the table's TTL attribute. (The table is still `counters`.)"""
 
     class Meta(_Meta):
         table_name = _settings.table_name("counters")
@@ -331,13 +333,13 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ThreadIndex,
     Contact,
     Agent,
-    Counter,
+    Ledger,
     TagLink,
     SearchTerm,
     DirectoryEntry,
     Article,
 )
-TTL_ATTRIBUTES: dict[type[Model], str] = {Counter: "expires_at"}
+TTL_ATTRIBUTES: dict[type[Model], str] = {Ledger: "expires_at"}
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from chalicelib.desk.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.desk.records import utcnow
 from chalicelib.desk.tickets import get_ticket
 from chalicelib.mail.threading import bare_subject
-from chalicelib.models import Article, Counter, Message, write_transaction
+from chalicelib.models import Article, Ledger, Message, write_transaction
 
 NUMBERED_SLUGS = 5  # `title`, `title-2` … `title-5`, then a random suffix
 NOT_FOUND = "This article does not exist."
@@ -117,7 +117,7 @@ def delete(slug: str, version: int) -> None:
             raise _changed(get(slug)) from None
         raise
     if article.source:  # the reply may become an article again
-        Counter(key=_marker_key(article.source)).delete(add_version_condition=False)
+        Ledger(key=_marker_key(article.source)).delete(add_version_condition=False)
 
 
 def _published() -> tuple[ArticleSummary, ...]:
@@ -140,11 +140,11 @@ def _insert(agent: AgentProfile, fields: ArticleFields, source: str | None) -> A
     for slug in _candidate_slugs(article_rules.slug_for(fields.title)):
         article = Article(slug=slug, author=agent.email, source=source, created_at=at, updated_at=at)
         _apply(article, fields)
-        marker = Counter(key=_marker_key(source), ref=slug) if source else None
+        marker = Ledger(key=_marker_key(source), ref=slug) if source else None
         try:
             with write_transaction() as transaction:
                 if marker is not None:
-                    transaction.save(marker, condition=Counter.key.does_not_exist())
+                    transaction.save(marker, condition=Ledger.key.does_not_exist())
                 transaction.save(article, condition=Article.slug.does_not_exist())
         except TransactWriteError as error:
             failed = [
@@ -184,8 +184,8 @@ def _drafted_from(source: str) -> Article | None:
     """The article already made from this reply, if it still exists (a marker left without its
     article is removed, so the reply can become an article again)."""
     try:
-        marker = Counter.get(_marker_key(source))
-    except Counter.DoesNotExist:
+        marker = Ledger.get(_marker_key(source))
+    except Ledger.DoesNotExist:
         return None
     try:
         return Article.get(marker.ref or "")

@@ -15,7 +15,7 @@ from chalicelib.config import settings
 from chalicelib.desk import directory, sla
 from chalicelib.desk.outbound import agent_mail, send
 from chalicelib.mail.message import Address
-from chalicelib.models import Counter, Ticket
+from chalicelib.models import Ledger, Ticket
 from chalicelib.origin import public_url
 from chalicelib.sla.calendar import BusinessCalendar, is_working_day
 from chalicelib.sla.clock import STATUS_ORDER, waiting_since
@@ -96,11 +96,11 @@ def send_digests(now: datetime) -> dict[str, int]:
     return sent
 
 
-def _claim(team: str, day: date, now: datetime) -> Counter | None:
+def _claim(team: str, day: date, now: datetime) -> Ledger | None:
     """The team's digest of that local day, for the first caller only; it expires long after."""
-    claim = Counter(key=f"digest#{team}#{day.isoformat()}", expires_at=int(now.timestamp()) + CLAIM_SECONDS)
+    claim = Ledger(key=f"digest#{team}#{day.isoformat()}", expires_at=int(now.timestamp()) + CLAIM_SECONDS)
     try:
-        claim.save(condition=Counter.key.does_not_exist())
+        claim.save(condition=Ledger.key.does_not_exist())
     except PutError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return None

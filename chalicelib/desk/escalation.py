@@ -19,10 +19,10 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk import directory, sla
 from chalicelib.desk.outbound import agent_mail, send
+from chalicelib.desk.queue_keys import view_key_actions
 from chalicelib.desk.records import PRIORITIES, event_message, utcnow
-from chalicelib.desk.views import view_key_actions
 from chalicelib.mail.message import Address
-from chalicelib.models import Counter, Ticket, write_transaction
+from chalicelib.models import Ledger, Ticket, write_transaction
 from chalicelib.observability import logger
 from chalicelib.origin import public_url
 from chalicelib.sla.policy import Escalation
@@ -65,7 +65,7 @@ def handle(event: SlaEvent) -> str:
     at = utcnow()
     rules = sla.policy(ticket)
     escalated = _escalation(ticket, rules.escalation) if event.type == "breach" else _unchanged(ticket)
-    clock = sla.step(
+    sla_step = sla.step(
         ticket,
         sla.alerted(event.metric, event.type),
         at=at,
@@ -73,20 +73,20 @@ def handle(event: SlaEvent) -> str:
         team=escalated.team,
     )
     events = [{"type": f"sla_{event.type}", "metric": event.metric}, *escalated.events]
-    guard = Counter(key=f"sla#{event.ticket_number}#{event.metric}#{event.type}#v{event.sla_version}")
+    guard = Ledger(key=f"sla#{event.ticket_number}#{event.metric}#{event.type}#v{event.sla_version}")
     try:
         with write_transaction() as transaction:
-            transaction.save(guard, condition=Counter.key.does_not_exist())
+            transaction.save(guard, condition=Ledger.key.does_not_exist())
             for change in events:
                 transaction.save(event_message(ticket.number, None, at, change))
-            transaction.update(ticket, actions=[*escalated.actions, *sla.touch(ticket, at, clock)])
+            transaction.update(ticket, actions=[*escalated.actions, *sla.touch(ticket, at, sla_step)])
     except TransactWriteError as error:
         reasons = error.cancellation_reasons or []
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             return "duplicate: already handled"
         raise
-    if clock.moved:
-        sla.arm(Ticket.get(ticket.number), clock.state)
+    if sla_step.moved:
+        sla.arm(Ticket.get(ticket.number), sla_step.state)
     recipients = _recipients(ticket, event.type, rules.escalation.notify_team_leads)
     if recipients and _notify(ticket, event, recipients):
         _record_notified(ticket.number, event, recipients)

@@ -18,9 +18,9 @@ from chalicelib.config import settings
 from chalicelib.desk import sla
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Conflict, InvalidRequest
+from chalicelib.desk.queue_keys import view_key_actions
 from chalicelib.desk.records import event_message, message_key, utcnow
 from chalicelib.desk.tickets import get_ticket, thread
-from chalicelib.desk.views import view_key_actions
 from chalicelib.mail.threading import ses_message_ids
 from chalicelib.models import Message, ThreadIndex, Ticket, write_transaction
 
@@ -69,13 +69,13 @@ def carried_people(source: Ticket, messages: Iterable[Message]) -> set[str]:
 def _close_into(agent: AgentProfile, source: Ticket, target: Ticket, people: set[str]) -> None:
     """The one write that decides the merge: both conditional on the versions read."""
     at = utcnow()
-    clock = sla.step(source, sla.status_changed(source, source.status, "closed", at))
+    sla_step = sla.step(source, sla.status_changed(source, source.status, "closed", at))
     source_actions = [
         Ticket.status.set("closed"),
         Ticket.merged_into.set(target.number),
         Ticket.link_version.add(1),  # the customer's links to the source die: the target's mail has its own
         *view_key_actions(source, "closed", source.team, source.assignee),
-        *sla.touch(source, at, clock),
+        *sla.touch(source, at, sla_step),
     ]
     newcomers = people - {target.requester_email}
     target_actions = [*([Ticket.participants.add(newcomers)] if newcomers else ()), *sla.touch(target, at)]
@@ -94,8 +94,8 @@ def _close_into(agent: AgentProfile, source: Ticket, target: Ticket, people: set
             f"ticket #{source.number} or #{target.number} changed meanwhile; reload and try again"
         ) from None
     # Closing stops every metric: no timer to arm. The target's clock did not move.
-    if clock.moved:
-        sla.arm(Ticket.get(source.number), clock.state)
+    if sla_step.moved:
+        sla.arm(Ticket.get(source.number), sla_step.state)
 
 
 def _copy_messages(messages: list[Message], target: int) -> None:

@@ -19,9 +19,9 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.config import Mailbox
 from chalicelib.desk import sla
 from chalicelib.desk.numbers import next_ticket_number
+from chalicelib.desk.queue_keys import view_key_actions, view_keys
 from chalicelib.desk.records import event_message, message_key, thread_entry
 from chalicelib.desk.search_index import index_items
-from chalicelib.desk.views import view_key_actions, view_keys
 from chalicelib.mail.message import Address
 from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_transaction
 
@@ -71,7 +71,7 @@ def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str
         follow_up_of=new.follow_up_of,
     )
     message.ticket_number = number
-    clock = sla.start(ticket, at)
+    sla_state = sla.start(ticket, at)
     with write_transaction() as transaction:
         transaction.save(
             thread_entry(idempotency_id, number, "in", at), condition=ThreadIndex.message_id.does_not_exist()
@@ -88,7 +88,7 @@ def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str
         transaction.update(
             Contact(email=new.requester.email), actions=contact_actions(new.requester, at, new_ticket=True)
         )
-    sla.arm(ticket, clock)
+    sla.arm(ticket, sla_state)
     return ticket
 
 
@@ -122,8 +122,8 @@ def append_message(
         ]
         events.append({"type": "status", "from": ticket.status, "to": "open"})
         transitions.append(sla.status_changed(ticket, ticket.status, "open", at))
-    clock = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
-    actions += sla.touch(ticket, at, clock)
+    sla_step = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
+    actions += sla.touch(ticket, at, sla_step)
     if message_id:
         references = [*(ticket.references or ()), message_id][-MAX_REFERENCES:]
         actions += [Ticket.last_inbound_message_id.set(message_id), Ticket.references.set(references)]
@@ -141,8 +141,8 @@ def append_message(
         for event in events:
             transaction.save(event_message(ticket.number, None, at, event))
         transaction.update(Contact(email=sender.email), actions=contact_actions(sender, at, new_ticket=False))
-    if clock.moved:
-        sla.arm(ticket, clock.state)
+    if sla_step.moved:
+        sla.arm(ticket, sla_step.state)
 
 
 def is_duplicate(error: TransactWriteError) -> bool:

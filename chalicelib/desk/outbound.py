@@ -163,8 +163,8 @@ def send_and_record(
                     transaction.save(thread_entry(message_id, ticket.number, "out", at))
                 if not automatic or ticket_changes is not None:
                     references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
-                    changes, clock = ticket_changes(ticket) if ticket_changes else ([], None)
-                    actions = [*changes, Ticket.references.set(references), *sla.touch(ticket, at, clock)]
+                    changes, sla_step = ticket_changes(ticket) if ticket_changes else ([], None)
+                    actions = [*changes, Ticket.references.set(references), *sla.touch(ticket, at, sla_step)]
                     transaction.update(ticket, actions=actions)
             return message, ticket
         except TransactWriteError:

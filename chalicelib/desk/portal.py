@@ -16,9 +16,9 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk import links, opening, ratelimit, sla
 from chalicelib.desk.errors import InvalidRequest, NotFound, TooMany
+from chalicelib.desk.queue_keys import view_key_actions
 from chalicelib.desk.records import event_message, message_key, utcnow
 from chalicelib.desk.tickets import thread
-from chalicelib.desk.views import view_key_actions
 from chalicelib.mail.message import Address
 from chalicelib.models import Message, ThreadIndex, Ticket, write_transaction
 
@@ -144,11 +144,11 @@ def close(token: str) -> Ticket:
     if ticket.status in ("solved", "closed", "spam"):
         return ticket
     at = utcnow()
-    clock = sla.step(ticket, sla.status_changed(ticket, ticket.status, "solved", at))
+    sla_step = sla.step(ticket, sla.status_changed(ticket, ticket.status, "solved", at))
     actions = [
         Ticket.status.set("solved"),
         *view_key_actions(ticket, "solved", ticket.team, ticket.assignee),
-        *sla.touch(ticket, at, clock),
+        *sla.touch(ticket, at, sla_step),
     ]
     event = {"type": "customer_solved", "from": ticket.status, "to": "solved"}
     try:
@@ -157,8 +157,8 @@ def close(token: str) -> Ticket:
             transaction.save(event_message(ticket.number, None, at, event))
     except TransactWriteError:
         raise InvalidRequest("Your request changed just now; please reload the page and try again.") from None
-    if clock.moved:
-        sla.arm(Ticket.get(ticket.number), clock.state)
+    if sla_step.moved:
+        sla.arm(Ticket.get(ticket.number), sla_step.state)
     return Ticket.get(ticket.number)
 
 

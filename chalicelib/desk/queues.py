@@ -10,8 +10,8 @@ from typing import Any
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.cursor import decode_cursor, encode_cursor
 from chalicelib.desk.errors import Forbidden, InvalidRequest
+from chalicelib.desk.queue_keys import ACTIVE_STATUSES, CountedTicket, View, ViewFilter, counts, narrowed
 from chalicelib.desk.records import PRIORITIES, STATUSES
-from chalicelib.desk.views import ACTIVE_STATUSES, CountedTicket, View, ViewFilter, counts, narrowed
 from chalicelib.models import TagLink, Ticket
 
 MAX_PAGE_SIZE = 100

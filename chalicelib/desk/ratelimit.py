@@ -12,17 +12,17 @@ import time
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.models import Counter
+from chalicelib.models import Ledger
 
 
 def allow(name: str, subject: str, limit: int, window_seconds: int = 3600, now: float | None = None) -> bool:
     """Count one use of `name` by `subject` (an address, an IP); False once the window's limit is reached."""
     start = int((now if now is not None else time.time()) // window_seconds) * window_seconds
-    counter = Counter(key=f"rate#{name}#{subject.lower()}#{start}")
+    counter = Ledger(key=f"rate#{name}#{subject.lower()}#{start}")
     try:
         counter.update(
-            actions=[Counter.value.add(1), Counter.expires_at.set(start + window_seconds)],
-            condition=Counter.value.does_not_exist() | (Counter.value < limit),
+            actions=[Ledger.value.add(1), Ledger.expires_at.set(start + window_seconds)],
+            condition=Ledger.value.does_not_exist() | (Ledger.value < limit),
             add_version_condition=False,
         )
     except UpdateError as error:

@@ -11,9 +11,9 @@ from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.customer_mail import reply_text
 from chalicelib.desk.errors import Conflict, InvalidRequest, TooLarge
 from chalicelib.desk.outbound import send_and_record, ticket_mail
+from chalicelib.desk.queue_keys import view_key_actions
 from chalicelib.desk.records import STATUSES, event_message, message_key, utcnow
 from chalicelib.desk.tickets import get_ticket
-from chalicelib.desk.views import view_key_actions
 from chalicelib.mail.message import Address
 from chalicelib.models import Message, Ticket
 
@@ -52,9 +52,9 @@ def reply(agent: AgentProfile, number: int, body: Any, status: Any = None, versi
         extra_items=tuple(events),
         shown_text=text,
     )
-    clock = _reply_changes(committed, new_status, at)[1]
-    if clock.moved:
-        sla.arm(committed, clock.state)
+    sla_step = _reply_changes(committed, new_status, at)[1]
+    if sla_step.moved:
+        sla.arm(committed, sla_step.state)
     return message
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk.views import NO_SLA_DUE, queue_order
+from chalicelib.desk.queue_keys import NO_SLA_DUE, queue_order
 from chalicelib.models import Ticket
 from chalicelib.sla import clock
 from chalicelib.sla.clock import SlaState
@@ -99,12 +99,12 @@ def step(
     return SlaStep(state, actions, due, moved)
 
 
-def touch(ticket: Ticket, at: datetime, clock: SlaStep | None = None) -> list[Any]:
+def touch(ticket: Ticket, at: datetime, sla_step: SlaStep | None = None) -> list[Any]:
     """The actions every ticket change carries: the clock's (if it changed), `updated_at`, and the
     queue order key both make, so no writer can leave a ticket in the wrong place of its queue."""
-    due = clock.due_at if clock else ticket.sla_due_at or NO_SLA_DUE
+    due = sla_step.due_at if sla_step else ticket.sla_due_at or NO_SLA_DUE
     return [
-        *(clock.actions if clock else ()),
+        *(sla_step.actions if sla_step else ()),
         Ticket.updated_at.set(at),
         Ticket.sla_sort.set(queue_order(due, at)),
     ]

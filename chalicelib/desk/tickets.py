@@ -11,10 +11,10 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from chalicelib.desk import notices, sla
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from chalicelib.desk.queue_keys import View, ViewFilter, find_view, team_view, view_key_actions
 from chalicelib.desk.queues import Page, both, list_view, query_page, visibility
 from chalicelib.desk.records import PRIORITIES, STATUSES, event_message, utcnow
 from chalicelib.desk.tags import tag_links
-from chalicelib.desk.views import View, ViewFilter, find_view, team_view, view_key_actions
 from chalicelib.models import Agent, Message, Ticket, write_transaction
 
 MAX_TAGS = 20
@@ -206,8 +206,8 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
     if not actions:
         return ticket
     at = utcnow()
-    clock = _sla_step(ticket, changes, at)
-    actions += sla.touch(ticket, at, clock)
+    sla_step = _sla_step(ticket, changes, at)
+    actions += sla.touch(ticket, at, sla_step)
     try:
         with write_transaction() as transaction:
             transaction.update(ticket, actions=actions)
@@ -218,8 +218,8 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
     except (TransactWriteError, UpdateError):
         raise Conflict(_stale_message(number)) from None
     updated = Ticket.get(number)
-    if clock.moved:
-        sla.arm(updated, clock.state)
+    if sla_step.moved:
+        sla.arm(updated, sla_step.state)
     if changes.status == "solved" and ticket.status != "solved":
         notices.solved(updated)
     return updated

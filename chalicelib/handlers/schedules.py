@@ -11,7 +11,8 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
-from chalicelib.desk import digest, housekeeping
+from chalicelib.desk import digest
+from chalicelib.desk.auto_close import close_solved
 from chalicelib.desk.records import utcnow
 from chalicelib.observability import logger
 
@@ -27,6 +28,6 @@ def daily_digest(event: Any) -> dict[str, Any]:
 
 @blueprint.schedule(Cron(30, 6, "?", "*", "MON-FRI", "*"), name="auto_close")
 def auto_close(event: Any) -> dict[str, Any]:
-    closed = housekeeping.auto_close(utcnow())
+    closed = close_solved(utcnow())
     logger.info("solved tickets closed", extra={"tickets": closed})
     return {"closed": closed}

@@ -18,7 +18,7 @@ from chalicelib.desk.outbound import MAX_CC
 from chalicelib.desk.tickets import thread
 from chalicelib.mail.message import Address
 from chalicelib.mail.parse import MAX_SUBJECT
-from chalicelib.models import Contact, Counter, Message, ThreadIndex, Ticket
+from chalicelib.models import Contact, Ledger, Message, ThreadIndex, Ticket
 from chalicelib.web.serialize import message_json
 from tests.mailbuilder import AUTHENTICATED, raw_mail
 
@@ -325,10 +325,10 @@ def test_a_non_ascii_message_id_threads_but_never_goes_out(deliver, admin, sent_
     ids=["500 KB subject", "3000-character From", "5000 copies", "nested parentheses"],
 )
 def test_hostile_sizes_make_one_ticket_with_one_number(deliver, raw):
-    numbers_before = Counter.get(TICKET_COUNTER).value
+    numbers_before = Ledger.get(TICKET_COUNTER).value
     result = deliver(raw)
     assert result.outcome == "created"
-    assert Counter.get(TICKET_COUNTER).value == numbers_before + 1
+    assert Ledger.get(TICKET_COUNTER).value == numbers_before + 1
     ticket = Ticket.get(result.ticket_number)
     assert len(ticket.subject) <= MAX_SUBJECT
     assert len(ticket.participants or ()) <= MAX_CC

@@ -180,7 +180,7 @@ def test_canned_reply_placeholders():
 
 def test_waiting_views_put_the_earliest_sla_due_first(web_client, deliver, update, admin):
     from chalicelib.desk import queues
-    from chalicelib.desk.views import ViewFilter, find_view, queue_order
+    from chalicelib.desk.queue_keys import ViewFilter, find_view, queue_order
 
     early, late = datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC)
     assert (

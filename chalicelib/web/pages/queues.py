@@ -9,8 +9,8 @@ from chalice import Blueprint, Response
 from chalicelib.desk import directory, queues, search, sla
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.errors import NotFound
+from chalicelib.desk.queue_keys import View, ViewFilter, find_view, standard_views, team_view
 from chalicelib.desk.records import PRIORITIES, STATUSES, utcnow
-from chalicelib.desk.views import View, ViewFilter, find_view, standard_views, team_view
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page
 

@@ -13,8 +13,8 @@ from chalicelib.desk import directory, merge, queues, replies, revocation, sla, 
 from chalicelib.desk.agents import AgentProfile
 from chalicelib.desk.canned import expand_all
 from chalicelib.desk.errors import Conflict, Gone, InvalidRequest, NotFound
+from chalicelib.desk.queue_keys import find_view
 from chalicelib.desk.records import PRIORITIES, STATUSES, utcnow
-from chalicelib.desk.views import find_view
 from chalicelib.models import Message, Ticket
 from chalicelib.web import mailframe
 from chalicelib.web.pages.queues import sidebar, teams_of

@@ -1,4 +1,4 @@
-"""Scheduled work: closing solved tickets nobody came back to (the digest is in `desk.digest`)."""
+"""Closing solved tickets nobody came back to (scheduled; the other scheduled job is `desk.digest`)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import settings
 from chalicelib.desk import notices, sla
+from chalicelib.desk.queue_keys import view_key_actions
 from chalicelib.desk.records import event_message
-from chalicelib.desk.views import view_key_actions
 from chalicelib.models import Ticket, write_transaction
 from chalicelib.observability import logger
 
 
-def auto_close(now: datetime) -> list[int]:
+def close_solved(now: datetime) -> list[int]:
     """Close tickets solved more than `auto_close_days` ago and tell each customer; returns them."""
     cutoff = now - timedelta(days=settings().auto_close_days)
     closed = []
@@ -26,11 +26,11 @@ def auto_close(now: datetime) -> list[int]:
 
 def _close(ticket: Ticket, at: datetime) -> bool:
     """Close one ticket, then mail the customer; False when it left `solved` meanwhile."""
-    clock = sla.step(ticket, sla.status_changed(ticket, "solved", "closed", at))
+    sla_step = sla.step(ticket, sla.status_changed(ticket, "solved", "closed", at))
     actions = [
         Ticket.status.set("closed"),
         *view_key_actions(ticket, "closed", ticket.team, ticket.assignee),
-        *sla.touch(ticket, at, clock),
+        *sla.touch(ticket, at, sla_step),
     ]
     try:
         with write_transaction() as transaction:
