@@ -165,8 +165,11 @@ class Lifecycle:
 
 
 def lifecycle(counter: RequestCounter, timers: Timers, events: SlaEvents, *, breached: bool) -> Lifecycle:
-    from chalicelib.desk import agents, auto_close, replies, tickets
-    from chalicelib.desk.records import utcnow
+    from chalicelib.desk.agent_work import replies
+    from chalicelib.desk.service_levels import auto_close
+    from chalicelib.desk.setup import agents
+    from chalicelib.desk.ticket import tickets
+    from chalicelib.desk.ticket.records import utcnow
     from chalicelib.models import Message
 
     admin = agents.load_agent("admin@example.com")

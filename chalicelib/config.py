@@ -48,7 +48,7 @@ class Settings:
     sla_queue_url: str = ""
     sla_policies: str = ""  # JSON list of policies (chalicelib.sla.policy); empty: the default policy
     secret_key: str = ""  # a fixed signing key (tests, local); empty: the SSM parameter below
-    signing_key_parameter: str = ""  # the SSM SecureString holding the signing key (desk.signing)
+    signing_key_parameter: str = ""  # the SSM SecureString holding the signing key (desk.base.signing)
     auto_replies_per_hour: int = 3
     auto_close_days: int = 4
     status_link_days: int = 90  # customer links (status page, survey) expire after this; 0: never

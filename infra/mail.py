@@ -15,8 +15,8 @@ from aws_cdk import aws_ses as ses
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from chalicelib.desk.request_form import UPLOAD_CORS_MAX_AGE_SECONDS, UPLOAD_CORS_METHODS
-from chalicelib.desk.storage import INBOUND_PREFIX, UPLOADS_PREFIX
+from chalicelib.desk.base.storage import INBOUND_PREFIX, UPLOADS_PREFIX
+from chalicelib.desk.intake.request_form import UPLOAD_CORS_MAX_AGE_SECONDS, UPLOAD_CORS_METHODS
 
 UPLOADS_EXPIRE_DAYS = 1
 

@@ -21,7 +21,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-from chalicelib.desk.storage import INBOUND_PREFIX
+from chalicelib.desk.base.storage import INBOUND_PREFIX
 from local.ses_event import new_message_id, ses_event
 
 log = logging.getLogger("local.smtp")

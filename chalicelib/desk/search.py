@@ -1,13 +1,13 @@
 """Finding tickets without a Scan: by number (GetItem), customer address (requester index), or
-subject words (the search table, written with the ticket by `desk.search_index`)."""
+subject words (the search table, written with the ticket by `desk.ticket.search_index`)."""
 
 from __future__ import annotations
 
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import NotFound
-from chalicelib.desk.queues import visibility
-from chalicelib.desk.tickets import get_ticket
-from chalicelib.desk.words import words
+from chalicelib.desk.base.errors import NotFound
+from chalicelib.desk.base.words import words
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket.queues import visibility
+from chalicelib.desk.ticket.tickets import get_ticket
 from chalicelib.models import SearchTerm, Ticket
 
 MAX_QUERY_WORDS = 3

@@ -7,8 +7,8 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.config import settings
-from chalicelib.desk.inbound import Delivery, ingest
-from chalicelib.desk.storage import INBOUND_PREFIX
+from chalicelib.desk.base.storage import INBOUND_PREFIX
+from chalicelib.desk.intake.inbound import Delivery, ingest
 from chalicelib.mail.authentication import ses_header
 from chalicelib.observability import logger
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
-from chalicelib.desk import digest
-from chalicelib.desk.auto_close import close_solved
-from chalicelib.desk.records import utcnow
+from chalicelib.desk.service_levels import digest
+from chalicelib.desk.service_levels.auto_close import close_solved
+from chalicelib.desk.ticket.records import utcnow
 from chalicelib.observability import logger
 
 blueprint = Blueprint(__name__)

@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.desk.escalation import SlaEvent, handle
+from chalicelib.desk.service_levels.escalation import SlaEvent, handle
 from chalicelib.observability import logger
 
 blueprint = Blueprint(__name__)

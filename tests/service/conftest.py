@@ -20,7 +20,7 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def admin():
-    from chalicelib.desk.agents import load_agent
+    from chalicelib.desk.setup.agents import load_agent
 
     return load_agent("admin@example.com")
 
@@ -29,8 +29,8 @@ def admin():
 def deliver() -> Callable[..., object]:
     """Store a raw mail where SES's S3 action would and run the inbound handler on its event."""
     from chalicelib.config import settings
-    from chalicelib.desk import storage
-    from chalicelib.desk.inbound import ingest
+    from chalicelib.desk.base import storage
+    from chalicelib.desk.intake.inbound import ingest
     from chalicelib.handlers.inbound import delivery_from_record
     from local.ses_event import ses_event
 
@@ -67,13 +67,13 @@ def sent_mail() -> Callable[[], list[email.message.EmailMessage]]:
 
 @pytest.fixture
 def update(admin) -> Callable[..., object]:
-    from chalicelib.desk import tickets
+    from chalicelib.desk.agent_work import ticket_changes
     from chalicelib.models import Ticket
 
     def update(number: int, **changes: object):
         ticket = Ticket.get(number)
-        parsed = tickets.parse_changes(changes, frozenset({"Support", "Billing"}))
-        return tickets.update_ticket(admin, number, ticket.version, parsed)
+        parsed = ticket_changes.parse_changes(changes, frozenset({"Support", "Billing"}))
+        return ticket_changes.update_ticket(admin, number, ticket.version, parsed)
 
     return update
 
@@ -94,8 +94,8 @@ def signed_in(monkeypatch):
     """A token `agent:<email>` stands for a verified Cognito ID token of that agent."""
     import time
 
-    from chalicelib.desk.agents import load_agent
-    from chalicelib.desk.errors import Unauthorized
+    from chalicelib.desk.base.errors import Unauthorized
+    from chalicelib.desk.setup.agents import load_agent
     from chalicelib.web import session
 
     def agent_for_token(token: str):
@@ -114,8 +114,8 @@ def pool(monkeypatch) -> dict[str, str]:
     import dataclasses
 
     from chalicelib import config
-    from chalicelib.desk import admin as desk_admin
-    from chalicelib.desk.agents import forget_profile
+    from chalicelib.desk.setup import admin as desk_admin
+    from chalicelib.desk.setup.agents import forget_profile
     from chalicelib.web import auth
     from local.provision import create_identity, seed_admin
     from tests.service.cognito_http import PASSWORD, MotoKeys
@@ -135,8 +135,8 @@ def pool(monkeypatch) -> dict[str, str]:
 @pytest.fixture
 def added_mailbox(admin):
     """A mailbox an admin added (not in HELPDESK_MAILBOXES), removed again afterwards."""
-    from chalicelib.desk import admin as admin_service
-    from chalicelib.desk import directory
+    from chalicelib.desk.setup import admin as admin_service
+    from chalicelib.desk.setup import directory
 
     added = []
 

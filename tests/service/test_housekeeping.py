@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.desk import auto_close, digest, replies, sla
-from chalicelib.desk.records import utcnow
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.service_levels import auto_close, digest
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.records import utcnow
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.models import Ticket
 from chalicelib.sla.policy import default_policy, policy_from_config
 from tests.mailbuilder import raw_mail

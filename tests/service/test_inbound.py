@@ -10,12 +10,14 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import opening, replies, storage
-from chalicelib.desk.errors import InvalidRequest
-from chalicelib.desk.inbound import MAX_ATTACHMENTS
-from chalicelib.desk.numbers import TICKET_COUNTER
-from chalicelib.desk.outbound import MAX_CC
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.base import storage
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.base.numbers import TICKET_COUNTER
+from chalicelib.desk.intake.inbound import MAX_ATTACHMENTS
+from chalicelib.desk.mail_out.outbound import MAX_CC
+from chalicelib.desk.ticket import opening
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.mail.message import Address
 from chalicelib.mail.parse import MAX_SUBJECT
 from chalicelib.models import Contact, Ledger, Message, ThreadIndex, Ticket
@@ -490,8 +492,8 @@ def test_releasing_a_spam_ticket_through_the_api_puts_it_in_the_queue(deliver, a
 
 def test_the_acknowledgement_leaves_the_version_agents_answer_against(deliver, admin, sent_mail):
     """An agent who opened the ticket before the acknowledgement was recorded can still reply."""
-    from chalicelib.desk import replies
-    from chalicelib.desk.tickets import get_ticket
+    from chalicelib.desk.agent_work import replies
+    from chalicelib.desk.ticket.tickets import get_ticket
 
     result = deliver(raw_mail(sender="quick@customer.test", subject="Answered within a second"))
     assert result.acknowledged

@@ -16,9 +16,11 @@ import time_machine
 from chalice.test import Client
 
 from chalicelib.config import settings
-from chalicelib.desk import directory, request_form, storage, web_requests
-from chalicelib.desk.errors import InvalidRequest, TooMany
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.base import storage
+from chalicelib.desk.base.errors import InvalidRequest, TooMany
+from chalicelib.desk.intake import request_form, web_requests
+from chalicelib.desk.setup import directory
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.models import Contact, Ledger, SearchTerm, ThreadIndex, Ticket
 from chalicelib.web.serialize import message_json
 from tests.mailbuilder import raw_mail

@@ -9,10 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.config import ConfigError, Mailbox, parse_mailboxes, settings
-from chalicelib.desk.cursor import decode_cursor, encode_cursor
-from chalicelib.desk.errors import InvalidRequest
-from chalicelib.desk.records import describe_event
-from chalicelib.desk.tickets import TicketFilter, normalise_tags, plan_query
+from chalicelib.desk.agent_work.ticket_changes import normalise_tags
+from chalicelib.desk.base.cursor import decode_cursor, encode_cursor
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.ticket.records import describe_event
+from chalicelib.desk.ticket.tickets import TicketFilter, plan_query
 
 KEYS = frozenset({"number", "status", "updated_at"})
 
