@@ -67,15 +67,6 @@ class Settings:
     def default_mailbox(self) -> Mailbox:
         return self.mailboxes[0]
 
-    def mailbox_for(self, address: str) -> Mailbox | None:
-        """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
-        local, _, domain = address.lower().partition("@")
-        base = local.split("+", 1)[0]
-        for mailbox in self.mailboxes:
-            if mailbox.address == f"{base}@{domain}":
-                return mailbox
-        return None
-
     @property
     def own_addresses(self) -> frozenset[str]:
         return frozenset(m.address for m in self.mailboxes)

@@ -84,13 +84,6 @@ def public_thread(ticket: Ticket) -> list[PublicMessage]:
     ]
 
 
-def _author(message: Message, ticket: Ticket) -> str:
-    """The customer by name; our side as the team, never an agent's address."""
-    if message.kind == "customer":
-        return message.from_name or message.from_email or ""
-    return ticket.team
-
-
 def reply(token: str, text: str, form_key: str, source_ip: str) -> Ticket:
     """The customer's answer from the status page joins the thread as a mailed one would.
 

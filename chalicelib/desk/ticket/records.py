@@ -10,7 +10,6 @@ from chalicelib.models import Message, ThreadIndex
 
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed", "spam")
 PRIORITIES = ("low", "normal", "high", "urgent")
-MESSAGE_KINDS = ("customer", "reply", "note", "event")
 
 
 def utcnow() -> datetime:
@@ -37,7 +36,6 @@ def describe_event(event: dict[str, str]) -> str:
         "team": f"Moved from team {old} to {new}",
         "tags": f"Tags changed from [{event.get('from', '')}] to [{event.get('to', '')}]",
         "follow_up": f"Follow-up of closed ticket #{event.get('to')}",
-        "reopened": f"Reopened by the customer's reply (was {old})",
         "sla_warning": f"SLA warning: the {metric} target is close",
         "sla_breach": f"SLA breached: the {metric} target was missed",
         "notified": f"SLA {event.get('alert', '')} ({metric}) mailed to {event.get('to', '')}",
