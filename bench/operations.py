@@ -12,8 +12,8 @@ from tests.mailbuilder import raw_mail
 
 def stored(raw: bytes) -> Callable[[], Any]:
     """Store the raw mail as SES would (not measured); returns the ingestion to measure."""
-    from chalicelib.desk import storage
-    from chalicelib.desk.inbound import Delivery, ingest
+    from chalicelib.desk.base import storage
+    from chalicelib.desk.intake.inbound import Delivery, ingest
 
     ses_id = uuid.uuid4().hex
     storage.put_object(f"inbound/{ses_id}", raw, "message/rfc822")
@@ -23,8 +23,10 @@ def stored(raw: bytes) -> Callable[[], Any]:
 
 
 def report(counter: RequestCounter) -> None:
-    from chalicelib.desk import agents, replies, tickets
-    from chalicelib.desk.tickets import TicketFilter
+    from chalicelib.desk.agent_work import replies
+    from chalicelib.desk.setup import agents
+    from chalicelib.desk.ticket import tickets
+    from chalicelib.desk.ticket.tickets import TicketFilter
     from chalicelib.models import Message
     from chalicelib.web.serialize import message_json, ticket_json
 

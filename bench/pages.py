@@ -13,9 +13,11 @@ def report(counter: Any) -> None:
 
     from app import app
     from chalicelib.config import settings
-    from chalicelib.desk import directory, queues, storage
-    from chalicelib.desk.agents import load_agent
-    from chalicelib.desk.inbound import ingest
+    from chalicelib.desk.base import storage
+    from chalicelib.desk.intake.inbound import ingest
+    from chalicelib.desk.setup import directory
+    from chalicelib.desk.setup.agents import load_agent
+    from chalicelib.desk.ticket import queues
     from chalicelib.handlers.inbound import delivery_from_record
     from chalicelib.web import session
     from local.ses_event import ses_event

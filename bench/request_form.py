@@ -11,7 +11,8 @@ def report(counter: RequestCounter) -> None:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.desk import request_form, storage, web_requests
+    from chalicelib.desk.base import storage
+    from chalicelib.desk.intake import request_form, web_requests
 
     rows: list[tuple[str, dict[str, int]]] = []
 

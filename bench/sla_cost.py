@@ -165,8 +165,11 @@ class Lifecycle:
 
 
 def lifecycle(counter: RequestCounter, timers: Timers, events: SlaEvents, *, breached: bool) -> Lifecycle:
-    from chalicelib.desk import agents, housekeeping, replies, tickets
-    from chalicelib.desk.records import utcnow
+    from chalicelib.desk.agent_work import replies
+    from chalicelib.desk.service_levels import auto_close
+    from chalicelib.desk.setup import agents
+    from chalicelib.desk.ticket import tickets
+    from chalicelib.desk.ticket.records import utcnow
     from chalicelib.models import Message
 
     admin = agents.load_agent("admin@example.com")
@@ -181,7 +184,7 @@ def lifecycle(counter: RequestCounter, timers: Timers, events: SlaEvents, *, bre
         stored(raw_mail(sender=customer, in_reply_to=answer.message_id))()
         replies.reply(admin, number, "Solved.", status="solved")
         tickets.get_ticket(admin, number)
-        housekeeping.auto_close(utcnow() + timedelta(days=30))
+        auto_close.close_solved(utcnow() + timedelta(days=30))
         timers.settle(number)
     entered = timers.states_entered(number)
     batches = events.batches - batches_before

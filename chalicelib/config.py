@@ -48,7 +48,7 @@ class Settings:
     sla_queue_url: str = ""
     sla_policies: str = ""  # JSON list of policies (chalicelib.sla.policy); empty: the default policy
     secret_key: str = ""  # a fixed signing key (tests, local); empty: the SSM parameter below
-    signing_key_parameter: str = ""  # the SSM SecureString holding the signing key (desk.signing)
+    signing_key_parameter: str = ""  # the SSM SecureString holding the signing key (desk.base.signing)
     auto_replies_per_hour: int = 3
     auto_close_days: int = 4
     status_link_days: int = 90  # customer links (status page, survey) expire after this; 0: never
@@ -66,15 +66,6 @@ class Settings:
     @property
     def default_mailbox(self) -> Mailbox:
         return self.mailboxes[0]
-
-    def mailbox_for(self, address: str) -> Mailbox | None:
-        """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
-        local, _, domain = address.lower().partition("@")
-        base = local.split("+", 1)[0]
-        for mailbox in self.mailboxes:
-            if mailbox.address == f"{base}@{domain}":
-                return mailbox
-        return None
 
     @property
     def own_addresses(self) -> frozenset[str]:

@@ -66,7 +66,7 @@ TeamIndex = _index("team_updated", "team", "updated_at")
 AssigneeIndex = _index("assignee_updated", "assignee", "updated_at")
 RequesterIndex = _index("requester_created", "requester_email", "created_at")
 AllTicketsIndex = _index("scope_updated", "scope", "updated_at")
-# Queue views (chalicelib.desk.views): each view is one key of one of these, sorted by `sla_sort`
+# Queue views (chalicelib.desk.ticket.queue_keys): each view is one key of one of these, sorted by `sla_sort`
 # (earliest SLA due first, then oldest waiting; finished work has no due time, so it is by time).
 QueueIndex = _index("queue_sla", "queue", "sla_sort", text_range=True)
 TeamQueueIndex = _index("team_queue_sla", "team_queue", "sla_sort", text_range=True)
@@ -76,7 +76,7 @@ UnassignedIndex = _index("unassigned_sla", "unassigned", "sla_sort", text_range=
 
 class CountedIndex(GlobalSecondaryIndex):
     """Every ticket a sidebar view counts (sparse: `counted` is set only while it is in one), with
-    just what the counting needs: one Query gives every view's count (chalicelib.desk.queues)."""
+    just what the counting needs: one Query gives every view's count (chalicelib.desk.ticket.queues)."""
 
     class Meta:
         index_name = "counted_updated"
@@ -103,18 +103,18 @@ class Ticket(Model):
     assignee = UnicodeAttribute(null=True)
     tags = ListAttribute(of=UnicodeAttribute, null=True)
     created_at = UTCDateTimeAttribute()
-    # Written only through chalicelib.desk.sla.touch, which keeps `sla_sort` in step with it.
+    # Written only through chalicelib.desk.ticket.sla.touch, which keeps `sla_sort` in step with it.
     updated_at = UTCDateTimeAttribute()
     # The customer's latest Message-ID and the id chain, for In-Reply-To/References of replies.
     last_inbound_message_id = UnicodeAttribute(null=True)
     references = ListAttribute(of=UnicodeAttribute, null=True)
     follow_up_of = NumberAttribute(null=True)
     merged_into = NumberAttribute(null=True)  # set (with status closed) when merged into that ticket
-    # The customer's satisfaction answer (desk.portal.rate): one per ticket, changed by a later click.
+    # The customer's satisfaction answer (desk.portal.portal.rate): one per ticket, changed by a later click.
     csat_rating = UnicodeAttribute(null=True)  # "good" | "bad"
     csat_comment = UnicodeAttribute(null=True)
     csat_at = UTCDateTimeAttribute(null=True)
-    # Carried in the customer's signed links (desk.links): bumped to revoke every link made before.
+    # Carried in the customer's signed links (desk.portal.links): bumped to revoke every link made before.
     link_version = NumberAttribute(default=0)
     scope = UnicodeAttribute(default="ticket")
     # SLA clock (chalicelib.sla.clock.SlaState as a map), its version (timers of older versions are
@@ -130,9 +130,9 @@ class Ticket(Model):
     sla_breached_next_response = NumberAttribute(null=True)
     sla_breached_resolution = NumberAttribute(null=True)
     sla_due_at = UTCDateTimeAttribute(null=True)
-    # "<sla_due_at ISO>#<updated_at ISO>": the queue views' sort key (chalicelib.desk.views.queue_order).
+    # "<sla_due_at ISO>#<updated_at ISO>": the queue views' sort key (desk.ticket.queue_keys.queue_order).
     sla_sort = UnicodeAttribute(null=True)
-    # Queue view keys, derived from status, team and assignee by chalicelib.desk.views.view_keys.
+    # Queue view keys, derived from status, team and assignee by desk.ticket.queue_keys.view_keys.
     queue = UnicodeAttribute(null=True)
     team_queue = UnicodeAttribute(null=True)
     assignee_queue = UnicodeAttribute(null=True)
@@ -237,14 +237,16 @@ class Agent(Model):
     active = BooleanAttribute(default=True)
     time_zone = UnicodeAttribute(default="UTC")
     # The Cognito user's `sub` (stored at invite): sign-ins are matched on it, never on the address
-    # alone. Rows from before it was kept get it at their first sign-in (desk.agents._bind).
+    # alone. Rows from before it was kept get it at their first sign-in (desk.setup.agents._bind).
     sub = UnicodeAttribute(null=True)
     scope = UnicodeAttribute(default="agent")  # constant: every agent in one index partition
     directory_index = AgentDirectoryIndex()
 
 
-class Counter(Model):
-    """Named counters and short-lived records; `expires_at` is the table's TTL attribute."""
+class Ledger(Model):
+    """One keyed entry per thing the desk must count or claim once: the ticket-number counter,
+    rate-limit windows, digest claims, SLA alert guards, article-from-reply markers. Each is written
+    conditionally; `expires_at` is the table's TTL attribute. (The table is still `counters`.)"""
 
     class Meta(_Meta):
         table_name = _settings.table_name("counters")
@@ -305,7 +307,7 @@ class ArticleStateIndex(GlobalSecondaryIndex):
 
 
 class Article(Model):
-    """A help-center article (chalicelib.desk.articles); `words` and `summary` derive from it."""
+    """A help-center article (chalicelib.desk.help_center.articles); `words` and `summary` derive from it."""
 
     class Meta(_Meta):
         table_name = _settings.table_name("articles")
@@ -316,7 +318,7 @@ class Article(Model):
     category = UnicodeAttribute(default="")
     state = UnicodeAttribute()  # draft | published
     summary = UnicodeAttribute(default="")  # the body's first words, for lists
-    words = UnicodeSetAttribute(null=True)  # searchable title words (chalicelib.desk.words)
+    words = UnicodeSetAttribute(null=True)  # searchable title words (chalicelib.desk.base.words)
     author = UnicodeAttribute()
     source = UnicodeAttribute(null=True)  # "<ticket number>#<message key>" of a reply turned into it
     created_at = UTCDateTimeAttribute()
@@ -331,13 +333,13 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ThreadIndex,
     Contact,
     Agent,
-    Counter,
+    Ledger,
     TagLink,
     SearchTerm,
     DirectoryEntry,
     Article,
 )
-TTL_ATTRIBUTES: dict[type[Model], str] = {Counter: "expires_at"}
+TTL_ATTRIBUTES: dict[type[Model], str] = {Ledger: "expires_at"}
 
 
 @functools.cache

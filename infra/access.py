@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.mail import ATTACHMENTS_PREFIX, BODIES_PREFIX, FORMS_PREFIX, INBOUND_PREFIX, UPLOADS_PREFIX
+from chalicelib.desk.base.storage import (
+    ATTACHMENTS_PREFIX,
+    BODIES_PREFIX,
+    FORMS_PREFIX,
+    INBOUND_PREFIX,
+    UPLOADS_PREFIX,
+)
 
 EVERY_TABLE = (
     "tickets",
@@ -48,7 +54,7 @@ class FunctionAccess:
     writes: tuple[str, ...] = ()  # bucket prefixes it PUTs
     sends_mail: bool = True  # SESv2 SendEmail: acknowledgements, replies, notifications, digests
     starts_timers: bool = True  # states:StartExecution on the SLA timer
-    manages_agents: bool = False  # Cognito admin calls and SES domain verification (desk.admin)
+    manages_agents: bool = False  # Cognito admin calls and SES domain verification (desk.setup.admin)
     consumes_sla_events: bool = False
     fails_to_queue: bool = False  # async invocations that fail twice land in the failure queue
     # Signs or verifies CSRF tokens or customer links: may read the signing key's SSM parameter.

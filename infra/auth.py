@@ -1,6 +1,6 @@
 """Cognito: the agents' user pool, the web app's client and the role groups.
 
-Agents are invited by an admin (AdminCreateUser in chalicelib.desk.admin) with a temporary
+Agents are invited by an admin (AdminCreateUser in chalicelib.desk.setup.admin) with a temporary
 password they must replace at first sign-in, never sign themselves up. The client has no secret and
 allows USER_PASSWORD_AUTH because the API signs agents in server-side with InitiateAuth.
 

@@ -15,13 +15,9 @@ from aws_cdk import aws_ses as ses
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from chalicelib.desk.request_form import UPLOAD_CORS_MAX_AGE_SECONDS, UPLOAD_CORS_METHODS
+from chalicelib.desk.base.storage import INBOUND_PREFIX, UPLOADS_PREFIX
+from chalicelib.desk.intake.request_form import UPLOAD_CORS_MAX_AGE_SECONDS, UPLOAD_CORS_METHODS
 
-INBOUND_PREFIX = "inbound/"
-ATTACHMENTS_PREFIX = "attachments/"
-BODIES_PREFIX = "bodies/"
-UPLOADS_PREFIX = "uploads/"  # request-form files posted by browsers, claimed (copied) on submit
-FORMS_PREFIX = "forms/"  # request-form submissions as received
 UPLOADS_EXPIRE_DAYS = 1
 
 

@@ -19,7 +19,7 @@ from chalice import Chalice
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PUBLIC_PACKAGE = "chalicelib.web.public."
-TOKEN_PARAMETER = "{token}"  # noqa: S105 - the path parameter holding a customer's link (desk.links)
+TOKEN_PARAMETER = "{token}"  # noqa: S105 - the path parameter holding a customer's link (desk.portal.links)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ CloudFormation cannot create a SecureString parameter, so `make deploy` runs thi
   functions deployed now read the parameter; the key should not stay where every function reads.
 
 `rotate CONFIG` (`make rotate-key`) writes a new random version: functions sign with it within
-minutes (desk.signing), and links signed with the version before keep working until the next one.
+minutes (desk.base.signing), and links signed with the version before keep working until the next one.
 Standard tier (free), encrypted with the account's `aws/ssm` key.
 """
 

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from chalicelib.desk.logins import create_login
+from chalicelib.desk.setup.logins import create_login
 
 # Short, so a failed SLA event is retried within seconds locally; five receives, then the DLQ.
 SLA_VISIBILITY_TIMEOUT_S = 5
@@ -105,7 +105,7 @@ def create_sla_resources(stage: str) -> dict[str, str]:
 def create_storage() -> None:
     """Every table (with TTL), the mail bucket, and a verified SES identity per mailbox domain."""
     from chalicelib.config import settings
-    from chalicelib.desk.request_form import UPLOAD_CORS_MAX_AGE_SECONDS, UPLOAD_CORS_METHODS
+    from chalicelib.desk.intake.request_form import UPLOAD_CORS_MAX_AGE_SECONDS, UPLOAD_CORS_METHODS
     from chalicelib.models import ALL_MODELS, TTL_ATTRIBUTES
 
     dynamodb = _client("dynamodb")

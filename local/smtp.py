@@ -21,6 +21,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
+from chalicelib.desk.base.storage import INBOUND_PREFIX
 from local.ses_event import new_message_id, ses_event
 
 log = logging.getLogger("local.smtp")
@@ -29,7 +30,6 @@ TOO_BIG = (
     f"552 5.3.4 Message too big: this help desk accepts mail up to 40 MB ({SES_MAX_MESSAGE_BYTES} bytes)"
     " including headers and attachments; nothing was stored"
 )
-INBOUND_PREFIX = "inbound/"
 
 Store = Callable[[str, bytes], None]
 Deliver = Callable[[dict[str, Any], str], None]

@@ -14,7 +14,7 @@ log = logging.getLogger("local.timers")
 
 def rearm_sla_timers() -> None:
     """Arm every stored ticket's running SLA metrics (a Scan: local state is small)."""
-    from chalicelib.desk import sla
+    from chalicelib.desk.ticket import sla
     from chalicelib.models import Ticket
 
     tickets = 0

@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.desk import sla
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import Forbidden, InvalidRequest
-from chalicelib.desk.queues import both, visibility
-from chalicelib.desk.records import utcnow
+from chalicelib.desk.base.errors import Forbidden, InvalidRequest
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.queues import both, visibility
+from chalicelib.desk.ticket.records import utcnow
 from chalicelib.models import Ticket
 
 PERIODS = (7, 30, 90)

@@ -1,23 +1,17 @@
 """Finding tickets without a Scan: by number (GetItem), customer address (requester index), or
-subject words (the search table, written with the ticket)."""
+subject words (the search table, written with the ticket by `desk.ticket.search_index`)."""
 
 from __future__ import annotations
 
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import NotFound
-from chalicelib.desk.queues import visibility
-from chalicelib.desk.tickets import get_ticket
-from chalicelib.desk.words import words
+from chalicelib.desk.base.errors import NotFound
+from chalicelib.desk.base.words import words
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket.queues import visibility
+from chalicelib.desk.ticket.tickets import get_ticket
 from chalicelib.models import SearchTerm, Ticket
 
-MAX_WORDS_PER_TICKET = 12
 MAX_QUERY_WORDS = 3
 MAX_RESULTS = 50
-
-
-def index_items(number: int, subject: str) -> list[SearchTerm]:
-    """The search items of a new ticket, capped so the creating transaction stays small."""
-    return [SearchTerm(word=word, number=number) for word in words(subject)[:MAX_WORDS_PER_TICKET]]
 
 
 def search(agent: AgentProfile, text: str) -> list[Ticket]:

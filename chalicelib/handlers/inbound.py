@@ -7,13 +7,13 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.config import settings
-from chalicelib.desk.inbound import Delivery, ingest
+from chalicelib.desk.base.storage import INBOUND_PREFIX
+from chalicelib.desk.intake.inbound import Delivery, ingest
 from chalicelib.mail.authentication import ses_header
 from chalicelib.observability import logger, with_lambda_context
 
 blueprint = Blueprint(__name__)
 
-INBOUND_PREFIX = "inbound/"
 _VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
 _NULL_SENDERS = frozenset({"", "<>"})  # how an empty MAIL FROM reaches `mail.source`
 

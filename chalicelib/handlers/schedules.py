@@ -11,8 +11,9 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
-from chalicelib.desk import digest, housekeeping
-from chalicelib.desk.records import utcnow
+from chalicelib.desk.service_levels import digest
+from chalicelib.desk.service_levels.auto_close import close_solved
+from chalicelib.desk.ticket.records import utcnow
 from chalicelib.observability import logger, with_lambda_context
 
 blueprint = Blueprint(__name__)
@@ -29,6 +30,6 @@ def daily_digest(event: Any) -> dict[str, Any]:
 @with_lambda_context
 @blueprint.schedule(Cron(30, 6, "?", "*", "MON-FRI", "*"), name="auto_close")
 def auto_close(event: Any) -> dict[str, Any]:
-    closed = housekeeping.auto_close(utcnow())
+    closed = close_solved(utcnow())
     logger.info("solved tickets closed", extra={"tickets": closed})
     return {"closed": closed}

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
-from chalicelib.desk.escalation import SlaEvent, handle
+from chalicelib.desk.service_levels.escalation import SlaEvent, handle
 from chalicelib.observability import logger, with_lambda_context
 
 if TYPE_CHECKING:

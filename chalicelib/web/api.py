@@ -9,9 +9,13 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import directory, merge, replies, reports, revocation, tickets
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import DeskError, InvalidRequest, TooLarge
+from chalicelib.desk import reports
+from chalicelib.desk.agent_work import merge, replies, ticket_changes
+from chalicelib.desk.base.errors import DeskError, InvalidRequest, TooLarge
+from chalicelib.desk.portal import revocation
+from chalicelib.desk.setup import directory
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket import tickets
 from chalicelib.observability import logger
 from chalicelib.web import auth
 from chalicelib.web.params import ticket_number
@@ -117,8 +121,10 @@ def get_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
 @json_route("/api/tickets/{number}", methods=["PATCH"])
 def update_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
     body = _body()
-    changes = tickets.parse_changes(body, frozenset(directory.directory().teams))
-    return ticket_json(tickets.update_ticket(agent, ticket_number(number), body.get("version"), changes))
+    changes = ticket_changes.parse_changes(body, frozenset(directory.directory().teams))
+    return ticket_json(
+        ticket_changes.update_ticket(agent, ticket_number(number), body.get("version"), changes)
+    )
 
 
 @json_route("/api/tickets/{number}/merge", methods=["POST"])

@@ -1,7 +1,7 @@
 """Agent authentication: Cognito sign-in (with its challenges), and the ID token check on every route.
 
 A token is an agent's only if it names the address *verified* and its `sub` is the Cognito user the
-agent row belongs to (desk.agents.agent_for_login): the address is an editable attribute, the sub
+agent row belongs to (desk.setup.agents.agent_for_login): the address is an editable attribute, the sub
 is not.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk.agents import AgentProfile, agent_for_login
-from chalicelib.desk.errors import InvalidRequest, Unauthorized
+from chalicelib.desk.base.errors import InvalidRequest, Unauthorized
+from chalicelib.desk.setup.agents import AgentProfile, agent_for_login
 
 NEW_PASSWORD, MFA_CODE = "new_password_required", "mfa_code_required"
 # The form / JSON field that answers each step.

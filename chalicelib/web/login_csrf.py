@@ -13,7 +13,7 @@ import hmac
 import re
 import secrets
 
-from chalicelib.desk.errors import Forbidden
+from chalicelib.desk.base.errors import Forbidden
 from chalicelib.web.cookies import cookie_value, set_cookie
 
 COOKIE_NAME = "__Host-helpdesk_login"

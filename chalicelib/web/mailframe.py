@@ -19,7 +19,6 @@ FRAME_STYLE = (
 )
 # The style above is the only inline code the app allows, by hash (in the page's CSP and the frame's).
 FRAME_STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(FRAME_STYLE.encode()).digest()).decode() + "'"
-SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
 _CID_SOURCE = re.compile(r'src="cid:([^"]*)"', re.IGNORECASE)
 
 

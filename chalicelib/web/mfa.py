@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from chalicelib.aws import client
-from chalicelib.desk.errors import InvalidRequest, Unauthorized
+from chalicelib.desk.base.errors import InvalidRequest, Unauthorized
 from chalicelib.web.auth import initiate
 
 ISSUER = "Help desk"

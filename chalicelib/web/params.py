@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.desk.errors import NotFound
+from chalicelib.desk.base.errors import NotFound
 
 MAX_TICKET_DIGITS = 12
 

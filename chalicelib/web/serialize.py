@@ -6,10 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from chalicelib.desk import sla, storage
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.records import utcnow
+from chalicelib.desk.base import storage
 from chalicelib.desk.reports import Report
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.records import utcnow
 from chalicelib.models import Message, Ticket
 
 

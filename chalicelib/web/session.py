@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import Forbidden, Unauthorized
-from chalicelib.desk.signing import signing_key
+from chalicelib.desk.base.errors import Forbidden, Unauthorized
+from chalicelib.desk.base.signing import signing_key
+from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.web.auth import agent_for_token
 from chalicelib.web.cookies import cookie_value, set_cookie
 

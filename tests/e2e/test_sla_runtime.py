@@ -51,7 +51,7 @@ BREACH_WITHIN_S = 45  # 30 s after the warning
 CASCADE_WITHIN_S = 160  # both breaches at 120 s, the second once the first raised the priority
 
 
-# What the sla_events handler records and mails (chalicelib/desk/escalation.py): adjust here only.
+# What the sla_events handler records and mails (desk/service_levels/escalation.py): adjust here only.
 def warning_subject(number: int, subject: str) -> str:
     return f"[#{number}] SLA warning: first response — {subject}"
 

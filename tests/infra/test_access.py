@@ -28,7 +28,7 @@ HANDLERS = {
 }
 MODELS = "chalicelib.models"
 CLIENT = ("chalicelib.aws", "client")
-SIGNING = "chalicelib.desk.signing"  # the signing key's one reader
+SIGNING = "chalicelib.desk.base.signing"  # the signing key's one reader
 
 
 def entry_points(name: str) -> list[tuple[str, str]]:

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.desk import request_form
-from infra.mail import FORMS_PREFIX, UPLOADS_PREFIX
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import _as_list, _policy_of, _role_id
-
-
-def test_infra_names_the_prefixes_the_code_writes():
-    assert (UPLOADS_PREFIX, FORMS_PREFIX) == (request_form.UPLOADS_PREFIX, request_form.FORMS_PREFIX)
 
 
 def test_mail_bucket_accepts_browser_uploads_and_expires_abandoned_ones(synthesized: Synthesized):

@@ -368,7 +368,7 @@ def test_schedules_digest_hourly_for_every_team_zone_and_close_on_weekday_mornin
     synthesized: Synthesized,
 ):
     functions = synthesized.resources("AWS::Serverless::Function")
-    # Hourly: each team's digest goes at 08:xx in its own calendar zone (desk.digest).
+    # Hourly: each team's digest goes at 08:xx in its own calendar zone (desk.service_levels.digest).
     assert functions["DailyDigest"]["Properties"]["Events"]["DailyDigestEvent"]["Properties"] == {
         "Schedule": "cron(0 * * * ? *)"
     }

@@ -13,7 +13,7 @@ import jwt
 from moto.utilities.utils import load_resource
 
 from chalicelib.aws import client
-from chalicelib.desk.logins import create_login
+from chalicelib.desk.setup.logins import create_login
 from chalicelib.models import Agent
 from tests.service.agent_http import csrf_of
 

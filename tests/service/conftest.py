@@ -21,7 +21,7 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def admin():
-    from chalicelib.desk.agents import load_agent
+    from chalicelib.desk.setup.agents import load_agent
 
     return load_agent("admin@example.com")
 
@@ -34,7 +34,7 @@ def stored_ses_event(
 ) -> dict:
     """Store a raw mail where SES's S3 action would; the event SES's Lambda action then sends."""
     from chalicelib.config import settings
-    from chalicelib.desk import storage
+    from chalicelib.desk.base import storage
     from local.ses_event import ses_event
 
     ses_id = uuid.uuid4().hex
@@ -45,7 +45,7 @@ def stored_ses_event(
 @pytest.fixture
 def deliver() -> Callable[..., object]:
     """Store a raw mail where SES's S3 action would and run the inbound handler on its event."""
-    from chalicelib.desk.inbound import ingest
+    from chalicelib.desk.intake.inbound import ingest
     from chalicelib.handlers.inbound import delivery_from_record
 
     def deliver(raw: bytes, **options: Any):
@@ -73,13 +73,13 @@ def sent_mail() -> Callable[[], list[email.message.EmailMessage]]:
 
 @pytest.fixture
 def update(admin) -> Callable[..., object]:
-    from chalicelib.desk import tickets
+    from chalicelib.desk.agent_work import ticket_changes
     from chalicelib.models import Ticket
 
     def update(number: int, **changes: object):
         ticket = Ticket.get(number)
-        parsed = tickets.parse_changes(changes, frozenset({"Support", "Billing"}))
-        return tickets.update_ticket(admin, number, ticket.version, parsed)
+        parsed = ticket_changes.parse_changes(changes, frozenset({"Support", "Billing"}))
+        return ticket_changes.update_ticket(admin, number, ticket.version, parsed)
 
     return update
 
@@ -100,8 +100,8 @@ def signed_in(monkeypatch):
     """A token `agent:<email>` stands for a verified Cognito ID token of that agent."""
     import time
 
-    from chalicelib.desk.agents import load_agent
-    from chalicelib.desk.errors import Unauthorized
+    from chalicelib.desk.base.errors import Unauthorized
+    from chalicelib.desk.setup.agents import load_agent
     from chalicelib.web import session
 
     def agent_for_token(token: str):
@@ -120,8 +120,8 @@ def pool(monkeypatch) -> dict[str, str]:
     import dataclasses
 
     from chalicelib import config
-    from chalicelib.desk import admin as desk_admin
-    from chalicelib.desk.agents import forget_profile
+    from chalicelib.desk.setup import admin as desk_admin
+    from chalicelib.desk.setup.agents import forget_profile
     from chalicelib.web import auth
     from local.provision import create_identity, seed_admin
     from tests.service.cognito_http import PASSWORD, MotoKeys
@@ -141,8 +141,8 @@ def pool(monkeypatch) -> dict[str, str]:
 @pytest.fixture
 def added_mailbox(admin):
     """A mailbox an admin added (not in HELPDESK_MAILBOXES), removed again afterwards."""
-    from chalicelib.desk import admin as admin_service
-    from chalicelib.desk import directory
+    from chalicelib.desk.setup import admin as admin_service
+    from chalicelib.desk.setup import directory
 
     added = []
 

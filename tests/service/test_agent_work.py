@@ -7,11 +7,12 @@ import json
 import pytest
 from chalice.test import Client
 
-from chalicelib.desk import replies, tickets
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import Conflict, Forbidden, InvalidRequest, NotFound, TooLarge
-from chalicelib.desk.outbound import MAX_CC
-from chalicelib.desk.tickets import TicketFilter, thread
+from chalicelib.desk.agent_work import replies, ticket_changes
+from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest, NotFound, TooLarge
+from chalicelib.desk.mail_out.outbound import MAX_CC
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket import tickets
+from chalicelib.desk.ticket.tickets import TicketFilter, thread
 from chalicelib.models import Ticket
 from chalicelib.web.serialize import message_json
 from tests.mailbuilder import raw_mail
@@ -76,7 +77,7 @@ def test_replying_to_spam_is_refused(deliver, admin):
 
 def test_update_records_events_and_rejects_stale_versions(deliver, admin):
     ticket = Ticket.get(deliver(raw_mail()).ticket_number)
-    changes = tickets.parse_changes(
+    changes = ticket_changes.parse_changes(
         {
             "status": "open",
             "priority": "urgent",
@@ -85,7 +86,7 @@ def test_update_records_events_and_rejects_stale_versions(deliver, admin):
         },
         frozenset({"Support", "Billing"}),
     )
-    updated = tickets.update_ticket(admin, ticket.number, ticket.version, changes)
+    updated = ticket_changes.update_ticket(admin, ticket.number, ticket.version, changes)
     assert (updated.status, updated.priority, updated.assignee) == ("open", "urgent", admin.email)
     assert updated.tags == ["vip", "late-delivery"]
     assert updated.team_status == "Support#open"
@@ -93,7 +94,7 @@ def test_update_records_events_and_rejects_stale_versions(deliver, admin):
     events = {m.event.as_dict()["type"] for m in thread(ticket.number) if m.kind == "event"}
     assert events == {"status", "priority", "tags", "assignee"}
     with pytest.raises(Conflict):
-        tickets.update_ticket(admin, ticket.number, ticket.version, changes)
+        ticket_changes.update_ticket(admin, ticket.number, ticket.version, changes)
 
 
 @pytest.mark.parametrize(
@@ -111,14 +112,14 @@ def test_update_records_events_and_rejects_stale_versions(deliver, admin):
 )
 def test_invalid_changes_are_rejected(payload):
     with pytest.raises(InvalidRequest):
-        tickets.parse_changes(payload, frozenset({"Support", "Billing"}))
+        ticket_changes.parse_changes(payload, frozenset({"Support", "Billing"}))
 
 
 def test_assignee_must_be_an_agent_of_the_team(deliver, admin):
     ticket = Ticket.get(deliver(raw_mail()).ticket_number)
-    changes = tickets.parse_changes({"assignee": "stranger@example.com"}, frozenset({"Support"}))
+    changes = ticket_changes.parse_changes({"assignee": "stranger@example.com"}, frozenset({"Support"}))
     with pytest.raises(InvalidRequest):
-        tickets.update_ticket(admin, ticket.number, ticket.version, changes)
+        ticket_changes.update_ticket(admin, ticket.number, ticket.version, changes)
 
 
 def test_lists_filter_and_page_with_a_cursor(deliver, admin):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.desk import admin as desk_admin
-from chalicelib.desk import links, replies
-from chalicelib.desk.errors import InvalidRequest
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.portal import links
+from chalicelib.desk.setup import admin as desk_admin
 from chalicelib.models import Ticket
 from tests.mailbuilder import raw_mail
 
@@ -32,7 +33,7 @@ def test_every_customer_mail_carries_its_status_link(deliver, admin, sent_mail):
 
 
 def replies_of(number: int):
-    from chalicelib.desk.tickets import thread
+    from chalicelib.desk.ticket.tickets import thread
 
     return [m for m in thread(number) if m.kind == "reply"]
 

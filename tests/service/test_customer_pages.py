@@ -9,9 +9,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from chalice.test import Client
 
-from chalicelib.desk import links, replies
-from chalicelib.desk.agents import load_agent
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.portal import links
+from chalicelib.desk.setup.agents import load_agent
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.models import Ticket
 from tests.mailbuilder import raw_mail
 
@@ -166,7 +167,7 @@ def test_an_agent_revokes_customer_links_from_the_ticket_page(client, deliver, s
 
 
 def test_a_merged_tickets_links_are_revoked(client, deliver, admin):
-    from chalicelib.desk import merge
+    from chalicelib.desk.agent_work import merge
 
     source = deliver(raw_mail(sender="kim@customer.test", subject="Twice")).ticket_number
     target = deliver(raw_mail(sender="kim@customer.test", subject="Twice again")).ticket_number
@@ -189,7 +190,7 @@ def test_expired_link_shows_where_the_fresh_one_is(client, deliver):
 
 
 def test_status_page_replies_are_rate_limited(client, deliver, monkeypatch):
-    from chalicelib.desk import portal
+    from chalicelib.desk.portal import portal
 
     monkeypatch.setattr(portal, "REPLIES_PER_TICKET_PER_HOUR", 2)
     number = deliver(raw_mail(sender="max@customer.test")).ticket_number
@@ -213,8 +214,8 @@ def test_status_page_replies_are_rate_limited(client, deliver, monkeypatch):
 
 
 def test_status_page_replies_are_rate_limited_per_ip(deliver, monkeypatch):
-    from chalicelib.desk import portal
-    from chalicelib.desk.errors import TooMany
+    from chalicelib.desk.base.errors import TooMany
+    from chalicelib.desk.portal import portal
 
     monkeypatch.setattr(portal, "REPLIES_PER_IP_PER_HOUR", 1)
     first, second = (deliver(raw_mail(sender=f"{n}@customer.test")).ticket_number for n in ("ned", "oda"))
@@ -242,7 +243,7 @@ def test_survey_links_set_change_and_never_duplicate(client, deliver, admin):
 
 
 def test_agents_see_the_rating(deliver, admin):
-    from chalicelib.desk import portal
+    from chalicelib.desk.portal import portal
     from chalicelib.web.serialize import ticket_json
 
     number = deliver(raw_mail(sender="gus@customer.test")).ticket_number
@@ -251,8 +252,8 @@ def test_agents_see_the_rating(deliver, admin):
 
 
 def test_branding_reaches_pages_and_mails(client, deliver, admin, sent_mail):
-    from chalicelib.desk import admin as desk_admin
-    from chalicelib.desk import directory
+    from chalicelib.desk.setup import admin as desk_admin
+    from chalicelib.desk.setup import directory
 
     desk_admin.save_branding(admin, "Acme Care", "https://acme.test/logo.png", "#aa3300", "Acme Ltd, Berlin")
     try:

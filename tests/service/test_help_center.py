@@ -7,10 +7,11 @@ import re
 
 import pytest
 
-from chalicelib.desk import articles, replies
-from chalicelib.desk.article_rules import ArticleFields
-from chalicelib.desk.errors import Conflict, InvalidRequest
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.base.errors import Conflict, InvalidRequest
+from chalicelib.desk.help_center import articles
+from chalicelib.desk.help_center.article_rules import ArticleFields
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.models import Agent, Article
 from tests.mailbuilder import raw_mail
 from tests.service.agent_http import cookie, csrf_of, post

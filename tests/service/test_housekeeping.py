@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.desk import digest, housekeeping, replies, sla
-from chalicelib.desk.records import utcnow
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.service_levels import auto_close, digest
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.records import utcnow
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.models import Ticket
 from chalicelib.sla.policy import default_policy, policy_from_config
 from tests.mailbuilder import raw_mail
@@ -18,9 +20,9 @@ def test_solved_tickets_close_after_the_grace_period_and_customers_are_told(deli
     solved = deliver(raw_mail(sender="sol@customer.test")).ticket_number
     update(solved, status="solved")
     still_open = deliver(raw_mail()).ticket_number
-    assert solved not in housekeeping.auto_close(utcnow())  # solved just now: not yet
+    assert solved not in auto_close.close_solved(utcnow())  # solved just now: not yet
     before = len(sent_mail())
-    closed = housekeeping.auto_close(utcnow() + timedelta(days=5))
+    closed = auto_close.close_solved(utcnow() + timedelta(days=5))
     assert solved in closed
     assert still_open not in closed
     assert Ticket.get(solved).status == "closed"
@@ -30,7 +32,7 @@ def test_solved_tickets_close_after_the_grace_period_and_customers_are_told(deli
     assert "closed" in mail.get_body(("plain",)).get_content()
     events = [m.event.as_dict() for m in thread(solved) if m.kind == "event"]
     assert {"type": "status", "from": "solved", "to": "closed"} in events
-    assert solved not in housekeeping.auto_close(utcnow() + timedelta(days=6))  # once only
+    assert solved not in auto_close.close_solved(utcnow() + timedelta(days=6))  # once only
 
 
 def test_machines_get_no_closing_notice_and_a_failed_one_stops_nothing(deliver, update, sent_mail):
@@ -40,7 +42,7 @@ def test_machines_get_no_closing_notice_and_a_failed_one_stops_nothing(deliver, 
     for number in (machine, unmailable, person):
         update(number, status="solved")
     before = len(sent_mail())
-    closed = housekeeping.auto_close(utcnow() + timedelta(days=5))
+    closed = auto_close.close_solved(utcnow() + timedelta(days=5))
     assert {machine, unmailable, person} <= set(closed)
     assert {Ticket.get(n).status for n in (machine, unmailable, person)} == {"closed"}
     told = [m["To"] for m in sent_mail()[before:]]

@@ -10,15 +10,17 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import opening, replies, storage
-from chalicelib.desk.errors import InvalidRequest
-from chalicelib.desk.inbound import MAX_ATTACHMENTS
-from chalicelib.desk.numbers import TICKET_COUNTER
-from chalicelib.desk.outbound import MAX_CC
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.base import storage
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.base.numbers import TICKET_COUNTER
+from chalicelib.desk.intake.inbound import MAX_ATTACHMENTS
+from chalicelib.desk.mail_out.outbound import MAX_CC
+from chalicelib.desk.ticket import opening
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.mail.message import Address
 from chalicelib.mail.parse import MAX_SUBJECT
-from chalicelib.models import Contact, Counter, Message, ThreadIndex, Ticket
+from chalicelib.models import Contact, Ledger, Message, ThreadIndex, Ticket
 from chalicelib.web.serialize import message_json
 from tests.mailbuilder import AUTHENTICATED, raw_mail
 
@@ -325,10 +327,10 @@ def test_a_non_ascii_message_id_threads_but_never_goes_out(deliver, admin, sent_
     ids=["500 KB subject", "3000-character From", "5000 copies", "nested parentheses"],
 )
 def test_hostile_sizes_make_one_ticket_with_one_number(deliver, raw):
-    numbers_before = Counter.get(TICKET_COUNTER).value
+    numbers_before = Ledger.get(TICKET_COUNTER).value
     result = deliver(raw)
     assert result.outcome == "created"
-    assert Counter.get(TICKET_COUNTER).value == numbers_before + 1
+    assert Ledger.get(TICKET_COUNTER).value == numbers_before + 1
     ticket = Ticket.get(result.ticket_number)
     assert len(ticket.subject) <= MAX_SUBJECT
     assert len(ticket.participants or ()) <= MAX_CC
@@ -490,8 +492,8 @@ def test_releasing_a_spam_ticket_through_the_api_puts_it_in_the_queue(deliver, a
 
 def test_the_acknowledgement_leaves_the_version_agents_answer_against(deliver, admin, sent_mail):
     """An agent who opened the ticket before the acknowledgement was recorded can still reply."""
-    from chalicelib.desk import replies
-    from chalicelib.desk.tickets import get_ticket
+    from chalicelib.desk.agent_work import replies
+    from chalicelib.desk.ticket.tickets import get_ticket
 
     result = deliver(raw_mail(sender="quick@customer.test", subject="Answered within a second"))
     assert result.acknowledged

@@ -7,10 +7,10 @@ import json
 import pytest
 from chalice.test import Client
 
-from chalicelib.desk import merge, replies
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import Conflict, InvalidRequest, NotFound
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.agent_work import merge, replies
+from chalicelib.desk.base.errors import Conflict, InvalidRequest, NotFound
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.models import ThreadIndex, Ticket
 from tests.mailbuilder import AUTHENTICATED, raw_mail
 
@@ -76,7 +76,7 @@ def test_subject_tag_and_plus_address_of_a_merged_ticket_reach_the_target(delive
 
 
 def test_merge_chains_are_followed_but_capped(deliver, admin, monkeypatch):
-    from chalicelib.desk import inbound
+    from chalicelib.desk.intake import inbound
 
     first, second = _pair(deliver)
     third = deliver(raw_mail(sender="ann@customer.test")).ticket_number
@@ -124,7 +124,7 @@ def test_a_long_thread_is_written_in_chunks(deliver, admin, monkeypatch):
 
 def test_merge_api_route(deliver, monkeypatch):
     from app import app
-    from chalicelib.desk.agents import load_agent
+    from chalicelib.desk.setup.agents import load_agent
     from chalicelib.web import auth
 
     monkeypatch.setattr(auth, "authenticate", lambda header: load_agent("admin@example.com"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from chalicelib.desk import ratelimit
+from chalicelib.desk.base import ratelimit
 
 HOUR = 3600
 NOON = 1_900_000_800.0  # a whole hour: the window starts here

@@ -7,9 +7,12 @@ import dataclasses
 import pytest
 from chalice.test import Client
 
-from chalicelib.desk import directory, links, portal, replies, reports
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import Forbidden, InvalidRequest
+from chalicelib.desk import reports
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.base.errors import Forbidden, InvalidRequest
+from chalicelib.desk.portal import links, portal
+from chalicelib.desk.setup import directory
+from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.models import Ticket
 from tests.mailbuilder import AUTHENTICATED, raw_mail
 from tests.service.agent_http import cookie

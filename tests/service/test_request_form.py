@@ -16,10 +16,12 @@ import time_machine
 from chalice.test import Client
 
 from chalicelib.config import settings
-from chalicelib.desk import directory, request_form, storage, web_requests
-from chalicelib.desk.errors import InvalidRequest, TooMany
-from chalicelib.desk.tickets import thread
-from chalicelib.models import Contact, Counter, SearchTerm, ThreadIndex, Ticket
+from chalicelib.desk.base import storage
+from chalicelib.desk.base.errors import InvalidRequest, TooMany
+from chalicelib.desk.intake import request_form, web_requests
+from chalicelib.desk.setup import directory
+from chalicelib.desk.ticket.tickets import thread
+from chalicelib.models import Contact, Ledger, SearchTerm, ThreadIndex, Ticket
 from chalicelib.web.serialize import message_json
 from tests.mailbuilder import raw_mail
 
@@ -324,7 +326,7 @@ def test_rate_limits_per_address_and_per_ip(client):
         web_requests.submit(form(late), mailbox, "192.0.2.99")
     assert requests_of(late) == []
     window = int(time.time() // 3600) * 3600
-    counted = Counter.get(f"rate#request-ip#192.0.2.99#{window}")
+    counted = Ledger.get(f"rate#request-ip#192.0.2.99#{window}")
     assert (counted.value, counted.expires_at) == (web_requests.REQUESTS_PER_IP_PER_HOUR, window + 3600)
 
 

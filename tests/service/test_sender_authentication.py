@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.desk import replies
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.models import Ticket
 from chalicelib.web.serialize import message_json
 from tests.mailbuilder import AUTHENTICATED, raw_mail

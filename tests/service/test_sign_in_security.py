@@ -21,11 +21,11 @@ import time_machine
 from moto.utilities.utils import load_resource
 
 from chalicelib.aws import client
-from chalicelib.desk import admin as desk_admin
-from chalicelib.desk import directory
-from chalicelib.desk.agents import forget_profile, load_agent
-from chalicelib.desk.errors import Unauthorized
-from chalicelib.desk.logins import create_login
+from chalicelib.desk.base.errors import Unauthorized
+from chalicelib.desk.setup import admin as desk_admin
+from chalicelib.desk.setup import directory
+from chalicelib.desk.setup.agents import forget_profile, load_agent
+from chalicelib.desk.setup.logins import create_login
 from chalicelib.models import Agent
 from chalicelib.web import auth
 from tests.service.agent_http import csrf_of

@@ -9,8 +9,9 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import ConfigError, settings
-from chalicelib.desk import links, signing
-from chalicelib.desk.errors import NotFound
+from chalicelib.desk.base import signing
+from chalicelib.desk.base.errors import NotFound
+from chalicelib.desk.portal import links
 from infra.signing_key import create_parameter, new_key, rotate
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import links, signing
-from chalicelib.desk.signing import FIRST_KEY_ID
+from chalicelib.desk.base import signing
+from chalicelib.desk.base.signing import FIRST_KEY_ID
+from chalicelib.desk.portal import links
 from infra import signing_key
 
 COUNTERS = settings().table_name("counters")

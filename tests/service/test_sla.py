@@ -9,10 +9,12 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk import escalation, replies, sla, tickets
-from chalicelib.desk.errors import InvalidRequest
-from chalicelib.desk.escalation import SlaEvent
-from chalicelib.desk.tickets import TicketFilter, thread
+from chalicelib.desk.agent_work import replies
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.service_levels import escalation
+from chalicelib.desk.service_levels.escalation import SlaEvent
+from chalicelib.desk.ticket import sla, tickets
+from chalicelib.desk.ticket.tickets import TicketFilter, thread
 from chalicelib.models import Ticket
 from chalicelib.sla.policy import default_policy, policy_from_config
 from chalicelib.web.serialize import ticket_json
@@ -306,7 +308,7 @@ def test_the_json_api_takes_the_sort(deliver, monkeypatch):
     from chalice.test import Client
 
     from app import app
-    from chalicelib.desk.agents import load_agent
+    from chalicelib.desk.setup.agents import load_agent
     from chalicelib.web import auth
 
     monkeypatch.setattr(auth, "authenticate", lambda header: load_agent("admin@example.com"))

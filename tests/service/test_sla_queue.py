@@ -10,7 +10,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib.desk.tickets import thread
+from chalicelib.desk.ticket.tickets import thread
 from chalicelib.models import Ticket
 from local.sqs import SqsPoller
 from tests.mailbuilder import raw_mail

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.desk import directory
+from chalicelib.desk.setup import directory
 from chalicelib.models import Agent, Ticket
 from tests.mailbuilder import raw_mail
 from tests.service.agent_http import cookie, csrf_of, post
@@ -124,8 +124,8 @@ def test_a_mailbox_on_a_domain_the_deployment_does_not_receive_is_refused_with_w
 
 
 def test_the_service_refuses_it_too_before_writing_anything(admin):
-    from chalicelib.desk import admin as admin_service
-    from chalicelib.desk.errors import InvalidRequest
+    from chalicelib.desk.base.errors import InvalidRequest
+    from chalicelib.desk.setup import admin as admin_service
 
     with pytest.raises(InvalidRequest, match=r"does not receive mail for sub\.example\.com"):
         admin_service.add_mailbox(admin, "help@sub.example.com", "Support")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.desk.agents import AgentProfile
+from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.models import Agent, Ticket
 from tests.mailbuilder import raw_mail
 from tests.service.agent_http import cookie, csrf_of, post
@@ -165,7 +165,7 @@ def test_admin_invites_and_deactivates_an_agent(web_client, pool):
 
 
 def test_canned_reply_placeholders():
-    from chalicelib.desk.canned import expand, placeholder_values
+    from chalicelib.desk.setup.canned import expand, placeholder_values
 
     ticket = Ticket(
         number=7, subject="Hi", requester_email="ada@x.test", requester_name="Ada Lovelace", team="Support"
@@ -179,8 +179,8 @@ def test_canned_reply_placeholders():
 
 
 def test_waiting_views_put_the_earliest_sla_due_first(web_client, deliver, update, admin):
-    from chalicelib.desk import queues
-    from chalicelib.desk.views import ViewFilter, find_view, queue_order
+    from chalicelib.desk.ticket import queues
+    from chalicelib.desk.ticket.queue_keys import ViewFilter, find_view, queue_order
 
     early, late = datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC)
     assert (
@@ -212,7 +212,7 @@ def sidebar_count(html: str, title: str) -> str:
 def test_counts_are_kept_briefly_agree_with_the_list_and_are_bounded(
     web_client, deliver, update, monkeypatch
 ):
-    from chalicelib.desk import queues
+    from chalicelib.desk.ticket import queues
 
     def open_count() -> str:
         return sidebar_count(
@@ -257,8 +257,8 @@ def test_merge_from_the_ticket_page(web_client, deliver):
 def test_api_patch_accepts_teams_of_the_directory(web_client, deliver, monkeypatch):
     import json
 
-    from chalicelib.desk import admin as desk_admin
-    from chalicelib.desk.agents import load_agent
+    from chalicelib.desk.setup import admin as desk_admin
+    from chalicelib.desk.setup.agents import load_agent
     from chalicelib.web import auth
 
     monkeypatch.setattr(auth, "authenticate", lambda header: load_agent("admin@example.com"))
@@ -286,7 +286,7 @@ def test_changing_the_priority_of_a_new_ticket_leaves_its_status_alone(web_clien
 
 
 def test_admin_edits_and_resets_a_customer_mail_template(web_client):
-    from chalicelib.desk import directory
+    from chalicelib.desk.setup import directory
 
     page = web_client.http.get("/admin", headers=cookie()).body.decode()
     assert 'id="mail-templates"' in page and "{{survey.good_url}}" in page
@@ -302,7 +302,7 @@ def test_admin_edits_and_resets_a_customer_mail_template(web_client):
 
 
 def test_admin_sets_the_branding_and_a_bad_colour_is_refused(web_client):
-    from chalicelib.desk import branding, directory
+    from chalicelib.desk.setup import branding, directory
     from chalicelib.models import DirectoryEntry
 
     page = web_client.http.get("/admin", headers=cookie()).body.decode()

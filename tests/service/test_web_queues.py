@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.desk import admin as desk_admin
-from chalicelib.desk import queues
+from chalicelib.desk.setup import admin as desk_admin
+from chalicelib.desk.ticket import queues
 from chalicelib.models import Agent, Ticket
 from chalicelib.web.pages import queues as queue_pages
 from tests.mailbuilder import raw_mail

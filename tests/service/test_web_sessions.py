@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.desk import admin as desk_admin
-from chalicelib.desk.agents import forget_profile
+from chalicelib.desk.setup import admin as desk_admin
+from chalicelib.desk.setup.agents import forget_profile
 from chalicelib.models import Ticket
 from tests.mailbuilder import raw_mail
 from tests.service.agent_http import csrf_of

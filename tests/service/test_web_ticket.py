@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from chalicelib.desk import directory
-from chalicelib.desk.agents import forget_profile
+from chalicelib.desk.setup import directory
+from chalicelib.desk.setup.agents import forget_profile
 from chalicelib.models import Agent, Ticket
 from tests.mailbuilder import raw_mail
 from tests.service.agent_http import cookie, post
@@ -116,8 +116,8 @@ def test_the_original_of_a_customer_message_downloads_through_a_short_lived_link
     import time
     from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-    from chalicelib.desk import storage
-    from chalicelib.desk.tickets import thread
+    from chalicelib.desk.base import storage
+    from chalicelib.desk.ticket.tickets import thread
 
     raw = raw_mail(sender="orig@customer.test", subject="Parsed oddly")
     number = deliver(raw).ticket_number
@@ -161,7 +161,7 @@ def retention(monkeypatch):
 
 
 def _customer_message(number: int):
-    from chalicelib.desk.tickets import thread
+    from chalicelib.desk.ticket.tickets import thread
 
     return next(m for m in thread(number) if m.kind == "customer")
 
@@ -220,7 +220,7 @@ def test_withheld_attachments_point_to_the_original_until_it_expires(web_client,
 def test_a_mail_s_own_inline_picture_shows_in_its_frame(web_client, deliver):
     from pathlib import Path
 
-    from chalicelib.desk import storage
+    from chalicelib.desk.base import storage
 
     raw = (Path(__file__).parents[1] / "fixtures" / "mail" / "inline_cid_image.eml").read_bytes()
     number = deliver(raw.replace(b"<cid@example.com>", b"<cid-frame@example.com>")).ticket_number

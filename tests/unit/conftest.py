@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture(autouse=True)
 def fixed_signing_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from chalicelib.config import settings
-    from chalicelib.desk import signing
+    from chalicelib.desk.base import signing
 
     fixed = dataclasses.replace(settings(), secret_key="unit-test-signing-key-of-32-chars-or-more")
     monkeypatch.setattr(signing, "settings", lambda: fixed)

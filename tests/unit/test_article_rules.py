@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.desk.article_rules import (
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.help_center.article_rules import (
     MAX_SLUG,
     MAX_SUGGESTIONS,
     ArticleFields,
@@ -19,7 +20,6 @@ from chalicelib.desk.article_rules import (
     summary_of,
     title_words,
 )
-from chalicelib.desk.errors import InvalidRequest
 
 
 def article(title: str, slug: str = "") -> ArticleSummary:

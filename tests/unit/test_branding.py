@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.desk.branding import Branding, checked, from_json
-from chalicelib.desk.errors import InvalidRequest
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.setup.branding import Branding, checked, from_json
 
 
 def test_a_good_branding_is_kept_tidy():

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.config import ConfigError, Mailbox, parse_mailboxes, settings
-from chalicelib.desk.cursor import decode_cursor, encode_cursor
-from chalicelib.desk.errors import InvalidRequest
-from chalicelib.desk.records import describe_event
-from chalicelib.desk.tickets import TicketFilter, normalise_tags, plan_query
+from chalicelib.config import ConfigError, Mailbox, parse_mailboxes
+from chalicelib.desk.agent_work.ticket_changes import normalise_tags
+from chalicelib.desk.base.cursor import decode_cursor, encode_cursor
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.setup.directory import Directory
+from chalicelib.desk.ticket.records import describe_event
+from chalicelib.desk.ticket.tickets import TicketFilter, plan_query
 
 KEYS = frozenset({"number", "status", "updated_at"})
 
@@ -20,7 +20,7 @@ KEYS = frozenset({"number", "status", "updated_at"})
 def test_mailboxes_parse_and_map_plus_addresses():
     mailboxes = parse_mailboxes(" Support@Example.com = Support , billing@example.com=Billing ")
     assert mailboxes == (Mailbox("support@example.com", "Support"), Mailbox("billing@example.com", "Billing"))
-    configured = replace(settings(), mailboxes=mailboxes)
+    configured = Directory(teams=("Support", "Billing"), mailboxes=mailboxes, canned=())
     assert configured.mailbox_for("SUPPORT+1042@example.com").team == "Support"
     assert configured.mailbox_for("support@other.test") is None
 

@@ -9,8 +9,9 @@ import time_machine
 
 from chalicelib import origin
 from chalicelib.config import ConfigError, Settings, settings
-from chalicelib.desk import links, signing
-from chalicelib.desk.errors import Gone, NotFound
+from chalicelib.desk.base import signing
+from chalicelib.desk.base.errors import Gone, NotFound
+from chalicelib.desk.portal import links
 from chalicelib.models import Ticket
 
 NOW = 1_800_000_000.0  # 2027-01-15T08:00:00Z

@@ -1,4 +1,4 @@
-"""How automatic notes show values a mail's sender chose (desk.note_text, pure)."""
+"""How automatic notes show values a mail's sender chose (desk.base.note_text, pure)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.desk.note_text import MAX_LISTED, MAX_VALUE_CHARS, from_mail, listed
+from chalicelib.desk.base.note_text import MAX_LISTED, MAX_VALUE_CHARS, from_mail, listed
 
 
 def test_a_value_is_quoted_as_the_mail_wrote_it():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.desk.storage import original_expires_at
+from chalicelib.desk.base.storage import original_expires_at
 
 
 def test_raw_mail_expires_at_the_midnight_utc_after_its_retention():

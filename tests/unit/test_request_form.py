@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.desk import request_form as rf
-from chalicelib.desk.errors import InvalidRequest
+from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.intake import request_form as rf
 
 OWN = frozenset({"support@example.com"})
 GOOD = {"token": "t", "name": "Ada", "email": "ada@example.org", "subject": "Hello", "message": "Hi"}

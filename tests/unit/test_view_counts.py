@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.desk.views import CountedTicket, counts, standard_views, team_view, view_keys
+from chalicelib.desk.ticket.queue_keys import CountedTicket, counts, standard_views, team_view, view_keys
 
 ME = "me@example.com"
 VIEWS = (*standard_views(ME), team_view("Support"), team_view("Billing"))

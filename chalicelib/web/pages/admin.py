@@ -5,8 +5,8 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.config import settings
-from chalicelib.desk import admin, branding, directory, mail_templates
-from chalicelib.desk.canned import PLACEHOLDERS
+from chalicelib.desk.setup import admin, branding, directory, mail_templates
+from chalicelib.desk.setup.canned import PLACEHOLDERS
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page

@@ -7,9 +7,9 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import article_rules, articles
-from chalicelib.desk.article_rules import ArticleFields
-from chalicelib.desk.errors import Conflict, InvalidRequest
+from chalicelib.desk.base.errors import Conflict, InvalidRequest
+from chalicelib.desk.help_center import article_rules, articles
+from chalicelib.desk.help_center.article_rules import ArticleFields
 from chalicelib.models import Article
 from chalicelib.web.markdown import to_html
 from chalicelib.web.pages.queues import sidebar

@@ -6,11 +6,13 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import directory, queues, search, sla
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.errors import NotFound
-from chalicelib.desk.records import PRIORITIES, STATUSES, utcnow
-from chalicelib.desk.views import View, ViewFilter, find_view, standard_views, team_view
+from chalicelib.desk import search
+from chalicelib.desk.base.errors import NotFound
+from chalicelib.desk.setup import directory
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket import queues, sla
+from chalicelib.desk.ticket.queue_keys import View, ViewFilter, find_view, standard_views, team_view
+from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, utcnow
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import directory, reports
+from chalicelib.desk import reports
+from chalicelib.desk.setup import directory
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.routing import Context, page
 

@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import queues
-from chalicelib.desk.errors import DeskError, Forbidden, InvalidRequest, TooLarge, Unauthorized
+from chalicelib.desk.base.errors import DeskError, Forbidden, InvalidRequest, TooLarge, Unauthorized
+from chalicelib.desk.ticket import queues
 from chalicelib.observability import logger
 from chalicelib.web.pages.render import redirect, render
 from chalicelib.web.session import Session, check_csrf, expired_cookie, session_from_cookies

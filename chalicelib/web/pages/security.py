@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk.errors import DeskError, InvalidRequest
+from chalicelib.desk.base.errors import DeskError, InvalidRequest
 from chalicelib.web import mfa
 from chalicelib.web.cookies import cookie_value, set_cookie
 from chalicelib.web.pages.queues import sidebar

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk.errors import DeskError, InvalidRequest
+from chalicelib.desk.base.errors import DeskError, InvalidRequest
 from chalicelib.web import auth
 from chalicelib.web.login_csrf import check_login_token, login_cookie, login_token
 from chalicelib.web.pages.render import headers, redirect, render

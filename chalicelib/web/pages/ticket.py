@@ -9,12 +9,16 @@ from urllib.parse import urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.config import settings
-from chalicelib.desk import directory, merge, queues, replies, revocation, sla, storage, tickets
-from chalicelib.desk.agents import AgentProfile
-from chalicelib.desk.canned import expand_all
-from chalicelib.desk.errors import Conflict, Gone, InvalidRequest, NotFound
-from chalicelib.desk.records import PRIORITIES, STATUSES, utcnow
-from chalicelib.desk.views import find_view
+from chalicelib.desk.agent_work import merge, replies, ticket_changes
+from chalicelib.desk.base import storage
+from chalicelib.desk.base.errors import Conflict, Gone, InvalidRequest, NotFound
+from chalicelib.desk.portal import revocation
+from chalicelib.desk.setup import directory
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.setup.canned import expand_all
+from chalicelib.desk.ticket import queues, sla, tickets
+from chalicelib.desk.ticket.queue_keys import find_view
+from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, utcnow
 from chalicelib.models import Message, Ticket
 from chalicelib.web import mailframe
 from chalicelib.web.pages.queues import sidebar, teams_of
@@ -184,9 +188,9 @@ def _changed(form: dict[str, str], ticket: Ticket) -> dict[str, Any]:
 def update(context: Context, number: str) -> Response:
     agent, n = context.session.agent, ticket_number(number)
     payload = _changed(context.form, tickets.get_ticket(agent, n))
-    changes = tickets.parse_changes(payload, frozenset(directory.directory().teams))
+    changes = ticket_changes.parse_changes(payload, frozenset(directory.directory().teams))
     try:
-        tickets.update_ticket(agent, n, _version(context), changes)
+        ticket_changes.update_ticket(agent, n, _version(context), changes)
     except Conflict:
         return _as_it_is_now(context, n, "nothing was overwritten. Check and retry.")
     return redirect(f"/tickets/{n}")

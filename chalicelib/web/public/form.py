@@ -15,9 +15,11 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.config import Mailbox
-from chalicelib.desk import directory, request_form, storage, web_requests
-from chalicelib.desk.errors import DeskError, InvalidRequest, TooMany
-from chalicelib.desk.request_form import RequestForm
+from chalicelib.desk.base import storage
+from chalicelib.desk.base.errors import DeskError, InvalidRequest, TooMany
+from chalicelib.desk.intake import request_form, web_requests
+from chalicelib.desk.intake.request_form import RequestForm
+from chalicelib.desk.setup import directory
 from chalicelib.observability import logger
 from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
 from chalicelib.web.public.render import brand_stylesheet, guarded, public_page, source_ip

@@ -8,7 +8,7 @@ from itertools import groupby
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import articles
+from chalicelib.desk.help_center import articles
 from chalicelib.web.markdown import to_html
 from chalicelib.web.public.render import guarded, public_page
 

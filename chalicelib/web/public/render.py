@@ -8,8 +8,8 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib.desk import branding
-from chalicelib.desk.errors import DeskError
+from chalicelib.desk.base.errors import DeskError
+from chalicelib.desk.setup import branding
 from chalicelib.observability import logger
 from chalicelib.web.pages.render import headers, render
 

@@ -1,6 +1,6 @@
 """The customer's private pages: `/t/<token>` (status, thread, reply, close) and `/s/<token>/<rating>`
 (the satisfaction survey; its comment posts to `/s/<token>`). The signed token in the path is the
-customer's key (a revoked or expired one opens nothing, desk.portal.ticket_for); the forms also carry
+customer's key (a revoked or expired one opens nothing, desk.portal.portal.ticket_for); the forms also carry
 a token signed over it, so a page of another site cannot post in the customer's name."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from chalicelib.desk import links, portal
-from chalicelib.desk.errors import Forbidden, InvalidRequest, TooMany
-from chalicelib.desk.signing import sign, verify
+from chalicelib.desk.base.errors import Forbidden, InvalidRequest, TooMany
+from chalicelib.desk.base.signing import sign, verify
+from chalicelib.desk.portal import links, portal
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
 from chalicelib.web.public.render import guarded, public_page, source_ip

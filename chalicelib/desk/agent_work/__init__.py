@@ -1,0 +1,1 @@
+"""What agents do to tickets: field changes, replies and notes, merging."""

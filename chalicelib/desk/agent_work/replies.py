@@ -1,0 +1,105 @@
+"""What agents write on a ticket: replies the customer receives and internal notes they never see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.config import settings
+from chalicelib.desk.base import storage
+from chalicelib.desk.base.errors import Conflict, InvalidRequest, TooLarge
+from chalicelib.desk.mail_out.customer_mail import reply_text
+from chalicelib.desk.mail_out.outbound import send_and_record, ticket_mail
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket.records import STATUSES, event_message, message_key, utcnow
+from chalicelib.desk.ticket.tickets import get_ticket
+from chalicelib.mail.message import Address
+from chalicelib.models import Message, Ticket
+
+
+def reply(agent: AgentProfile, number: int, body: Any, status: Any = None, version: Any = None) -> Message:
+    """Mail the agent's answer to the requester and record it on the ticket.
+
+    `version` (optional) is the ticket version the agent was looking at: if someone changed or
+    answered the ticket since, nothing is sent and the caller gets a Conflict to show.
+    """
+    text = _body_text(body)
+    if status is not None and (status not in STATUSES or status in ("new", "spam")):
+        raise InvalidRequest("status must be one of open, pending, on_hold, solved, closed")
+    ticket = get_ticket(agent, number)
+    if version is not None and version != ticket.version:
+        raise Conflict(
+            f"ticket #{number} changed since you opened it; read the new messages before replying",
+            current_version=ticket.version,
+        )
+    if ticket.status == "spam":
+        raise InvalidRequest(f"ticket #{number} is marked as spam; release it before replying")
+    new_status = status or ("open" if ticket.status == "new" else ticket.status)
+    at = utcnow()
+    events = []
+    if new_status != ticket.status:
+        events = [
+            event_message(number, agent, at, {"type": "status", "from": ticket.status, "to": new_status})
+        ]
+    solving = new_status == "solved" and ticket.status != "solved"  # the survey goes with it
+    message, committed = send_and_record(
+        ticket,
+        ticket_mail(ticket, f"{agent.name} via {ticket.team}", reply_text(ticket, agent, text, solving)),
+        kind="reply",
+        author=Address(email=agent.email, name=agent.name),
+        ticket_changes=lambda current: _reply_changes(current, new_status, at),
+        extra_items=tuple(events),
+        shown_text=text,
+    )
+    sla_step = _reply_changes(committed, new_status, at)[1]
+    if sla_step.moved:
+        sla.arm(committed, sla_step.state)
+    return message
+
+
+def _reply_changes(ticket: Ticket, new_status: str, at: datetime) -> tuple[list[Any], sla.SlaStep]:
+    """What an agent's reply changes on the ticket: its status, and the SLA clock it satisfies
+    (its actions are added by `send_and_record` through `sla.touch`)."""
+    actions: list[Any] = []
+    transitions = [sla.agent_replied(ticket, at)]
+    if new_status != ticket.status:
+        actions = [
+            Ticket.status.set(new_status),
+            *view_key_actions(ticket, new_status, ticket.team, ticket.assignee),
+        ]
+        transitions.append(sla.status_changed(ticket, ticket.status, new_status, at))
+    return actions, sla.step(ticket, *transitions)
+
+
+def add_note(agent: AgentProfile, number: int, body: Any) -> Message:
+    """An internal note: stored on the thread, never mailed; a long one overflows to S3 like any body."""
+    text = _body_text(body)
+    ticket = get_ticket(agent, number)
+    at = utcnow()
+    key = message_key(at)
+    stored, _, visible, body_key = storage.fit_bodies(
+        text, None, text, storage.blob_prefix(f"note#{ticket.number}#{key}")
+    )
+    note = Message(
+        ticket_number=ticket.number,
+        key=key,
+        kind="note",
+        from_email=agent.email,
+        from_name=agent.name,
+        body_text=stored,
+        visible_text=visible,
+        body_s3_key=body_key,
+        created_at=at,
+    )
+    note.save()
+    return note
+
+
+def _body_text(body: Any) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise InvalidRequest("body must be non-empty text")
+    if len(body.encode()) > settings().max_reply_bytes:
+        raise TooLarge(f"body is larger than {settings().max_reply_bytes // 1024} KB")
+    return body.strip().replace("\r\n", "\n")

@@ -1,0 +1,172 @@
+"""Changing tickets as an agent: validated field changes, applied when the agent saw the latest
+version, each recorded as an event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
+from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest
+from chalicelib.desk.mail_out import notices
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, event_message, utcnow
+from chalicelib.desk.ticket.tags import tag_links
+from chalicelib.desk.ticket.tickets import get_ticket
+from chalicelib.models import Agent, Ticket, write_transaction
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class TicketChanges:
+    """Validated field changes; None means "leave as is", except `assignee` (see `assign`)."""
+
+    status: str | None = None
+    priority: str | None = None
+    team: str | None = None
+    tags: tuple[str, ...] | None = None
+    assign: bool = False
+    assignee: str | None = None
+
+
+def parse_changes(payload: dict[str, Any], teams: frozenset[str]) -> TicketChanges:
+    """Validate a PATCH body; raises InvalidRequest naming the first bad field."""
+    allowed = {"version", "status", "priority", "assignee", "tags", "team"}
+    unknown = sorted(set(payload) - allowed)
+    if unknown:
+        raise InvalidRequest(f"unknown field(s): {', '.join(unknown)}")
+    status = payload.get("status")
+    if status is not None and (status not in STATUSES or status == "new"):
+        raise InvalidRequest(f"status must be one of {', '.join(s for s in STATUSES if s != 'new')}")
+    priority = payload.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        raise InvalidRequest(f"priority must be one of {', '.join(PRIORITIES)}")
+    team = payload.get("team")
+    if team is not None and team not in teams:
+        raise InvalidRequest(f"team must be one of {', '.join(sorted(teams))}")
+    assignee = payload.get("assignee")
+    if assignee is not None and (not isinstance(assignee, str) or "@" not in assignee):
+        raise InvalidRequest("assignee must be an agent's email address or null")
+    tags = payload.get("tags")
+    return TicketChanges(
+        status=status,
+        priority=priority,
+        team=team,
+        tags=normalise_tags(tags) if tags is not None else None,
+        assign="assignee" in payload,
+        assignee=assignee.lower() if assignee else None,
+    )
+
+
+def normalise_tags(tags: Any) -> tuple[str, ...]:
+    """Lower-case, dash-separated, unique tags in the order given."""
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise InvalidRequest("tags must be a list of strings")
+    cleaned: list[str] = []
+    for tag in tags:
+        slug = "-".join(tag.lower().split())
+        if not slug or len(slug) > MAX_TAG_LENGTH or any(ch in slug for ch in ",#<>\"'"):
+            raise InvalidRequest(
+                f"tag {tag!r} must be 1 to {MAX_TAG_LENGTH} characters without , # < > or quotes"
+            )
+        if slug not in cleaned:
+            cleaned.append(slug)
+    if len(cleaned) > MAX_TAGS:
+        raise InvalidRequest(f"a ticket has at most {MAX_TAGS} tags")
+    return tuple(cleaned)
+
+
+def update_ticket(agent: AgentProfile, number: int, version: Any, changes: TicketChanges) -> Ticket:
+    """Apply changes if the agent saw the latest version; record each change as an event."""
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidRequest("version (integer) is required: send the version you last read")
+    ticket = get_ticket(agent, number)
+    if ticket.version != version:
+        raise Conflict(_stale_message(number), current_version=ticket.version)
+    if ticket.status == "closed" and changes.status not in (None, "closed"):
+        # Closed is final (as in Zendesk): the customer's next mail opens a follow-up ticket instead.
+        raise InvalidRequest(
+            f"ticket #{number} is closed and cannot be reopened: a new mail opens a follow-up"
+        )
+    if changes.team is not None and not agent.can_see_team(changes.team):
+        raise Forbidden(f"you are not a member of team {changes.team}")
+    if changes.assign and changes.assignee:
+        _check_assignee(changes.assignee, changes.team or ticket.team)
+    actions, events = _diff(ticket, changes)
+    if not actions:
+        return ticket
+    at = utcnow()
+    sla_step = _sla_step(ticket, changes, at)
+    actions += sla.touch(ticket, at, sla_step)
+    try:
+        with write_transaction() as transaction:
+            transaction.update(ticket, actions=actions)
+            for event in events:
+                transaction.save(event_message(number, agent, at, event))
+            if changes.tags is not None:
+                tag_links(transaction, number, ticket.tags or (), changes.tags)
+    except (TransactWriteError, UpdateError):
+        raise Conflict(_stale_message(number)) from None
+    updated = Ticket.get(number)
+    if sla_step.moved:
+        sla.arm(updated, sla_step.state)
+    if changes.status == "solved" and ticket.status != "solved":
+        notices.solved(updated)
+    return updated
+
+
+def _sla_step(ticket: Ticket, changes: TicketChanges, at: datetime) -> sla.SlaStep:
+    """A status change pauses, resumes or stops the clock; a priority or team change moves its
+    targets (a team may have a policy of its own)."""
+    transitions = []
+    if changes.status is not None and changes.status != ticket.status:
+        transitions.append(sla.status_changed(ticket, ticket.status, changes.status, at))
+    return sla.step(ticket, *transitions, at=at, priority=changes.priority, team=changes.team)
+
+
+def _stale_message(number: int) -> str:
+    return f"ticket #{number} was changed by someone else; reload it and try again"
+
+
+def _check_assignee(email: str, team: str) -> None:
+    try:
+        candidate = Agent.get(email)
+    except Agent.DoesNotExist:
+        raise InvalidRequest(f"{email} is not an agent") from None
+    if not candidate.active:
+        raise InvalidRequest(f"{email} is deactivated")
+    if candidate.role != "admin" and team not in (candidate.teams or ()):
+        raise InvalidRequest(f"{email} is not a member of team {team}")
+
+
+def _diff(ticket: Ticket, changes: TicketChanges) -> tuple[list[Any], list[dict[str, str]]]:
+    actions: list[Any] = []
+    events: list[dict[str, str]] = []
+
+    def change(attribute: Any, name: str, old: str | None, new: str | None) -> None:
+        if new != old:
+            actions.append(attribute.set(new) if new is not None else attribute.remove())
+            events.append({"type": name, "from": old or "", "to": new or ""})
+
+    if changes.status is not None:
+        change(Ticket.status, "status", ticket.status, changes.status)
+    if changes.priority is not None:
+        change(Ticket.priority, "priority", ticket.priority, changes.priority)
+    if changes.team is not None:
+        change(Ticket.team, "team", ticket.team, changes.team)
+    if changes.assign:
+        change(Ticket.assignee, "assignee", ticket.assignee, changes.assignee)
+    if changes.tags is not None and tuple(ticket.tags or ()) != changes.tags:
+        actions.append(Ticket.tags.set(list(changes.tags)))
+        events.append({"type": "tags", "from": ", ".join(ticket.tags or ()), "to": ", ".join(changes.tags)})
+    status, team = changes.status or ticket.status, changes.team or ticket.team
+    assignee = changes.assignee if changes.assign else ticket.assignee
+    if (status, team, assignee) != (ticket.status, ticket.team, ticket.assignee):
+        actions.extend(view_key_actions(ticket, status, team, assignee))
+    return actions, events

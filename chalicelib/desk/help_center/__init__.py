@@ -1,0 +1,1 @@
+"""Help-center articles: their rules as values, and drafting, publishing and finding them."""

@@ -1,0 +1,1 @@
+"""How requests arrive: received mail, the public web form, and the acknowledgement each gets."""

@@ -1,0 +1,1 @@
+"""Work the SLA drives: alerts and escalation when a timer fires, the daily digest, auto-close."""

@@ -1,0 +1,46 @@
+"""Closing solved tickets nobody came back to (scheduled, like the digest in `digest`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.config import settings
+from chalicelib.desk.mail_out import notices
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket.records import event_message
+from chalicelib.models import Ticket, write_transaction
+from chalicelib.observability import logger
+
+
+def close_solved(now: datetime) -> list[int]:
+    """Close tickets solved more than `auto_close_days` ago and tell each customer; returns them."""
+    cutoff = now - timedelta(days=settings().auto_close_days)
+    closed = []
+    for ticket in Ticket.status_index.query("solved", Ticket.updated_at < cutoff):
+        if _close(ticket, now):
+            closed.append(ticket.number)
+    return closed
+
+
+def _close(ticket: Ticket, at: datetime) -> bool:
+    """Close one ticket, then mail the customer; False when it left `solved` meanwhile."""
+    sla_step = sla.step(ticket, sla.status_changed(ticket, "solved", "closed", at))
+    actions = [
+        Ticket.status.set("closed"),
+        *view_key_actions(ticket, "closed", ticket.team, ticket.assignee),
+        *sla.touch(ticket, at, sla_step),
+    ]
+    try:
+        with write_transaction() as transaction:
+            transaction.update(ticket, actions=actions, condition=Ticket.status == "solved")
+            transaction.save(
+                event_message(ticket.number, None, at, {"type": "status", "from": "solved", "to": "closed"})
+            )
+    except TransactWriteError:
+        logger.info("auto-close skipped: the ticket changed", extra={"ticket": ticket.number})
+        return False
+    notices.closed(ticket)
+    return True

@@ -1,0 +1,166 @@
+"""Acting on SLA timer events: warn before a target is missed, escalate once it is.
+
+Every event is handled at most once: a guard item keyed by ticket, metric, event type and
+sla_version is put conditionally in the same transaction as the ticket's events and changes, so
+a redelivered SQS message finds it and changes nothing. The metric's clock keeps what was
+announced, so neither a later version (a raised priority, a pause and resume) nor a re-armed timer
+announces the same cycle again. Notification mail goes out after that transaction commits (at
+most once: a failed send is logged, never retried into a duplicate), then a `notified` event
+records who was mailed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.desk.mail_out.outbound import agent_mail, send
+from chalicelib.desk.setup import directory
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket.records import PRIORITIES, event_message, utcnow
+from chalicelib.mail.message import Address
+from chalicelib.models import Ledger, Ticket, write_transaction
+from chalicelib.observability import logger
+from chalicelib.origin import public_url
+from chalicelib.sla.policy import Escalation
+
+METRIC_LABELS = {
+    "first_response": "first response",
+    "next_response": "next response",
+    "resolution": "resolution",
+}
+
+
+@dataclass(frozen=True)
+class SlaEvent:
+    """What the timer state machine sends to the queue."""
+
+    type: Literal["warning", "breach"]
+    ticket_number: int
+    metric: str
+    sla_version: int
+    due_at: str
+
+    @classmethod
+    def from_body(cls, body: str) -> SlaEvent:
+        data = json.loads(body)
+        if data.get("type") not in ("warning", "breach") or data.get("metric") not in METRIC_LABELS:
+            raise ValueError(f"not an SLA event: {body[:200]}")
+        return cls(
+            data["type"], int(data["ticket_number"]), data["metric"], int(data["sla_version"]), data["due_at"]
+        )
+
+
+def handle(event: SlaEvent) -> str:
+    """Record the event on the ticket and notify; returns what happened (for the log)."""
+    try:
+        ticket = Ticket.get(event.ticket_number)
+    except Ticket.DoesNotExist:
+        return "ticket gone"
+    if ticket.sla_version != event.sla_version:
+        return "stale: the clock moved after the timer fired"
+    at = utcnow()
+    rules = sla.policy(ticket)
+    escalated = _escalation(ticket, rules.escalation) if event.type == "breach" else _unchanged(ticket)
+    sla_step = sla.step(
+        ticket,
+        sla.alerted(event.metric, event.type),
+        at=at,
+        priority=escalated.priority,
+        team=escalated.team,
+    )
+    events = [{"type": f"sla_{event.type}", "metric": event.metric}, *escalated.events]
+    guard = Ledger(key=f"sla#{event.ticket_number}#{event.metric}#{event.type}#v{event.sla_version}")
+    try:
+        with write_transaction() as transaction:
+            transaction.save(guard, condition=Ledger.key.does_not_exist())
+            for change in events:
+                transaction.save(event_message(ticket.number, None, at, change))
+            transaction.update(ticket, actions=[*escalated.actions, *sla.touch(ticket, at, sla_step)])
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            return "duplicate: already handled"
+        raise
+    if sla_step.moved:
+        sla.arm(Ticket.get(ticket.number), sla_step.state)
+    recipients = _recipients(ticket, event.type, rules.escalation.notify_team_leads)
+    if recipients and _notify(ticket, event, recipients):
+        _record_notified(ticket.number, event, recipients)
+    return f"{event.type} recorded, {len(recipients)} notified"
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """The ticket after the policy's breach actions: its priority and team, the changes and events."""
+
+    priority: str
+    team: str
+    actions: list[Any]
+    events: list[dict[str, str]]
+
+
+def _unchanged(ticket: Ticket) -> Escalated:
+    return Escalated(ticket.priority, ticket.team, [], [])
+
+
+def _escalation(ticket: Ticket, escalation: Escalation) -> Escalated:
+    """The policy's breach actions: the new priority and team, the ticket changes and their events."""
+    actions: list[Any] = []
+    events: list[dict[str, str]] = []
+    priority, team = ticket.priority, ticket.team
+    if escalation.raise_priority and priority != PRIORITIES[-1]:
+        priority = PRIORITIES[PRIORITIES.index(priority) + 1]
+        actions.append(Ticket.priority.set(priority))
+        events.append({"type": "priority", "from": ticket.priority, "to": priority})
+    if escalation.escalation_team and escalation.escalation_team != team:
+        team = escalation.escalation_team
+        actions += [Ticket.team.set(team), *view_key_actions(ticket, ticket.status, team, ticket.assignee)]
+        events.append({"type": "team", "from": ticket.team, "to": team})
+    return Escalated(priority, team, actions, events)
+
+
+def _recipients(ticket: Ticket, kind: str, notify_leads: bool) -> list[Address]:
+    """Warning: the assignee, else the team. Breach: the assignee and, by policy, the team leads
+    (the desk's admins and agents with the lead role in the ticket's team)."""
+    active = [a for a in directory.agents() if a.active]
+    in_team = [a for a in active if ticket.team in a.teams or a.is_admin]
+    chosen = [a for a in active if a.email == ticket.assignee] or ([] if kind == "breach" else in_team)
+    if kind == "breach" and notify_leads:
+        chosen += [a for a in in_team if a.role in ("admin", "lead")]
+    return list({a.email: Address(email=a.email, name=a.name) for a in chosen}.values())
+
+
+def _notify(ticket: Ticket, event: SlaEvent, recipients: list[Address]) -> bool:
+    """Mail the recipients; False (logged) when SES refused: the event stands either way."""
+    label = METRIC_LABELS[event.metric]
+    headline = "SLA warning" if event.type == "warning" else "SLA breached"
+    text = (
+        f"{headline}: the {label} target of ticket #{ticket.number} "
+        f"{'is due' if event.type == 'warning' else 'was due'} at {event.due_at}.\n\n"
+        f"    {ticket.subject}\n"
+        f"    Requester: {ticket.requester_email}   Priority: {ticket.priority}   Team: {ticket.team}\n\n"
+        f"{public_url()}/tickets/{ticket.number}\n"
+    )
+    subject = f"[#{ticket.number}] {headline}: {label} — {ticket.subject}"
+    mail = agent_mail(ticket.mailbox, tuple(recipients), subject, text, ticket.number)
+    try:
+        send(mail)
+    except Exception:
+        logger.exception("SLA notification not sent", extra={"ticket": ticket.number})
+        return False
+    return True
+
+
+def _record_notified(number: int, event: SlaEvent, recipients: list[Address]) -> None:
+    """Who was mailed, on the ticket's history. Reached once per event: a redelivery stops at the
+    guard, and the item's key is new, so the put races with nothing."""
+    to = ", ".join(a.email for a in recipients)
+    notice = event_message(
+        number, None, utcnow(), {"type": "notified", "alert": event.type, "metric": event.metric, "to": to}
+    )
+    notice.save()

@@ -1,0 +1,124 @@
+"""Who is asking: agent profiles, the Cognito user each belongs to, and what they may see."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+
+from chalicelib.desk.base.errors import Forbidden, Unauthorized
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    email: str
+    name: str
+    role: str
+    teams: tuple[str, ...]
+    time_zone: str = "UTC"
+    active: bool = True
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can_see_team(self, team: str) -> bool:
+        return self.is_admin or team in self.teams
+
+
+@dataclass(frozen=True)
+class _Row:
+    profile: AgentProfile | None  # None: no such agent, or deactivated
+    sub: str | None  # the Cognito user the row belongs to; None on rows from before subs were kept
+
+
+# A warm Lambda serves many requests from the same few agents: keep profiles briefly, so a
+# deactivation takes effect within this many seconds without a read on every request.
+PROFILE_TTL_SECONDS = 30.0
+_rows: dict[str, tuple[float, _Row]] = {}
+
+
+def load_agent(email: str) -> AgentProfile:
+    """The active agent with this address, or Forbidden (signed in but not, or no longer, an agent)."""
+    return _profile(email, _row(email))
+
+
+def agent_for_login(email: str, sub: str) -> AgentProfile:
+    """The active agent whose row belongs to the Cognito user `sub`, or Unauthorized.
+
+    `email` and `sub` come from a verified ID token whose address is verified. The address alone
+    proves nothing: it is a Cognito attribute, and a pool that lets users edit it would let any
+    agent name an admin's address. The `sub` is Cognito's immutable user id.
+    """
+    row = _row(email)
+    profile = _profile(email, row)
+    if row.sub is None:
+        _bind(email, sub)
+    elif not hmac.compare_digest(row.sub, sub):
+        raise Unauthorized(f"this sign-in does not belong to {email}")
+    return profile
+
+
+def forget_profile(email: str) -> None:
+    """Drop a cached profile after an admin changed it, so this container applies the change at once."""
+    _rows.pop(email.lower(), None)
+
+
+def _profile(email: str, row: _Row) -> AgentProfile:
+    if row.profile is None:
+        raise Forbidden(f"{email.lower()} is not an active agent of this help desk")
+    return row.profile
+
+
+def _row(email: str) -> _Row:
+    email = email.lower()
+    cached = _rows.get(email)
+    if cached and time.monotonic() - cached[0] < PROFILE_TTL_SECONDS:
+        return cached[1]
+    row = _read_row(email)
+    _rows[email] = (time.monotonic(), row)
+    return row
+
+
+def _bind(email: str, sub: str) -> None:
+    """Store the sub on a row kept from before subs were (an existing deployment's agents).
+
+    The caller has checked the token: Cognito signed that the user `sub` holds this address
+    *verified*, which only its mailbox's owner (confirming a code) or an admin can make true, so
+    this is the user the row was made for. Conditional: of two racing first sign-ins one binds, and
+    the row as stored decides for both.
+    """
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models import Agent
+
+    try:
+        Agent(email=email).update(
+            actions=[Agent.sub.set(sub)], condition=Agent.email.exists() & Agent.sub.does_not_exist()
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    forget_profile(email)
+    stored = _row(email).sub
+    if stored is None or not hmac.compare_digest(stored, sub):
+        raise Unauthorized(f"this sign-in does not belong to {email}")
+
+
+def _read_row(email: str) -> _Row:
+    from chalicelib.models import Agent
+
+    try:
+        row = Agent.get(email)
+    except Agent.DoesNotExist:
+        return _Row(None, None)
+    if not row.active:
+        return _Row(None, row.sub)
+    profile = AgentProfile(
+        email=row.email,
+        name=row.name,
+        role=row.role,
+        teams=tuple(row.teams or ()),
+        time_zone=row.time_zone,
+    )
+    return _Row(profile, row.sub)

@@ -1,0 +1,186 @@
+"""Opening a ticket: the one path every channel (mail, the web form) creates tickets through.
+
+The caller builds the customer's message (its bodies and attachments already in S3) and names an
+idempotency id: its conditional put in the thread index is the first item of the creating
+transaction, so a retried or repeated request cancels its own transaction (`is_duplicate`) and
+never makes a second ticket. The caller sends the acknowledgement afterwards (its rules depend on
+the channel). What the help desk noticed about a message and an agent must know (an address it
+cannot mail, files it withheld) goes into the same transaction as automatic internal notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.config import Mailbox
+from chalicelib.desk.base.numbers import next_ticket_number
+from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket.queue_keys import view_key_actions, view_keys
+from chalicelib.desk.ticket.records import event_message, message_key, thread_entry
+from chalicelib.desk.ticket.search_index import index_items
+from chalicelib.mail.message import Address
+from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_transaction
+
+MAX_REFERENCES = 20
+# A customer's message moves these statuses back to open; `closed` starts a follow-up ticket instead.
+REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
+# Cancellation reasons that mean another writer got there first; anything else fails every time.
+_RACE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+_NOTE_AUTHOR = "Help desk"
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """What a new ticket is opened with, whatever channel it came from."""
+
+    subject: str
+    requester: Address
+    mailbox: Mailbox
+    status: str = "new"  # or "spam" (mail with an SES spam/virus verdict)
+    participants: frozenset[str] = frozenset()
+    last_inbound_message_id: str | None = None
+    references: tuple[str, ...] = ()
+    follow_up_of: int | None = None
+
+
+def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str = "") -> Ticket:
+    """Write the ticket, its first message (and `note`), search terms and the contact in one transaction,
+    then arm its SLA timers. Raises TransactWriteError; `is_duplicate` tells a repeated request apart,
+    `is_race` one worth retrying."""
+    at = message.created_at
+    number = next_ticket_number()
+    ticket = Ticket(
+        number=number,
+        subject=new.subject or "(no subject)",
+        status=new.status,
+        priority="normal",
+        requester_email=new.requester.email,
+        requester_name=new.requester.name or None,
+        participants=set(new.participants) or None,
+        mailbox=new.mailbox.address,
+        team=new.mailbox.team,
+        **view_keys(new.status, new.mailbox.team, None),
+        created_at=at,
+        updated_at=at,
+        last_inbound_message_id=new.last_inbound_message_id,
+        references=list(new.references) or None,
+        follow_up_of=new.follow_up_of,
+    )
+    message.ticket_number = number
+    sla_state = sla.start(ticket, at)
+    with write_transaction() as transaction:
+        transaction.save(
+            thread_entry(idempotency_id, number, "in", at), condition=ThreadIndex.message_id.does_not_exist()
+        )
+        transaction.save(ticket, condition=Ticket.number.does_not_exist())
+        transaction.save(message)
+        if note:
+            transaction.save(_automatic_note(ticket, note, at))
+        for term in index_items(number, ticket.subject):
+            transaction.save(term)
+        if new.follow_up_of is not None:
+            event = {"type": "follow_up", "from": "", "to": str(new.follow_up_of)}
+            transaction.save(event_message(number, None, at, event))
+        transaction.update(
+            Contact(email=new.requester.email), actions=contact_actions(new.requester, at, new_ticket=True)
+        )
+    sla.arm(ticket, sla_state)
+    return ticket
+
+
+def append_message(
+    ticket: Ticket,
+    sender: Address,
+    message: Message,
+    idempotency_id: str,
+    *,
+    message_id: str | None = None,
+    newcomers: frozenset[str] = frozenset(),
+    note: str = "",
+) -> None:
+    """Add a customer's message to their ticket, whatever channel it came by (mail, status page).
+
+    A waiting or solved ticket opens again and the SLA clock resumes; the message's idempotency id
+    is put conditionally in the same transaction, so a redelivery fails as a duplicate
+    (`is_duplicate`) and a concurrent ticket change as a race to retry on (`is_race`).
+    `message_id` is the mail's id as written: replies put it in their headers. `note` (what the
+    help desk noticed about the message) becomes an automatic internal note.
+    """
+    at = message.created_at
+    message.ticket_number = ticket.number
+    actions: list[Any] = []
+    events = []
+    transitions = []
+    if ticket.status in REOPENING_STATUSES:
+        actions += [
+            Ticket.status.set("open"),
+            *view_key_actions(ticket, "open", ticket.team, ticket.assignee),
+        ]
+        events.append({"type": "status", "from": ticket.status, "to": "open"})
+        transitions.append(sla.status_changed(ticket, ticket.status, "open", at))
+    sla_step = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
+    actions += sla.touch(ticket, at, sla_step)
+    if message_id:
+        references = [*(ticket.references or ()), message_id][-MAX_REFERENCES:]
+        actions += [Ticket.last_inbound_message_id.set(message_id), Ticket.references.set(references)]
+    if newcomers:
+        actions.append(Ticket.participants.add(set(newcomers)))
+    with write_transaction() as transaction:
+        transaction.save(
+            thread_entry(idempotency_id, ticket.number, "in", at),
+            condition=ThreadIndex.message_id.does_not_exist(),
+        )
+        transaction.update(ticket, actions=actions)
+        transaction.save(message)
+        if note:
+            transaction.save(_automatic_note(ticket, note, at))
+        for event in events:
+            transaction.save(event_message(ticket.number, None, at, event))
+        transaction.update(Contact(email=sender.email), actions=contact_actions(sender, at, new_ticket=False))
+    if sla_step.moved:
+        sla.arm(ticket, sla_step.state)
+
+
+def is_duplicate(error: TransactWriteError) -> bool:
+    """The transaction failed on its first item, the idempotency id's conditional put."""
+    reasons = error.cancellation_reasons or []
+    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
+
+
+def is_race(error: TransactWriteError) -> bool:
+    """Another writer changed an item the transaction was conditional on: read again and retry.
+    An item too large or a malformed value fails the same way every time, so it is not retried."""
+    if error.cause_response_code == "TransactionConflictException":
+        return True
+    return any(
+        reason is not None and reason.code in _RACE_CODES for reason in error.cancellation_reasons or []
+    )
+
+
+def _automatic_note(ticket: Ticket, text: str, at: datetime) -> Message:
+    """An internal note by the help desk itself, just after the message it is about."""
+    later = at + timedelta(microseconds=1)
+    return Message(
+        ticket_number=ticket.number,
+        key=message_key(later),
+        kind="note",
+        from_email=ticket.mailbox,
+        from_name=_NOTE_AUTHOR,
+        body_text=text,
+        visible_text=text,
+        automatic=True,
+        created_at=later,
+    )
+
+
+def contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Any]:
+    actions = [Contact.created_at.set(Contact.created_at | at), Contact.last_seen_at.set(at)]
+    if sender.name:
+        actions.append(Contact.name.set(sender.name))
+    if new_ticket:
+        actions.append(Contact.ticket_count.add(1))
+    return actions

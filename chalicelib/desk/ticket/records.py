@@ -1,0 +1,62 @@
+"""Building the items a ticket's history is made of: messages, events and thread-index entries."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.models import Message, ThreadIndex
+
+STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed", "spam")
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def message_key(at: datetime) -> str:
+    """Sort key of a message: its time first, so a Query returns the thread oldest first."""
+    return f"{at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{secrets.token_hex(4)}"
+
+
+def thread_entry(message_id: str, ticket_number: int, direction: str, at: datetime) -> ThreadIndex:
+    return ThreadIndex(message_id=message_id, ticket_number=ticket_number, direction=direction, created_at=at)
+
+
+def describe_event(event: dict[str, str]) -> str:
+    """The one line an agent reads for a change in the ticket's history."""
+    kind, old, new = event["type"], event.get("from") or "nobody", event.get("to") or "nobody"
+    metric = event.get("metric", "").replace("_", " ")
+    labels = {
+        "status": f"Status changed from {old} to {new}",
+        "priority": f"Priority changed from {old} to {new}",
+        "assignee": f"Assignee changed from {old} to {new}",
+        "team": f"Moved from team {old} to {new}",
+        "tags": f"Tags changed from [{event.get('from', '')}] to [{event.get('to', '')}]",
+        "follow_up": f"Follow-up of closed ticket #{event.get('to')}",
+        "sla_warning": f"SLA warning: the {metric} target is close",
+        "sla_breach": f"SLA breached: the {metric} target was missed",
+        "notified": f"SLA {event.get('alert', '')} ({metric}) mailed to {event.get('to', '')}",
+        "merged": f"Merged into #{event['to']}" if event.get("to") else f"#{old} merged into this ticket",
+        "customer_solved": f"Marked solved by the customer on the status page (was {old})",
+        "links_revoked": "Customer links revoked: the status and survey links mailed so far open nothing",
+        "csat": f"The customer rated the support {new}" + (f" (was {old})" if event.get("from") else ""),
+    }
+    return labels.get(kind, kind)
+
+
+def event_message(
+    ticket_number: int, actor: AgentProfile | None, at: datetime, event: dict[str, str]
+) -> Message:
+    return Message(
+        ticket_number=ticket_number,
+        key=message_key(at),
+        kind="event",
+        from_email=actor.email if actor else None,
+        from_name=actor.name if actor else None,
+        body_text=describe_event(event),
+        event=event,
+        created_at=at,
+    )
