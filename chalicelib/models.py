@@ -1,19 +1,26 @@
 """PynamoDB models: one table per kind of item, every list served by a key or an index.
 
-PynamoDB reads `Meta.table_name` when a class is created, so this module reads settings on import;
-it is imported only by the services (never by app.py at packaging time) and reads no AWS.
+PynamoDB reads `Meta.table_name` when a class is created, so this module reads settings on import.
+app.py imports it (through the blueprints), also when Chalice packages the app: the names it reads
+then are the packaging environment's, and never used, since every AWS call happens in a request.
+It creates no client and reads no AWS on import.
 
-Tables (all on-demand):
-- tickets   number → ticket; indexes for each API filter (status, team+status, team, assignee,
-            requester, all), each sorted by `updated_at` (requester: `created_at`), and for each
-            queue view, sorted by `sla_sort`.
-- messages  ticket number + time-ordered key → customer mail, agent reply, note or event.
-- threads   Message-ID → ticket number. Every id we receive or send, so replies find their ticket;
-            its conditional put is also what makes ingestion idempotent.
-- contacts  customer address → name and counts.
-- agents    agent address → name, role, teams.
-- counters  named counters and short-lived records (ticket numbers, auto-reply log) with a TTL.
-- articles  help-center article slug → title, Markdown body, category, draft or published.
+Tables (all on-demand; the stage's prefix before each name):
+- tickets    number → ticket; indexes for each API filter (status, team+status, team, assignee,
+             requester, all), each sorted by `updated_at` (requester: `created_at`), one per queue
+             view sorted by `sla_sort`, and the sparse `counted_updated` for the sidebar's counts.
+- messages   ticket number + time-ordered key → customer mail, agent reply, note or event.
+- threads    Message-ID → ticket number. Every id we receive or send, so replies find their ticket;
+             its conditional put is also what makes ingestion idempotent.
+- contacts   customer address → name and counts.
+- agents     agent address → name, role, teams, time zone, the Cognito `sub`.
+- counters   the `Ledger`: the ticket-number counter, rate-limit windows (TTL), claims (digest per
+             team and day), guards (an SLA alert once) and markers (article drafted from a reply).
+- tags       tag + ticket number → nothing more: the per-tag views.
+- search     subject word + ticket number: search without a Scan.
+- directory  the desk's editable setup in one partition: teams, mailboxes, canned replies, mail
+             templates, branding.
+- articles   help-center article slug → title, Markdown body, category, draft or published.
 """
 
 from __future__ import annotations

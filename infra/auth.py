@@ -17,7 +17,9 @@ from aws_cdk import aws_cognito as cognito
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-GROUPS = ("admins", "agents", "leads")  # the agents table's roles, for whoever uses groups elsewhere
+# One group per role the agents table knows (agent, lead, admin). The app never reads them (an agent's
+# role is its row's): they are for whoever manages the pool, e.g. a policy or a console filter by role.
+GROUPS = ("admins", "agents", "leads")
 
 
 class AgentDirectory(Construct):
