@@ -10,13 +10,16 @@ from typing import Any
 
 class RequestCounter:
     """A `before-parameter-build` hook (it sees the API parameters): one count per AWS API request,
-    by service and operation, and the items each DynamoDB write touches, by table."""
+    by service and operation, and the items each DynamoDB write touches, by table. A presigned URL
+    or POST passes the same hook but is signed locally and sends nothing: it is not counted."""
 
     def __init__(self) -> None:
         self.counts: collections.Counter[str] = collections.Counter()
         self.item_writes: collections.Counter[tuple[str, bool]] = collections.Counter()
 
-    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+    def __call__(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        if context.get("is_presign_request"):
+            return
         self.counts[f"{model.service_model.service_name}:{model.name}"] += 1
         if model.name == "TransactWriteItems":
             for item in params["TransactItems"]:

@@ -49,4 +49,3 @@ def report(counter: RequestCounter) -> None:
     for name, calls in rows:
         detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
         print(f"{name:44s} {sum(calls.values()):3d}  ({detail})")
-    print("(s3:CreateBucket is the model botocore builds a presigned POST with: signed locally, never sent)")

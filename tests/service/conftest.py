@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import uuid
@@ -10,13 +11,89 @@ from typing import Any
 
 import pytest
 
+from bench.counting import RequestCounter, install
 from local.sandbox import in_process_aws
+
+# bench's counter of AWS requests, hooked into every botocore session made from here on: pytest
+# imports this file while collecting, before any test makes an AWS client.
+REQUESTS = install()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def aws() -> Iterator[None]:
     with in_process_aws():
         yield
+
+
+def _point_at(model: type, table_name: str) -> None:
+    """Point a PynamoDB model at another table: `Meta.table_name`, which PynamoDB builds requests
+    from, and the model's open table connection. Left alone, PynamoDB would open a new connection
+    when the name changes, and each makes its own botocore client (~0.5 s on a loaded machine)."""
+    from pynamodb.connection.base import MetaTable
+
+    connection = model._get_connection()
+    with contextlib.suppress(ValueError):  # the connection knows this table already
+        connection.connection.add_meta_table(
+            MetaTable({**connection.get_meta_table().data, "TableName": table_name})
+        )
+    connection.table_name = model.Meta.table_name = table_name
+
+
+@pytest.fixture
+def fresh_tables() -> Iterator[str]:
+    """Empty tables of this test's own, the demo admin seeded: a test that lists or counts tickets
+    asserts exactly what it made, not what the session's earlier tests left. Yields the prefix.
+
+    The tables are the local runtime's (its provisioning creates them) under a prefix of the test's
+    own; the per-container caches are dropped on the way in and out, and the tables deleted after.
+    Ticket numbers go on from the session's: moto's Step Functions executions and S3 keys named
+    after a ticket number are shared by every test.
+    """
+    from chalicelib.config import settings
+    from chalicelib.desk.base.numbers import TICKET_COUNTER
+    from chalicelib.desk.setup import directory
+    from chalicelib.desk.setup.agents import forget_profile
+    from chalicelib.desk.ticket import queues
+    from chalicelib.models import ALL_MODELS, Ledger
+    from local.provision import create_storage, seed_admin
+
+    def ticket_count() -> int:
+        try:
+            return int(Ledger.get(TICKET_COUNTER).value)
+        except Ledger.DoesNotExist:
+            return 0
+
+    def forget_caches() -> None:
+        directory.forget()
+        queues.forget_counts()
+        forget_profile("admin@example.com")
+
+    shared = {model: model.Meta.table_name for model in ALL_MODELS}
+    prefix = f"{settings().table_prefix}{uuid.uuid4().hex[:8]}-"
+    numbered = ticket_count()
+    for model, name in shared.items():
+        _point_at(model, prefix + name.removeprefix(settings().table_prefix))
+    try:
+        create_storage()
+        Ledger(key=TICKET_COUNTER, value=numbered).save()
+        seed_admin("admin@example.com")
+        forget_caches()
+        yield prefix
+    finally:
+        numbered = ticket_count() if Ledger.exists() else numbered
+        for model in ALL_MODELS:
+            if model.exists():
+                model.delete_table()
+        for model, name in shared.items():
+            _point_at(model, name)
+        forget_caches()
+        Ledger(key=TICKET_COUNTER).update(actions=[Ledger.value.set(numbered)], add_version_condition=False)
+
+
+@pytest.fixture
+def requests_made() -> RequestCounter:
+    """Every AWS request of the test process, by operation (`with requests_made.measure() as made:`)."""
+    return REQUESTS
 
 
 @pytest.fixture

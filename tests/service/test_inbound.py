@@ -487,7 +487,9 @@ def test_releasing_a_spam_ticket_through_the_api_puts_it_in_the_queue(deliver, a
         )
     assert answered.status_code == 201
     assert sent_mail()[-1]["To"].addresses[0].addr_spec == "oli@customer.test"
-    assert any(m.kind == "event" and m.event.as_dict()["to"] == "open" for m in thread(number))
+    assert [m.event.as_dict() for m in thread(number) if m.kind == "event"] == [
+        {"type": "status", "from": "spam", "to": "open"}
+    ]
 
 
 def test_the_acknowledgement_leaves_the_version_agents_answer_against(deliver, admin, sent_mail):

@@ -92,8 +92,7 @@ def test_search_needs_every_query_word_as_a_title_word_start():
 def test_suggestions_rank_by_title_words_found_in_the_request():
     request = "Hello, I forgot my passwords and cannot reset it. Also when will my order ship?"
     found = suggestions(ARTICLES, request)
-    assert [a.title for a in found][:1] == ["How do I reset my password?"]
-    assert "Cancel or change an order" in [a.title for a in found]
+    assert [a.title for a in found] == ["How do I reset my password?", "Cancel or change an order"]
     assert suggestions(ARTICLES, "Hi, how are you? What do you do?") == []
 
 

@@ -70,7 +70,7 @@ def test_records_are_conditional_on_the_version_and_stale_timers_end_quietly(asl
     assert states["Stale"]["Type"] == "Succeed"
     message = states[states[record]["Next"]]["Parameters"]["MessageBody"]
     assert message["type"] == kind
-    assert {"ticket_number.$", "metric.$", "sla_version.$", "due_at.$"} <= set(message)
+    assert set(message) == {"type", "ticket_number.$", "metric.$", "sla_version.$", "due_at.$", "warn_at.$"}
 
 
 @settings(max_examples=200, deadline=None)
