@@ -30,6 +30,7 @@ from chalicelib.desk.mail_out.outbound import MAX_CC
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import opening
 from chalicelib.desk.ticket.records import message_key, utcnow
+from chalicelib.mail.addresses import split_address
 from chalicelib.mail.authentication import authenticated, within
 from chalicelib.mail.message import Address, Attachment, ParsedMail
 from chalicelib.mail.parse import parse_mail
@@ -201,7 +202,7 @@ def _our_domains() -> set[str]:
 def _our_organisation(address: str) -> bool:
     """Whether the address is on one of our mail domains or below one: a colleague, not a stranger
     (only once authenticated, which on our domains takes DMARC passing)."""
-    domain = address.rpartition("@")[2].lower()
+    domain = split_address(address)[1].lower()
     return any(within(domain, ours) for ours in _our_domains())
 
 

@@ -20,6 +20,7 @@ from chalicelib.desk.mail_out.customer_mail import footer
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.records import message_key, thread_entry, utcnow
+from chalicelib.mail.addresses import split_address
 from chalicelib.mail.compose import HeaderInjectionError, compose
 from chalicelib.mail.message import Address, OutboundMail
 from chalicelib.mail.sanitize import text_to_html
@@ -60,7 +61,7 @@ def ticket_mail(
         subject=reply_subject(ticket.subject, ticket.number),
         text=f"{text.rstrip()}\n\n{footer(ticket)}",
         html=text_to_html(f"{text.rstrip()}\n\n{footer(ticket)}"),
-        message_id=new_message_id(mailbox.split("@", 1)[1], ticket.number),
+        message_id=new_message_id(split_address(mailbox)[1], ticket.number),
         in_reply_to=in_reply_to if in_reply_to and is_outbound_id(in_reply_to) else None,
         references=tuple(r for r in ticket.references or () if is_outbound_id(r)),
         auto_submitted=auto_submitted,
