@@ -10,11 +10,42 @@ from chalicelib.config import ConfigError, Mailbox, parse_mailboxes
 from chalicelib.desk.agent_work.ticket_changes import normalise_tags
 from chalicelib.desk.base.cursor import decode_cursor, encode_cursor
 from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.setup.directory import Directory
 from chalicelib.desk.ticket.records import describe_event
 from chalicelib.desk.ticket.tickets import TicketFilter, plan_query
 
 KEYS = frozenset({"number", "status", "updated_at"})
+
+
+def _agent(role: str, teams: tuple[str, ...] = ("Support",), active: bool = True) -> AgentProfile:
+    return AgentProfile(email=f"{role}@example.com", name=role, role=role, teams=teams, active=active)
+
+
+@pytest.mark.parametrize(
+    ("agent", "may_take", "leads"),
+    [
+        (_agent("agent"), True, False),
+        (_agent("agent", teams=("Billing",)), False, False),
+        (_agent("lead"), True, True),
+        (_agent("lead", teams=("Billing",)), False, False),
+        (_agent("admin", teams=()), True, True),
+        (_agent("lead", active=False), False, False),
+        (_agent("admin", active=False), False, False),
+    ],
+)
+def test_who_may_take_and_who_leads_a_team_s_tickets(agent, may_take, leads):
+    assert agent.may_take("Support") is may_take
+    assert agent.leads("Support") is leads
+
+
+def test_a_mailbox_is_found_whatever_the_tag_and_case():
+    configured = Directory(
+        teams=("Support",), mailboxes=(Mailbox("support@example.com", "Support"),), canned=()
+    )
+    assert configured.mailbox_for("Support+a+b@Example.COM").team == "Support"
+    assert configured.mailbox_for("support@example.com@evil.test") is None
+    assert configured.mailbox_for("support") is None
 
 
 def test_mailboxes_parse_and_map_plus_addresses():
