@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 
 from chalicelib.mail.addresses import plus_parts, split_address
 
@@ -16,6 +17,7 @@ _BAD_ID_CHAR = re.compile(r"[\s\x00-\x1f\x7f<>]")
 _MAX_ID_LENGTH = 500  # ids end up in DynamoDB keys; anything longer is garbage, not a real id
 _MAX_HEADER_CHARS = 16_384  # a References chain of 100 real ids is ~7 KB; the rest is garbage or an attack
 MAX_IDS = 50  # ids kept of one header: the newest, the ones that find the ticket
+MAX_REFERENCES = 20  # ids a ticket keeps for the References of the mail it sends: the newest
 _TICKET_TAG = re.compile(r"\[#\s*(\d{1,10})\s*\]")
 _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|fwd?|wg|sv|antw)\s*(?:\[\d+\]|\(\d+\))?\s*:)+\s*", re.IGNORECASE)
 
@@ -94,6 +96,12 @@ def message_ids(value: str | None) -> tuple[str, ...]:
         if normalised:
             found.setdefault(thread_key(normalised), normalised)
     return tuple(found.values())[-MAX_IDS:]
+
+
+def extended_references(references: Iterable[str] | None, message_id: str | None) -> list[str]:
+    """A ticket's References chain once `message_id` (None: a message without one) joined the thread:
+    the newest MAX_REFERENCES ids, oldest first as the header lists them."""
+    return [*(references or ()), *([message_id] if message_id else [])][-MAX_REFERENCES:]
 
 
 def _positive(digits: str) -> int | None:

@@ -34,7 +34,12 @@ from chalicelib.mail.addresses import split_address
 from chalicelib.mail.authentication import authenticated, within
 from chalicelib.mail.message import Address, Attachment, ParsedMail
 from chalicelib.mail.parse import parse_mail
-from chalicelib.mail.threading import thread_key, ticket_number_in_address, ticket_number_in_subject
+from chalicelib.mail.threading import (
+    extended_references,
+    thread_key,
+    ticket_number_in_address,
+    ticket_number_in_subject,
+)
 from chalicelib.mail.wire import unmailable_reason
 from chalicelib.models import AttachmentRef, Message, ThreadIndex, Ticket
 from chalicelib.observability import logger
@@ -310,9 +315,7 @@ def _open_ticket(
         status="spam" if delivery.is_spam else "new",
         participants=participants,
         last_inbound_message_id=mail.message_id,
-        references=(*mail.references, *([mail.message_id] if mail.message_id else []))[
-            -opening.MAX_REFERENCES :
-        ],
+        references=tuple(extended_references(mail.references, mail.message_id)),
         follow_up_of=follow_up_of.number if follow_up_of else None,
     )
     ticket = opening.open_ticket(new, message, idempotency_id, note="\n".join([*notes, *copy_notes]))

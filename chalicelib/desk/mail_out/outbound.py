@@ -25,6 +25,7 @@ from chalicelib.mail.compose import HeaderInjectionError, compose
 from chalicelib.mail.message import Address, OutboundMail
 from chalicelib.mail.sanitize import text_to_html
 from chalicelib.mail.threading import (
+    extended_references,
     new_message_id,
     plus_address,
     reply_subject,
@@ -34,7 +35,6 @@ from chalicelib.mail.threading import (
 from chalicelib.mail.wire import is_outbound_id, unmailable_reason, wire_address
 from chalicelib.models import Message, Ticket, write_transaction
 
-MAX_REFERENCES = 20
 MAX_CC = 20  # participants copied on one mail, besides the requester
 _RECORD_ATTEMPTS = 5  # concurrent changes to one ticket are rare; five is plenty
 
@@ -165,7 +165,7 @@ def send_and_record(
                 for message_id in ids:
                     transaction.save(thread_entry(message_id, ticket.number, "out", at))
                 if not automatic or ticket_changes is not None:
-                    references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
+                    references = extended_references(ticket.references, mail.message_id)
                     changes, sla_step = ticket_changes(ticket) if ticket_changes else ([], None)
                     actions = [*changes, Ticket.references.set(references), *sla.touch(ticket, at, sla_step)]
                     transaction.update(ticket, actions=actions)
