@@ -29,7 +29,7 @@ from chalicelib.desk.intake import acknowledgement
 from chalicelib.desk.mail_out.outbound import MAX_CC
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import opening
-from chalicelib.desk.ticket.records import message_key, utcnow
+from chalicelib.desk.ticket.records import attachment_ref, customer_message, utcnow
 from chalicelib.mail.addresses import split_address
 from chalicelib.mail.authentication import authenticated, within
 from chalicelib.mail.message import Address, Attachment, ParsedMail
@@ -41,7 +41,7 @@ from chalicelib.mail.threading import (
     ticket_number_in_subject,
 )
 from chalicelib.mail.wire import unmailable_reason
-from chalicelib.models import AttachmentRef, Message, ThreadIndex, Ticket
+from chalicelib.models import Message, ThreadIndex, Ticket
 from chalicelib.observability import logger
 
 MAX_LOOKUP_IDS = 50
@@ -370,44 +370,31 @@ def _customer_message(
     """The message item and the notes the agents need about it; bodies too large for DynamoDB and
     the attachments go to S3 first. A virus verdict withholds every attachment (the raw mail keeps
     them); past MAX_ATTACHMENTS the rest stay in the raw mail only."""
-    at = utcnow()
     stored, notes = _storable(mail, delivery)
     attachments = []
     for position, attachment in enumerate(stored):
-        key = storage.attachment_key(blob_prefix, position, attachment.filename)
-        storage.put_object(key, attachment.content, attachment.content_type)
-        attachments.append(
-            AttachmentRef(
-                id=str(position),
-                filename=attachment.filename,
-                content_type=attachment.content_type,
-                size=attachment.size,
-                s3_key=key,
-                content_id=attachment.content_id,
-                inline=attachment.inline,
-            )
+        ref = attachment_ref(
+            blob_prefix, position, attachment, content_id=attachment.content_id, inline=attachment.inline
         )
+        storage.put_object(ref.s3_key, attachment.content, attachment.content_type)
+        attachments.append(ref)
     text, html, visible, body_key = storage.fit_bodies(mail.text, mail.html, mail.visible_text, blob_prefix)
-    message = Message(
-        ticket_number=0,
-        key=message_key(at),
-        kind="customer",
-        from_email=sender.email,
-        from_name=sender.name or None,
+    message = customer_message(
+        sender,
+        "email",
+        mail.subject,
+        utcnow(),
+        text=text,
+        visible=visible,
         to=[a.email for a in mail.to] or None,
         cc=[a.email for a in mail.cc] or None,
-        subject=mail.subject,
-        body_text=text,
         body_html=html,
-        visible_text=visible,
         body_s3_key=body_key,
         attachments=attachments or None,
         message_id=thread_key(mail.message_id) if mail.message_id else None,
         raw_s3_key=delivery.s3_key,
-        channel="email",
         verdicts=delivery.verdicts or None,
         unverified_sender=None if verified else True,
-        created_at=at,
     )
     return message, notes
 
