@@ -79,7 +79,7 @@ def agent_mail(
         subject=subject,
         text=text,
         html=text_to_html(text),
-        message_id=new_message_id(mailbox.split("@", 1)[1], number),
+        message_id=new_message_id(split_address(mailbox)[1], number),
         auto_submitted="auto-generated",
     )
 
