@@ -10,6 +10,8 @@ import functools
 import os
 from dataclasses import dataclass
 
+from chalicelib.mail.addresses import split_address
+
 LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
@@ -26,11 +28,11 @@ class Mailbox:
 
     @property
     def local_part(self) -> str:
-        return self.address.split("@", 1)[0]
+        return split_address(self.address)[0]
 
     @property
     def domain(self) -> str:
-        return self.address.split("@", 1)[1]
+        return split_address(self.address)[1]
 
 
 @dataclass(frozen=True)

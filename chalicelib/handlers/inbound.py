@@ -9,6 +9,7 @@ from chalice import Blueprint
 from chalicelib.config import settings
 from chalicelib.desk.base.storage import INBOUND_PREFIX
 from chalicelib.desk.intake.inbound import Delivery, ingest
+from chalicelib.mail.addresses import split_address
 from chalicelib.mail.authentication import ses_header
 from chalicelib.observability import logger, with_lambda_context
 
@@ -27,7 +28,7 @@ def delivery_from_record(record: dict[str, Any]) -> Delivery:
     return Delivery(
         s3_key=f"{INBOUND_PREFIX}{mail['messageId']}",
         ses_message_id=mail["messageId"],
-        recipients=tuple(r for r in recipients if r.rpartition("@")[2] in own_domains),
+        recipients=tuple(r for r in recipients if split_address(r)[1] in own_domains),
         envelope_sender=mail.get("source", ""),
         null_sender="source" in mail and mail["source"].strip() in _NULL_SENDERS,
         verdicts={

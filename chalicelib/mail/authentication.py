@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from chalicelib.mail.addresses import split_address
+
 SES_AUTHSERV_ID = "amazonses.com"
 HEADER = "authentication-results"
 
@@ -73,7 +75,7 @@ def authenticated(
     """Whether `from_address` is proven to have sent the mail: DMARC passed for its domain, or (not
     on our own domains) a DKIM signature by its domain or a parent domain passed. `verdicts` are SES's
     receipt verdicts ({"dmarc": "PASS", ...}), `ses_results` the value `ses_header` found."""
-    domain = _domain(from_address.rpartition("@")[2])
+    domain = _domain(split_address(from_address)[1])
     if "@" not in from_address or not domain:
         return False
     _, results = parse(ses_results)
@@ -99,7 +101,7 @@ def _signer(result: Result) -> str:
     which is the signing domain or below it)."""
     if "header.d" in result.properties:
         return _domain(result.properties["header.d"])
-    return _domain(result.properties.get("header.i", "").rpartition("@")[2])
+    return _domain(split_address(result.properties.get("header.i", ""))[1])
 
 
 def _domain(value: str) -> str:

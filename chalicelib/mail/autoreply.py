@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 
+from chalicelib.mail.addresses import plus_parts, without_plus_tag
 from chalicelib.mail.message import ParsedMail
 from chalicelib.mail.wire import unmailable_reason
 
@@ -24,8 +25,7 @@ _MACHINE_LOCAL_PART = re.compile(
 def normalised_address(address: str) -> str:
     """One form for the addresses that reach the same mailbox: lower-case, plus tag removed
     (`Ann+x@Example.com` → `ann@example.com`)."""
-    local, at, domain = address.strip().lower().rpartition("@")
-    return f"{local.partition('+')[0]}{at}{domain}"
+    return without_plus_tag(address.strip().lower())
 
 
 def _header_reason(headers: Mapping[str, str]) -> str | None:
@@ -57,7 +57,7 @@ def sender_block_reason(sender: str, own_addresses: Collection[str]) -> str | No
     sent to), whatever channel it used."""
     if "@" not in sender:
         return "no usable From address"
-    local = sender.rpartition("@")[0].partition("+")[0]
+    local, _, _ = plus_parts(sender)
     if _MACHINE_LOCAL_PART.search(local):
         return f"machine sender ({sender})"
     if normalised_address(sender) in {normalised_address(own) for own in own_addresses}:

@@ -12,14 +12,13 @@ import codecs
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy as email_policy
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import TypedDict
 
 from chalicelib.mail.message import Address, Attachment, ParsedMail
 from chalicelib.mail.quotes import visible_text
@@ -523,23 +522,18 @@ def _subject(value: str, defects: list[str]) -> str:
     return subject[:MAX_SUBJECT]
 
 
-class _Head(TypedDict):
-    """The ParsedMail fields that come from the header block."""
-
-    message_id: str | None
-    in_reply_to: tuple[str, ...]
-    references: tuple[str, ...]
-    from_: Address | None
-    reply_to: tuple[Address, ...]
-    to: tuple[Address, ...]
-    cc: tuple[Address, ...]
-    subject: str
-    date: datetime | None
-    headers: dict[str, str]
-
-
-def _head(message: Message, defects: list[str]) -> _Head:
-    """The ParsedMail fields that come from the header block."""
+def _mail(
+    message: Message,
+    defects: list[str],
+    *,
+    text: str,
+    html: str | None,
+    visible: str,
+    attachments: tuple[Attachment, ...],
+    body_defects: Iterable[str] = (),
+) -> ParsedMail:
+    """The ParsedMail of `message`'s header block and the body given; the header's defects are
+    added to `defects`, and come before the body's."""
     raw_headers = _raw_headers(message)
     eight_bit = [data for _, value in message.raw_items() if (data := _eight_bit(str(value)))]
     label = _text_charset(message) if eight_bit else None
@@ -554,50 +548,48 @@ def _head(message: Message, defects: list[str]) -> _Head:
     message_id = normalise_message_id(headers.get("message-id"))
     if message_id is None:
         defects.append("no usable Message-ID")
-    return {
-        "message_id": message_id,
-        "in_reply_to": message_ids(headers.get("in-reply-to")),
-        "references": message_ids(headers.get("references")),
-        "from_": _sender(values["from"], defects),
-        "reply_to": _addresses(values["reply-to"], "Reply-To", defects),
-        "to": _addresses(values["to"], "To", defects),
-        "cc": _addresses(values["cc"], "Cc", defects),
-        "subject": _subject(headers.get("subject", ""), defects),
-        "date": _date(headers.get("date"), defects),
-        "headers": headers,
-    }
+    return ParsedMail(
+        message_id=message_id,
+        in_reply_to=message_ids(headers.get("in-reply-to")),
+        references=message_ids(headers.get("references")),
+        from_=_sender(values["from"], defects),
+        reply_to=_addresses(values["reply-to"], "Reply-To", defects),
+        to=_addresses(values["to"], "To", defects),
+        cc=_addresses(values["cc"], "Cc", defects),
+        subject=_subject(headers.get("subject", ""), defects),
+        date=_date(headers.get("date"), defects),
+        headers=headers,
+        text=text,
+        html=html,
+        visible_text=visible,
+        attachments=attachments,
+        defects=tuple(dict.fromkeys([*defects, *body_defects])),
+    )
 
 
 def _parse(raw: bytes, policy: email_policy.Policy, defects: list[str]) -> ParsedMail:
     message = BytesParser(policy=policy).parsebytes(raw)
-    head = _head(message, defects)
     walker = _Walker(len(raw))
     segments = walker.walk(message)
     text = _render_text(segments)
-    return ParsedMail(
-        **head,
+    return _mail(
+        message,
+        defects,
         text=text,
         html=sanitize_html(_render_html(segments)).strip() if _has_html(segments) else None,
-        visible_text=visible_text(text),
+        visible=visible_text(text),
         attachments=tuple(walker.attachments),
-        defects=tuple(dict.fromkeys([*defects, *walker.defects])),
+        body_defects=walker.defects,
     )
 
 
 def _unparseable(raw: bytes, defects: list[str]) -> ParsedMail:
     """Last resort when both parsers fail (MIME nested past Python's recursion limit): the header
     block still parses on its own, and the body is kept as text so an agent still sees something."""
-    head = _head(BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw), defects)
     body = re.split(rb"\r?\n\r?\n", bytes(raw), maxsplit=1)[-1]
     text = _clean_body(_decode_bytes(body, None)[0]).strip()
-    return ParsedMail(
-        **head,
-        text=text,
-        html=None,
-        visible_text=text,
-        attachments=(),
-        defects=tuple(dict.fromkeys(defects)),
-    )
+    message = BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw)
+    return _mail(message, defects, text=text, html=None, visible=text, attachments=())
 
 
 def parse_mail(raw: bytes) -> ParsedMail:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
+
+from chalicelib.mail.addresses import plus_parts, split_address
 
 _ID_TOKEN = re.compile(r"<([^<>]*)>|[^\s<>,]+")  # a bracketed id (group 1), or a bare token
 _BAD_ID_CHAR = re.compile(r"[\s\x00-\x1f\x7f<>]")
 _MAX_ID_LENGTH = 500  # ids end up in DynamoDB keys; anything longer is garbage, not a real id
 _MAX_HEADER_CHARS = 16_384  # a References chain of 100 real ids is ~7 KB; the rest is garbage or an attack
 MAX_IDS = 50  # ids kept of one header: the newest, the ones that find the ticket
+MAX_REFERENCES = 20  # ids a ticket keeps for the References of the mail it sends: the newest
 _TICKET_TAG = re.compile(r"\[#\s*(\d{1,10})\s*\]")
 _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|fwd?|wg|sv|antw)\s*(?:\[\d+\]|\(\d+\))?\s*:)+\s*", re.IGNORECASE)
 
@@ -94,6 +98,12 @@ def message_ids(value: str | None) -> tuple[str, ...]:
     return tuple(found.values())[-MAX_IDS:]
 
 
+def extended_references(references: Iterable[str] | None, message_id: str | None) -> list[str]:
+    """A ticket's References chain once `message_id` (None: a message without one) joined the thread:
+    the newest MAX_REFERENCES ids, oldest first as the header lists them."""
+    return [*(references or ()), *([message_id] if message_id else [])][-MAX_REFERENCES:]
+
+
 def _positive(digits: str) -> int | None:
     number = int(digits)
     return number if number > 0 else None
@@ -107,18 +117,17 @@ def ticket_number_in_subject(subject: str) -> int | None:
 
 def ticket_number_in_address(address: str, mailbox_address: str) -> int | None:
     """N from "support+N@domain" when the address is our mailbox with a numeric plus tag."""
-    local, _, domain = (address or "").strip().strip("<>").lower().rpartition("@")
-    box_local, _, box_domain = mailbox_address.strip().lower().rpartition("@")
-    base, plus, tag = local.partition("+")
-    if not plus or base != box_local or domain != box_domain or not re.fullmatch(r"\d{1,10}", tag):
+    base, tag, domain = plus_parts((address or "").strip().strip("<>").lower())
+    box_local, box_domain = split_address(mailbox_address.strip().lower())
+    if tag is None or base != box_local or domain != box_domain or not re.fullmatch(r"\d{1,10}", tag):
         return None
     return _positive(tag)
 
 
 def plus_address(mailbox_address: str, number: int) -> str:
     """The Reply-To address that carries the ticket number through clients that drop headers."""
-    local, at, domain = mailbox_address.rpartition("@")
-    if not at or not local or number <= 0:
+    local, domain = split_address(mailbox_address)
+    if not local or number <= 0:
         raise ValueError(f"cannot plus-address {mailbox_address!r} with {number!r}")
     return f"{local}+{number}@{domain}"
 

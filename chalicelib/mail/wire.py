@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from chalicelib.mail.addresses import split_address
+
 MAX_ADDRESS_LENGTH = 254  # RFC 5321's limit for a path; anything longer is not an address
 _MAX_LOCAL_PART = 64
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
@@ -24,8 +26,8 @@ class UnmailableAddress(ValueError):
 
 def outbound_address(email: str) -> tuple[str, str]:
     """(local part, ASCII domain) of an address we can send to; raises UnmailableAddress."""
-    local, at, domain = (email or "").rpartition("@")
-    if not at or not local or not domain or "@" in local:
+    local, domain = split_address(email or "")
+    if not local or not domain or "@" in local:
         raise UnmailableAddress("it is not an email address")
     if len(email) > MAX_ADDRESS_LENGTH or len(local) > _MAX_LOCAL_PART:
         raise UnmailableAddress("it is longer than an email address may be")

@@ -121,6 +121,9 @@ def test_a_mailbox_on_a_domain_the_deployment_does_not_receive_is_refused_with_w
     assert routed("help@elsewhere.test") is None
     tagged = admin_form(web_client, "/admin/mailboxes", address="help+vip@example.com", team="Support")
     assert tagged.status_code == 400 and routed("help+vip@example.com") is None
+    doubled = admin_form(web_client, "/admin/mailboxes", address="help@x@example.com", team="Support")
+    assert doubled.status_code == 400 and "is not an email address" in doubled.body.decode()
+    assert routed("help@x@example.com") is None
 
 
 def test_the_service_refuses_it_too_before_writing_anything(admin):

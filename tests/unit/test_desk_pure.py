@@ -2,19 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.config import ConfigError, Mailbox, parse_mailboxes
 from chalicelib.desk.agent_work.ticket_changes import normalise_tags
+from chalicelib.desk.base import storage
 from chalicelib.desk.base.cursor import decode_cursor, encode_cursor
 from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.setup.directory import Directory
-from chalicelib.desk.ticket.records import describe_event
+from chalicelib.desk.ticket.records import attachment_ref, customer_message, describe_event
 from chalicelib.desk.ticket.tickets import TicketFilter, plan_query
+from chalicelib.mail.message import Address, Attachment
 
 KEYS = frozenset({"number", "status", "updated_at"})
+
+
+def _agent(role: str, teams: tuple[str, ...] = ("Support",), active: bool = True) -> AgentProfile:
+    return AgentProfile(email=f"{role}@example.com", name=role, role=role, teams=teams, active=active)
+
+
+@pytest.mark.parametrize(
+    ("agent", "may_take", "leads"),
+    [
+        (_agent("agent"), True, False),
+        (_agent("agent", teams=("Billing",)), False, False),
+        (_agent("lead"), True, True),
+        (_agent("lead", teams=("Billing",)), False, False),
+        (_agent("admin", teams=()), True, True),
+        (_agent("lead", active=False), False, False),
+        (_agent("admin", active=False), False, False),
+    ],
+)
+def test_who_may_take_and_who_leads_a_team_s_tickets(agent, may_take, leads):
+    assert agent.may_take("Support") is may_take
+    assert agent.leads("Support") is leads
+
+
+def test_a_mailbox_is_found_whatever_the_tag_and_case():
+    configured = Directory(
+        teams=("Support",), mailboxes=(Mailbox("support@example.com", "Support"),), canned=()
+    )
+    assert configured.mailbox_for("Support+a+b@Example.COM").team == "Support"
+    assert configured.mailbox_for("support@example.com@evil.test") is None
+    assert configured.mailbox_for("support") is None
 
 
 def test_mailboxes_parse_and_map_plus_addresses():
@@ -85,4 +120,37 @@ def test_events_read_as_sentences():
     )
     assert describe_event({"type": "assignee", "from": "", "to": "a@x.test"}) == (
         "Assignee changed from nobody to a@x.test"
+    )
+
+
+def test_a_customer_message_is_the_same_item_from_either_channel():
+    at = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    message = customer_message(
+        Address(email="ann@example.com", name=""),
+        "web",
+        "Help",
+        at,
+        text="full",
+        visible="new",
+        to=["s@x.test"],
+    )
+    assert (message.kind, message.channel, message.ticket_number) == ("customer", "web", 0)
+    assert (message.from_email, message.from_name, message.subject, message.to) == (
+        "ann@example.com",
+        None,
+        "Help",
+        ["s@x.test"],
+    )
+    assert (message.body_text, message.visible_text, message.created_at) == ("full", "new", at)
+    assert message.key.startswith("2024-05-06T07:08:09.123456Z#")
+
+
+def test_an_attachment_ref_points_where_the_file_is_stored():
+    file = Attachment(filename="a b.pdf", content_type="application/pdf", content=b"%PDF")
+    ref = attachment_ref("abc", 2, file, content_id="cid1", inline=True)
+    assert (ref.id, ref.filename, ref.content_type, ref.size) == ("2", "a b.pdf", "application/pdf", 4)
+    assert (ref.s3_key, ref.content_id, ref.inline) == (
+        storage.attachment_key("abc", 2, "a b.pdf"),
+        "cid1",
+        True,
     )

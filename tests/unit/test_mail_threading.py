@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from chalicelib.mail.threading import (
     MAX_IDS,
+    MAX_REFERENCES,
+    extended_references,
     message_ids,
     new_message_id,
     normalise_message_id,
@@ -199,3 +201,11 @@ def test_ses_message_ids_are_index_keys():
         "<0100018abc-def@eu-west-1.amazonses.com>",
         "<0100018abc-def@email.amazonses.com>",
     )
+
+
+def test_extended_references_keep_the_newest_ids_and_add_only_a_real_one():
+    chain = [f"<{n}@x>" for n in range(MAX_REFERENCES)]
+    assert extended_references(chain, "<new@x>") == [*chain[1:], "<new@x>"]
+    assert extended_references(None, "<new@x>") == ["<new@x>"]
+    assert extended_references(("<a@x>",), None) == ["<a@x>"]
+    assert extended_references((), "") == []

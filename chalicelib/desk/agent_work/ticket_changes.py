@@ -11,7 +11,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest
 from chalicelib.desk.mail_out import notices
-from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.setup.agents import AgentProfile, profile_of
 from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.queue_keys import view_key_actions
 from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, event_message, utcnow
@@ -136,12 +136,12 @@ def _stale_message(number: int) -> str:
 
 def _check_assignee(email: str, team: str) -> None:
     try:
-        candidate = Agent.get(email)
+        candidate = profile_of(Agent.get(email))
     except Agent.DoesNotExist:
         raise InvalidRequest(f"{email} is not an agent") from None
     if not candidate.active:
         raise InvalidRequest(f"{email} is deactivated")
-    if candidate.role != "admin" and team not in (candidate.teams or ()):
+    if not candidate.may_take(team):
         raise InvalidRequest(f"{email} is not a member of team {team}")
 
 

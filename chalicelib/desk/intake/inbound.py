@@ -29,13 +29,19 @@ from chalicelib.desk.intake import acknowledgement
 from chalicelib.desk.mail_out.outbound import MAX_CC
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import opening
-from chalicelib.desk.ticket.records import message_key, utcnow
+from chalicelib.desk.ticket.records import attachment_ref, customer_message, utcnow
+from chalicelib.mail.addresses import split_address
 from chalicelib.mail.authentication import authenticated, within
 from chalicelib.mail.message import Address, Attachment, ParsedMail
 from chalicelib.mail.parse import parse_mail
-from chalicelib.mail.threading import thread_key, ticket_number_in_address, ticket_number_in_subject
+from chalicelib.mail.threading import (
+    extended_references,
+    thread_key,
+    ticket_number_in_address,
+    ticket_number_in_subject,
+)
 from chalicelib.mail.wire import unmailable_reason
-from chalicelib.models import AttachmentRef, Message, ThreadIndex, Ticket
+from chalicelib.models import Message, ThreadIndex, Ticket
 from chalicelib.observability import logger
 
 MAX_LOOKUP_IDS = 50
@@ -201,7 +207,7 @@ def _our_domains() -> set[str]:
 def _our_organisation(address: str) -> bool:
     """Whether the address is on one of our mail domains or below one: a colleague, not a stranger
     (only once authenticated, which on our domains takes DMARC passing)."""
-    domain = address.rpartition("@")[2].lower()
+    domain = split_address(address)[1].lower()
     return any(within(domain, ours) for ours in _our_domains())
 
 
@@ -309,9 +315,7 @@ def _open_ticket(
         status="spam" if delivery.is_spam else "new",
         participants=participants,
         last_inbound_message_id=mail.message_id,
-        references=(*mail.references, *([mail.message_id] if mail.message_id else []))[
-            -opening.MAX_REFERENCES :
-        ],
+        references=tuple(extended_references(mail.references, mail.message_id)),
         follow_up_of=follow_up_of.number if follow_up_of else None,
     )
     ticket = opening.open_ticket(new, message, idempotency_id, note="\n".join([*notes, *copy_notes]))
@@ -366,44 +370,31 @@ def _customer_message(
     """The message item and the notes the agents need about it; bodies too large for DynamoDB and
     the attachments go to S3 first. A virus verdict withholds every attachment (the raw mail keeps
     them); past MAX_ATTACHMENTS the rest stay in the raw mail only."""
-    at = utcnow()
     stored, notes = _storable(mail, delivery)
     attachments = []
     for position, attachment in enumerate(stored):
-        key = storage.attachment_key(blob_prefix, position, attachment.filename)
-        storage.put_object(key, attachment.content, attachment.content_type)
-        attachments.append(
-            AttachmentRef(
-                id=str(position),
-                filename=attachment.filename,
-                content_type=attachment.content_type,
-                size=attachment.size,
-                s3_key=key,
-                content_id=attachment.content_id,
-                inline=attachment.inline,
-            )
+        ref = attachment_ref(
+            blob_prefix, position, attachment, content_id=attachment.content_id, inline=attachment.inline
         )
+        storage.put_object(ref.s3_key, attachment.content, attachment.content_type)
+        attachments.append(ref)
     text, html, visible, body_key = storage.fit_bodies(mail.text, mail.html, mail.visible_text, blob_prefix)
-    message = Message(
-        ticket_number=0,
-        key=message_key(at),
-        kind="customer",
-        from_email=sender.email,
-        from_name=sender.name or None,
+    message = customer_message(
+        sender,
+        "email",
+        mail.subject,
+        utcnow(),
+        text=text,
+        visible=visible,
         to=[a.email for a in mail.to] or None,
         cc=[a.email for a in mail.cc] or None,
-        subject=mail.subject,
-        body_text=text,
         body_html=html,
-        visible_text=visible,
         body_s3_key=body_key,
         attachments=attachments or None,
         message_id=thread_key(mail.message_id) if mail.message_id else None,
         raw_s3_key=delivery.s3_key,
-        channel="email",
         verdicts=delivery.verdicts or None,
         unverified_sender=None if verified else True,
-        created_at=at,
     )
     return message, notes
 

@@ -104,31 +104,49 @@ def read_form(pairs: Iterable[tuple[str, str]]) -> RequestForm:
 
 def validate(form: RequestForm, own_addresses: Collection[str]) -> dict[str, str]:
     """What is wrong with each field, in words for the customer; empty when the form is fine."""
-    errors = {}
-    if not form.name:
-        errors["name"] = "Please tell us your name."
-    elif len(form.name) > MAX_NAME_CHARS:
-        errors["name"] = f"Please shorten your name to {MAX_NAME_CHARS} characters."
-    if not form.email:
-        errors["email"] = "Please enter your email address: our answer goes there."
-    elif len(form.email) > MAX_EMAIL_CHARS or not _EMAIL.match(form.email):
-        errors["email"] = "This does not look like an email address (for example ada@example.com)."
-    elif form.email.lower() in own_addresses:
-        errors["email"] = "Please enter your own email address, not ours."
-    if not form.subject:
-        errors["subject"] = "Please give your request a subject."
-    elif len(form.subject) > MAX_SUBJECT_CHARS:
-        errors["subject"] = f"Please shorten the subject to {MAX_SUBJECT_CHARS} characters."
-    if not form.message:
-        errors["message"] = "Please describe your request."
-    elif len(form.message) > MAX_MESSAGE_CHARS:
-        errors["message"] = (
+    problems = {
+        "name": _text_problem(
+            form.name,
+            MAX_NAME_CHARS,
+            "Please tell us your name.",
+            f"Please shorten your name to {MAX_NAME_CHARS} characters.",
+        ),
+        "email": _email_problem(form.email, own_addresses),
+        "subject": _text_problem(
+            form.subject,
+            MAX_SUBJECT_CHARS,
+            "Please give your request a subject.",
+            f"Please shorten the subject to {MAX_SUBJECT_CHARS} characters.",
+        ),
+        "message": _text_problem(
+            form.message,
+            MAX_MESSAGE_CHARS,
+            "Please describe your request.",
             f"Your message has {len(form.message):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. "
-            "Please shorten it or attach the rest as a file."
-        )
-    if len(form.attachments) > MAX_FILES:
-        errors["attachments"] = f"Please attach at most {MAX_FILES} files."
-    return errors
+            "Please shorten it or attach the rest as a file.",
+        ),
+        "attachments": (
+            f"Please attach at most {MAX_FILES} files." if len(form.attachments) > MAX_FILES else None
+        ),
+    }
+    return {name: problem for name, problem in problems.items() if problem}
+
+
+def _text_problem(value: str, limit: int, missing: str, too_long: str) -> str | None:
+    """The rule of every required text field: `missing` when empty, `too_long` past `limit` characters."""
+    if not value:
+        return missing
+    return too_long if len(value) > limit else None
+
+
+def _email_problem(email: str, own_addresses: Collection[str]) -> str | None:
+    if not email:
+        return "Please enter your email address: our answer goes there."
+    if len(email) > MAX_EMAIL_CHARS or not _EMAIL.match(email):
+        return "This does not look like an email address (for example ada@example.com)."
+    if email.lower() in own_addresses:
+        return "Please enter your own email address, not ours."
+    return None
 
 
 def safe_filename(filename: str) -> str:

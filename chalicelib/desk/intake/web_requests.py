@@ -32,10 +32,10 @@ from chalicelib.desk.intake.request_form import (
 )
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import opening
-from chalicelib.desk.ticket.records import message_key, utcnow
+from chalicelib.desk.ticket.records import attachment_ref, customer_message, utcnow
 from chalicelib.mail.autoreply import normalised_address
 from chalicelib.mail.message import Address
-from chalicelib.models import AttachmentRef, Message, ThreadIndex
+from chalicelib.models import AttachmentRef, ThreadIndex
 from chalicelib.observability import logger
 
 REQUESTS_PER_ADDRESS_PER_HOUR = 5
@@ -123,21 +123,17 @@ def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str 
     storage.put_object(raw_key, json.dumps(raw, ensure_ascii=False).encode(), "application/json")
     requester = Address(email=email, name=form.name)
     text, _, visible, body_key = storage.fit_bodies(form.message, None, form.message, blob_prefix)
-    message = Message(
-        ticket_number=0,
-        key=message_key(at),
-        kind="customer",
-        channel="web",
-        from_email=requester.email,
-        from_name=requester.name,
+    message = customer_message(
+        requester,
+        "web",
+        form.subject,
+        at,
+        text=text,
+        visible=visible,
         to=[mailbox.address],
-        subject=form.subject,
-        body_text=text,
-        visible_text=visible,
         body_s3_key=body_key,
         attachments=_stored_attachments(uploads, blob_prefix) or None,
         raw_s3_key=raw_key,
-        created_at=at,
     )
     new = opening.NewTicket(subject=form.subject, requester=requester, mailbox=mailbox)
     try:
@@ -186,15 +182,7 @@ def _stored_attachments(uploads: list[Upload], blob_prefix: str) -> list[Attachm
     downloads (and retention) treat both channels alike. A retried submission overwrites."""
     attachments = []
     for position, upload in enumerate(uploads):
-        key = storage.attachment_key(blob_prefix, position, upload.filename)
-        storage.copy_object(upload.key, key)
-        attachments.append(
-            AttachmentRef(
-                id=str(position),
-                filename=upload.filename,
-                content_type=upload.content_type,
-                size=upload.size,
-                s3_key=key,
-            )
-        )
+        ref = attachment_ref(blob_prefix, position, upload)
+        storage.copy_object(upload.key, ref.s3_key)
+        attachments.append(ref)
     return attachments

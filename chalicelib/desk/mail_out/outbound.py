@@ -20,10 +20,12 @@ from chalicelib.desk.mail_out.customer_mail import footer
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.records import message_key, thread_entry, utcnow
+from chalicelib.mail.addresses import split_address
 from chalicelib.mail.compose import HeaderInjectionError, compose
 from chalicelib.mail.message import Address, OutboundMail
 from chalicelib.mail.sanitize import text_to_html
 from chalicelib.mail.threading import (
+    extended_references,
     new_message_id,
     plus_address,
     reply_subject,
@@ -33,7 +35,6 @@ from chalicelib.mail.threading import (
 from chalicelib.mail.wire import is_outbound_id, unmailable_reason, wire_address
 from chalicelib.models import Message, Ticket, write_transaction
 
-MAX_REFERENCES = 20
 MAX_CC = 20  # participants copied on one mail, besides the requester
 _RECORD_ATTEMPTS = 5  # concurrent changes to one ticket are rare; five is plenty
 
@@ -60,7 +61,7 @@ def ticket_mail(
         subject=reply_subject(ticket.subject, ticket.number),
         text=f"{text.rstrip()}\n\n{footer(ticket)}",
         html=text_to_html(f"{text.rstrip()}\n\n{footer(ticket)}"),
-        message_id=new_message_id(mailbox.split("@", 1)[1], ticket.number),
+        message_id=new_message_id(split_address(mailbox)[1], ticket.number),
         in_reply_to=in_reply_to if in_reply_to and is_outbound_id(in_reply_to) else None,
         references=tuple(r for r in ticket.references or () if is_outbound_id(r)),
         auto_submitted=auto_submitted,
@@ -78,7 +79,7 @@ def agent_mail(
         subject=subject,
         text=text,
         html=text_to_html(text),
-        message_id=new_message_id(mailbox.split("@", 1)[1], number),
+        message_id=new_message_id(split_address(mailbox)[1], number),
         auto_submitted="auto-generated",
     )
 
@@ -164,7 +165,7 @@ def send_and_record(
                 for message_id in ids:
                     transaction.save(thread_entry(message_id, ticket.number, "out", at))
                 if not automatic or ticket_changes is not None:
-                    references = [*(ticket.references or ()), mail.message_id][-MAX_REFERENCES:]
+                    references = extended_references(ticket.references, mail.message_id)
                     changes, sla_step = ticket_changes(ticket) if ticket_changes else ([], None)
                     actions = [*changes, Ticket.references.set(references), *sla.touch(ticket, at, sla_step)]
                     transaction.update(ticket, actions=actions)

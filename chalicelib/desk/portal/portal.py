@@ -19,10 +19,10 @@ from chalicelib.desk.base.errors import InvalidRequest, NotFound, TooMany
 from chalicelib.desk.portal import links
 from chalicelib.desk.ticket import opening, sla
 from chalicelib.desk.ticket.queue_keys import view_key_actions
-from chalicelib.desk.ticket.records import event_message, message_key, utcnow
+from chalicelib.desk.ticket.records import customer_message, event_message, utcnow
 from chalicelib.desk.ticket.tickets import thread
 from chalicelib.mail.message import Address
-from chalicelib.models import Message, ThreadIndex, Ticket, write_transaction
+from chalicelib.models import ThreadIndex, Ticket, write_transaction
 
 MAX_REPLY_CHARS = 20_000
 REPLIES_PER_TICKET_PER_HOUR = 20
@@ -111,17 +111,14 @@ def reply(token: str, text: str, form_key: str, source_ip: str) -> Ticket:
         raise TooMany(TOO_MANY_REPLIES)
     sender = Address(email=ticket.requester_email, name=ticket.requester_name or "")
     for _ in range(_ATTEMPTS):
-        message = Message(
+        message = customer_message(
+            sender,
+            "web",
+            f"Re: {ticket.subject}",
+            utcnow(),
+            text=text,
+            visible=text,
             ticket_number=ticket.number,
-            key=message_key(utcnow()),
-            kind="customer",
-            from_email=sender.email,
-            from_name=sender.name or None,
-            subject=f"Re: {ticket.subject}",
-            body_text=text,
-            visible_text=text,
-            channel="web",
-            created_at=utcnow(),
         )
         try:
             opening.append_message(ticket, sender, message, idempotency_id)

@@ -77,10 +77,10 @@ def send_digests(now: datetime) -> dict[str, int]:
     the team's working days in its calendar's zone. The schedule runs hourly; a claim per team and
     local date, put conditionally, makes it once a day whatever runs twice."""
     sent = {}
-    active = [a for a in directory.agents() if a.active]
+    agents = directory.agents()
     desk = directory.directory()
     for team in desk.teams:
-        leads = [a for a in active if a.is_admin or (a.role == "lead" and team in a.teams)]
+        leads = [a for a in agents if a.leads(team)]
         mailbox = next((m for m in desk.mailboxes if m.team == team), settings().default_mailbox)
         day = digest_day(sla.team_policy(team, mailbox.address).calendar, now)
         claim = _claim(team, day, now) if leads and day else None

@@ -128,10 +128,10 @@ def _recipients(ticket: Ticket, kind: str, notify_leads: bool) -> list[Address]:
     """Warning: the assignee, else the team. Breach: the assignee and, by policy, the team leads
     (the desk's admins and agents with the lead role in the ticket's team)."""
     active = [a for a in directory.agents() if a.active]
-    in_team = [a for a in active if ticket.team in a.teams or a.is_admin]
+    in_team = [a for a in active if a.may_take(ticket.team)]
     chosen = [a for a in active if a.email == ticket.assignee] or ([] if kind == "breach" else in_team)
     if kind == "breach" and notify_leads:
-        chosen += [a for a in in_team if a.role in ("admin", "lead")]
+        chosen += [a for a in active if a.leads(ticket.team)]
     return list({a.email: Address(email=a.email, name=a.name) for a in chosen}.values())
 
 

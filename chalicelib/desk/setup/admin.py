@@ -14,6 +14,7 @@ from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest, Not
 from chalicelib.desk.setup import branding, directory, mail_templates
 from chalicelib.desk.setup.agents import AgentProfile, forget_profile
 from chalicelib.desk.setup.logins import create_login
+from chalicelib.mail.addresses import plus_parts, split_address
 from chalicelib.models import Agent, DirectoryEntry, write_transaction
 
 ROLES = ("agent", "lead", "admin")  # a lead also gets the breach escalations and daily digest of their teams
@@ -124,8 +125,8 @@ def _check_received(address: str) -> None:
     the SES identity and the receipt rule the stack makes per mailbox domain, the inbound handler's
     own domains) comes with the deployment's mailboxes, not from this page. A `+` would collide with
     the `support+N@` ticket addresses, which drop everything after it."""
-    local, _, domain = address.partition("@")
-    if "+" in local:
+    _, tag, domain = plus_parts(address)
+    if tag is not None:
         raise InvalidRequest(f"{address} has a +: support+N@ addresses already reach ticket N; leave it out")
     received = sorted(settings().mail_domains)
     if domain not in received:
@@ -239,8 +240,8 @@ def _check(role: str, teams: list[str]) -> None:
 
 def _email(value: str) -> str:
     value = value.strip().lower()
-    local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or any(ch in value for ch in " <>,;\"'"):
+    local, domain = split_address(value)
+    if not local or "@" in local or "." not in domain or any(ch in value for ch in " <>,;\"'"):
         raise InvalidRequest(f"{value!r} is not an email address")
     return value
 

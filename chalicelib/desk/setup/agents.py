@@ -5,8 +5,12 @@ from __future__ import annotations
 import hmac
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.desk.base.errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from chalicelib.models import Agent
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,27 @@ class AgentProfile:
 
     def can_see_team(self, team: str) -> bool:
         return self.is_admin or team in self.teams
+
+    def may_take(self, team: str) -> bool:
+        """Whether a ticket of `team` may be assigned to this agent: active, and an admin or a member."""
+        return self.active and self.can_see_team(team)
+
+    def leads(self, team: str) -> bool:
+        """Whether `team`'s breach escalations and daily digest reach this agent: active, and an admin
+        or a member with the lead role."""
+        return self.active and (self.is_admin or (self.role == "lead" and team in self.teams))
+
+
+def profile_of(row: Agent) -> AgentProfile:
+    """The profile an agents-table row describes."""
+    return AgentProfile(
+        email=row.email,
+        name=row.name,
+        role=row.role,
+        teams=tuple(row.teams or ()),
+        time_zone=row.time_zone,
+        active=row.active,
+    )
 
 
 @dataclass(frozen=True)
@@ -114,11 +139,4 @@ def _read_row(email: str) -> _Row:
         return _Row(None, None)
     if not row.active:
         return _Row(None, row.sub)
-    profile = AgentProfile(
-        email=row.email,
-        name=row.name,
-        role=row.role,
-        teams=tuple(row.teams or ()),
-        time_zone=row.time_zone,
-    )
-    return _Row(profile, row.sub)
+    return _Row(profile_of(row), row.sub)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.config import Mailbox, settings
-from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.setup.agents import AgentProfile, profile_of
+from chalicelib.mail.addresses import without_plus_tag
 from chalicelib.models import Agent, DirectoryEntry
 
 CACHE_TTL_SECONDS = 60.0
@@ -36,8 +37,7 @@ class Directory:
 
     def mailbox_for(self, address: str) -> Mailbox | None:
         """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
-        local, _, domain = address.lower().partition("@")
-        wanted = f"{local.split('+', 1)[0]}@{domain}"
+        wanted = without_plus_tag(address.lower())
         return next((m for m in self.mailboxes if m.address == wanted), None)
 
     @property
@@ -107,14 +107,4 @@ def entry(kind: str, name: str, **attributes: str) -> DirectoryEntry:
 
 
 def _read_agents() -> tuple[AgentProfile, ...]:
-    return tuple(
-        AgentProfile(
-            email=row.email,
-            name=row.name,
-            role=row.role,
-            teams=tuple(row.teams or ()),
-            time_zone=row.time_zone,
-            active=row.active,
-        )
-        for row in Agent.directory_index.query("agent")
-    )
+    return tuple(profile_of(row) for row in Agent.directory_index.query("agent"))

@@ -23,9 +23,9 @@ from chalicelib.desk.ticket.queue_keys import view_key_actions, view_keys
 from chalicelib.desk.ticket.records import event_message, message_key, thread_entry
 from chalicelib.desk.ticket.search_index import index_items
 from chalicelib.mail.message import Address
+from chalicelib.mail.threading import extended_references
 from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_transaction
 
-MAX_REFERENCES = 20
 # A customer's message moves these statuses back to open; `closed` starts a follow-up ticket instead.
 REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
 # Cancellation reasons that mean another writer got there first; anything else fails every time.
@@ -125,7 +125,7 @@ def append_message(
     sla_step = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
     actions += sla.touch(ticket, at, sla_step)
     if message_id:
-        references = [*(ticket.references or ()), message_id][-MAX_REFERENCES:]
+        references = extended_references(ticket.references, message_id)
         actions += [Ticket.last_inbound_message_id.set(message_id), Ticket.references.set(references)]
     if newcomers:
         actions.append(Ticket.participants.add(set(newcomers)))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
+from chalicelib.desk.base.storage import attachment_key
 from chalicelib.desk.setup.agents import AgentProfile
-from chalicelib.models import Message, ThreadIndex
+from chalicelib.mail.message import Address
+from chalicelib.models import AttachmentRef, Message, ThreadIndex
 
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed", "spam")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -23,6 +26,64 @@ def message_key(at: datetime) -> str:
 
 def thread_entry(message_id: str, ticket_number: int, direction: str, at: datetime) -> ThreadIndex:
     return ThreadIndex(message_id=message_id, ticket_number=ticket_number, direction=direction, created_at=at)
+
+
+def customer_message(
+    sender: Address,
+    channel: str,
+    subject: str | None,
+    at: datetime,
+    *,
+    text: str,
+    visible: str,
+    ticket_number: int = 0,
+    **stored: Any,
+) -> Message:
+    """A message the customer wrote, by mail or on the web (`channel`: "email" or "web").
+
+    `ticket_number` stays 0 for the message that opens a ticket (`opening.open_ticket` sets it);
+    `stored` is what only some channels have (recipients, HTML, S3 keys, attachments, verdicts).
+    """
+    return Message(
+        ticket_number=ticket_number,
+        key=message_key(at),
+        kind="customer",
+        channel=channel,
+        from_email=sender.email,
+        from_name=sender.name or None,
+        subject=subject,
+        body_text=text,
+        visible_text=visible,
+        created_at=at,
+        **stored,
+    )
+
+
+class StoredFile(Protocol):
+    """A file a customer sent: a mail's attachment, or an upload of the web form."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+
+
+def attachment_ref(
+    blob_prefix: str, position: int, file: StoredFile, *, content_id: str | None = None, inline: bool = False
+) -> AttachmentRef:
+    """What a message keeps of its attachment at `position`: the file itself goes to its `s3_key`,
+    the same place whichever channel brought it."""
+    return AttachmentRef(
+        id=str(position),
+        filename=file.filename,
+        content_type=file.content_type,
+        size=file.size,
+        s3_key=attachment_key(blob_prefix, position, file.filename),
+        content_id=content_id,
+        inline=inline,
+    )
 
 
 def describe_event(event: dict[str, str]) -> str:

@@ -71,7 +71,7 @@ def assignee_choices(ticket: Ticket, agents: tuple[AgentProfile, ...]) -> list[t
     """(address, label) of whom the ticket can go to. The current assignee is always a choice, marked
     when no longer eligible: otherwise the select would show "Nobody", and saving any other field
     of the form would silently unassign them."""
-    choices = [(a.email, a.name) for a in agents if a.active and (a.is_admin or ticket.team in a.teams)]
+    choices = [(a.email, a.name) for a in agents if a.may_take(ticket.team)]
     if ticket.assignee and ticket.assignee not in dict(choices):
         known = next((a for a in agents if a.email == ticket.assignee), None)
         why = "deactivated" if known and not known.active else f"not in {ticket.team}"
