@@ -16,6 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import settings
 from chalicelib.desk.base.errors import Conflict, InvalidRequest
+from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.queue_keys import view_key_actions
@@ -89,7 +90,9 @@ def _close_into(agent: AgentProfile, source: Ticket, target: Ticket, people: set
             transaction.save(
                 event_message(target.number, agent, at, {"type": "merged", "from": str(source.number)})
             )
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if not is_race(error):
+            raise
         raise Conflict(
             f"ticket #{source.number} or #{target.number} changed meanwhile; reload and try again"
         ) from None

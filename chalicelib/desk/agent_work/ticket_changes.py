@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest
+from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.mail_out import notices
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import sla
@@ -111,7 +112,9 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
                 transaction.save(event_message(number, agent, at, event))
             if changes.tags is not None:
                 tag_links(transaction, number, ticket.tags or (), changes.tags)
-    except (TransactWriteError, UpdateError):
+    except TransactWriteError as error:
+        if not is_race(error):
+            raise
         raise Conflict(_stale_message(number)) from None
     updated = Ticket.get(number)
     if sla_step.moved:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import settings
+from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.mail_out import notices
 from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.queue_keys import view_key_actions
@@ -39,7 +40,9 @@ def _close(ticket: Ticket, at: datetime) -> bool:
             transaction.save(
                 event_message(ticket.number, None, at, {"type": "status", "from": "solved", "to": "closed"})
             )
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if not is_race(error):
+            raise
         logger.info("auto-close skipped: the ticket changed", extra={"ticket": ticket.number})
         return False
     notices.closed(ticket)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.desk.base.transactions import condition_failed
 from chalicelib.desk.mail_out.outbound import agent_mail, send
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import sla
@@ -82,8 +83,7 @@ def handle(event: SlaEvent) -> str:
                 transaction.save(event_message(ticket.number, None, at, change))
             transaction.update(ticket, actions=[*escalated.actions, *sla.touch(ticket, at, sla_step)])
     except TransactWriteError as error:
-        reasons = error.cancellation_reasons or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        if condition_failed(error, 0):  # the guard
             return "duplicate: already handled"
         raise
     if sla_step.moved:

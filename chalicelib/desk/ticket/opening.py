@@ -18,6 +18,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox
 from chalicelib.desk.base.numbers import next_ticket_number
+from chalicelib.desk.base.transactions import condition_failed
 from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.queue_keys import view_key_actions, view_keys
 from chalicelib.desk.ticket.records import event_message, message_key, thread_entry
@@ -28,8 +29,6 @@ from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_trans
 MAX_REFERENCES = 20
 # A customer's message moves these statuses back to open; `closed` starts a follow-up ticket instead.
 REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
-# Cancellation reasons that mean another writer got there first; anything else fails every time.
-_RACE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _NOTE_AUTHOR = "Help desk"
 
 
@@ -50,7 +49,7 @@ class NewTicket:
 def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str = "") -> Ticket:
     """Write the ticket, its first message (and `note`), search terms and the contact in one transaction,
     then arm its SLA timers. Raises TransactWriteError; `is_duplicate` tells a repeated request apart,
-    `is_race` one worth retrying."""
+    `base.transactions.is_race` one worth retrying."""
     at = message.created_at
     number = next_ticket_number()
     ticket = Ticket(
@@ -106,7 +105,7 @@ def append_message(
 
     A waiting or solved ticket opens again and the SLA clock resumes; the message's idempotency id
     is put conditionally in the same transaction, so a redelivery fails as a duplicate
-    (`is_duplicate`) and a concurrent ticket change as a race to retry on (`is_race`).
+    (`is_duplicate`) and a concurrent ticket change as a race to retry on (`transactions.is_race`).
     `message_id` is the mail's id as written: replies put it in their headers. `note` (what the
     help desk noticed about the message) becomes an automatic internal note.
     """
@@ -147,18 +146,7 @@ def append_message(
 
 def is_duplicate(error: TransactWriteError) -> bool:
     """The transaction failed on its first item, the idempotency id's conditional put."""
-    reasons = error.cancellation_reasons or []
-    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
-
-
-def is_race(error: TransactWriteError) -> bool:
-    """Another writer changed an item the transaction was conditional on: read again and retry.
-    An item too large or a malformed value fails the same way every time, so it is not retried."""
-    if error.cause_response_code == "TransactionConflictException":
-        return True
-    return any(
-        reason is not None and reason.code in _RACE_CODES for reason in error.cancellation_reasons or []
-    )
+    return condition_failed(error, 0)
 
 
 def _automatic_note(ticket: Ticket, text: str, at: datetime) -> Message:
