@@ -8,7 +8,6 @@ than 50 recipients, and a reply is no mass mailing); ids and addresses no header
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.config import settings
@@ -17,7 +16,7 @@ from chalicelib.desk.base.errors import DeliveryFailed, InvalidRequest
 from chalicelib.desk.base.transactions import retry_on_race
 from chalicelib.desk.mail_out.customer_mail import footer
 from chalicelib.desk.setup import directory
-from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket import transition
 from chalicelib.desk.ticket.records import message_key, thread_entry, utcnow
 from chalicelib.mail.compose import HeaderInjectionError, compose
 from chalicelib.mail.message import Address, OutboundMail
@@ -112,8 +111,7 @@ def send_and_record(
     kind: str,
     author: Address,
     automatic: bool = False,
-    ticket_changes: Callable[[Ticket], tuple[list[Any], sla.SlaStep | None]] | None = None,
-    extra_items: tuple[Message, ...] = (),
+    ticket_changes: Callable[[Ticket], transition.Transition] | None = None,
     shown_text: str | None = None,
 ) -> tuple[Message, Ticket]:
     """Send, then write the message, its thread ids and the ticket change in one transaction.
@@ -121,8 +119,8 @@ def send_and_record(
     The mail is sent first: a recorded reply that never left would mislead the agent. So that
     nothing is sent that cannot be recorded, bodies too large for the item go to S3 before sending.
     Recording retries on a concurrent ticket change (any other failure propagates), asking
-    `ticket_changes` (the changes and the SLA step of the ticket version it is given) again for the
-    fresh version.
+    `ticket_changes` (the transition of the ticket version it is given: its actions and events go
+    into the same transaction) again for the fresh version.
     `shown_text` is what the thread shows of it (the agent's own words; default the whole mail).
     What the desk sends by itself (`automatic`, with no `ticket_changes`: acknowledgements, notices)
     leaves the ticket item alone: it is no news to an agent, so it neither moves the ticket in its
@@ -159,15 +157,14 @@ def send_and_record(
         current = ticket if attempt == 0 else Ticket.get(ticket.number)  # a race: the fresh version
         with write_transaction() as transaction:
             transaction.save(message)
-            for item in extra_items:
-                transaction.save(item)
             for message_id in ids:
                 transaction.save(thread_entry(message_id, current.number, "out", at))
             if not automatic or ticket_changes is not None:
                 references = [*(current.references or ()), mail.message_id][-MAX_REFERENCES:]
-                changes, sla_step = ticket_changes(current) if ticket_changes else ([], None)
-                actions = [*changes, Ticket.references.set(references), *sla.touch(current, at, sla_step)]
-                transaction.update(current, actions=actions)
+                changed = ticket_changes(current) if ticket_changes else transition.change(current, at, None)
+                for event in changed.events:
+                    transaction.save(event)
+                transaction.update(current, actions=[*changed.actions, Ticket.references.set(references)])
         return message, current
 
     return retry_on_race(record, _RECORD_ATTEMPTS)

@@ -18,8 +18,7 @@ from chalicelib.desk.base import ratelimit
 from chalicelib.desk.base.errors import InvalidRequest, NotFound, TooMany
 from chalicelib.desk.base.transactions import is_race, retry_on_race
 from chalicelib.desk.portal import links
-from chalicelib.desk.ticket import opening, sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket import opening, sla, transition
 from chalicelib.desk.ticket.records import event_message, message_key, utcnow
 from chalicelib.desk.ticket.tickets import thread
 from chalicelib.mail.message import Address
@@ -144,24 +143,18 @@ def close(token: str) -> Ticket:
     ticket = ticket_for(token)
     if ticket.status in ("solved", "closed", "spam"):
         return ticket
-    at = utcnow()
-    sla_step = sla.step(ticket, sla.status_changed(ticket, ticket.status, "solved", at))
-    actions = [
-        Ticket.status.set("solved"),
-        *view_key_actions(ticket, "solved", ticket.team, ticket.assignee),
-        *sla.touch(ticket, at, sla_step),
-    ]
-    event = {"type": "customer_solved", "from": ticket.status, "to": "solved"}
+    solving = transition.change(ticket, utcnow(), None, status="solved", status_event="customer_solved")
     try:
         with write_transaction() as transaction:
-            transaction.update(ticket, actions=actions)
-            transaction.save(event_message(ticket.number, None, at, event))
+            transaction.update(ticket, actions=solving.actions)
+            for event in solving.events:
+                transaction.save(event)
     except TransactWriteError as error:
         if not is_race(error):
             raise
         raise InvalidRequest("Your request changed just now; please reload the page and try again.") from None
-    if sla_step.moved:
-        sla.arm(Ticket.get(ticket.number), sla_step.state)
+    if solving.sla_step.moved:
+        sla.arm(Ticket.get(ticket.number), solving.sla_step.state)
     return Ticket.get(ticket.number)
 
 

@@ -19,8 +19,8 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.config import Mailbox
 from chalicelib.desk.base.numbers import next_ticket_number
 from chalicelib.desk.base.transactions import condition_failed
-from chalicelib.desk.ticket import sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions, view_keys
+from chalicelib.desk.ticket import sla, transition
+from chalicelib.desk.ticket.queue_keys import view_keys
 from chalicelib.desk.ticket.records import event_message, message_key, thread_entry
 from chalicelib.desk.ticket.search_index import index_items
 from chalicelib.mail.message import Address
@@ -111,18 +111,9 @@ def append_message(
     """
     at = message.created_at
     message.ticket_number = ticket.number
-    actions: list[Any] = []
-    events = []
-    transitions = []
-    if ticket.status in REOPENING_STATUSES:
-        actions += [
-            Ticket.status.set("open"),
-            *view_key_actions(ticket, "open", ticket.team, ticket.assignee),
-        ]
-        events.append({"type": "status", "from": ticket.status, "to": "open"})
-        transitions.append(sla.status_changed(ticket, ticket.status, "open", at))
-    sla_step = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
-    actions += sla.touch(ticket, at, sla_step)
+    reopening = "open" if ticket.status in REOPENING_STATUSES else None
+    changed = transition.change(ticket, at, None, status=reopening, after=(sla.customer_wrote(ticket, at),))
+    actions = list(changed.actions)
     if message_id:
         references = [*(ticket.references or ()), message_id][-MAX_REFERENCES:]
         actions += [Ticket.last_inbound_message_id.set(message_id), Ticket.references.set(references)]
@@ -137,11 +128,11 @@ def append_message(
         transaction.save(message)
         if note:
             transaction.save(_automatic_note(ticket, note, at))
-        for event in events:
-            transaction.save(event_message(ticket.number, None, at, event))
+        for event in changed.events:
+            transaction.save(event)
         transaction.update(Contact(email=sender.email), actions=contact_actions(sender, at, new_ticket=False))
-    if sla_step.moved:
-        sla.arm(ticket, sla_step.state)
+    if changed.sla_step.moved:
+        sla.arm(ticket, changed.sla_step.state)
 
 
 def is_duplicate(error: TransactWriteError) -> bool:
