@@ -16,9 +16,9 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import settings
 from chalicelib.desk.base.errors import Conflict, InvalidRequest
+from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.setup.agents import AgentProfile
-from chalicelib.desk.ticket import sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket import sla, transition
 from chalicelib.desk.ticket.records import event_message, message_key, utcnow
 from chalicelib.desk.ticket.tickets import get_ticket, thread
 from chalicelib.mail.threading import ses_message_ids
@@ -69,16 +69,15 @@ def carried_people(source: Ticket, messages: Iterable[Message]) -> set[str]:
 def _close_into(agent: AgentProfile, source: Ticket, target: Ticket, people: set[str]) -> None:
     """The one write that decides the merge: both conditional on the versions read."""
     at = utcnow()
-    sla_step = sla.step(source, sla.status_changed(source, source.status, "closed", at))
+    closing = transition.change(source, at, agent, status="closed", status_event=None)  # "merged" says it
     source_actions = [
-        Ticket.status.set("closed"),
+        *closing.actions,
         Ticket.merged_into.set(target.number),
         Ticket.link_version.add(1),  # the customer's links to the source die: the target's mail has its own
-        *view_key_actions(source, "closed", source.team, source.assignee),
-        *sla.touch(source, at, sla_step),
     ]
     newcomers = people - {target.requester_email}
-    target_actions = [*([Ticket.participants.add(newcomers)] if newcomers else ()), *sla.touch(target, at)]
+    touched = transition.change(target, at, agent).actions  # the target's clock does not move
+    target_actions = [*([Ticket.participants.add(newcomers)] if newcomers else ()), *touched]
     try:
         with write_transaction() as transaction:
             transaction.update(source, actions=source_actions)
@@ -89,13 +88,15 @@ def _close_into(agent: AgentProfile, source: Ticket, target: Ticket, people: set
             transaction.save(
                 event_message(target.number, agent, at, {"type": "merged", "from": str(source.number)})
             )
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if not is_race(error):
+            raise
         raise Conflict(
             f"ticket #{source.number} or #{target.number} changed meanwhile; reload and try again"
         ) from None
     # Closing stops every metric: no timer to arm. The target's clock did not move.
-    if sla_step.moved:
-        sla.arm(Ticket.get(source.number), sla_step.state)
+    if closing.sla_step.moved:
+        sla.arm(Ticket.get(source.number), closing.sla_step.state)
 
 
 def _copy_messages(messages: list[Message], target: int) -> None:

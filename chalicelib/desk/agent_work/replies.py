@@ -11,9 +11,8 @@ from chalicelib.desk.base.errors import Conflict, InvalidRequest, TooLarge
 from chalicelib.desk.mail_out.customer_mail import reply_text
 from chalicelib.desk.mail_out.outbound import send_and_record, ticket_mail
 from chalicelib.desk.setup.agents import AgentProfile
-from chalicelib.desk.ticket import sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions
-from chalicelib.desk.ticket.records import STATUSES, event_message, message_key, utcnow
+from chalicelib.desk.ticket import sla, transition
+from chalicelib.desk.ticket.records import STATUSES, message_key, utcnow
 from chalicelib.desk.ticket.tickets import get_ticket
 from chalicelib.mail.message import Address
 from chalicelib.models import Message, Ticket
@@ -38,39 +37,26 @@ def reply(agent: AgentProfile, number: int, body: Any, status: Any = None, versi
         raise InvalidRequest(f"ticket #{number} is marked as spam; release it before replying")
     new_status = status or ("open" if ticket.status == "new" else ticket.status)
     at = utcnow()
-    events = []
-    if new_status != ticket.status:
-        events = [
-            event_message(number, agent, at, {"type": "status", "from": ticket.status, "to": new_status})
-        ]
     solving = new_status == "solved" and ticket.status != "solved"  # the survey goes with it
     message, committed = send_and_record(
         ticket,
         ticket_mail(ticket, f"{agent.name} via {ticket.team}", reply_text(ticket, agent, text, solving)),
         kind="reply",
         author=Address(email=agent.email, name=agent.name),
-        ticket_changes=lambda current: _reply_changes(current, new_status, at),
-        extra_items=tuple(events),
+        ticket_changes=lambda current: _reply_change(current, agent, new_status, at),
         shown_text=text,
     )
-    sla_step = _reply_changes(committed, new_status, at)[1]
+    sla_step = _reply_change(committed, agent, new_status, at).sla_step
     if sla_step.moved:
         sla.arm(committed, sla_step.state)
     return message
 
 
-def _reply_changes(ticket: Ticket, new_status: str, at: datetime) -> tuple[list[Any], sla.SlaStep]:
-    """What an agent's reply changes on the ticket: its status, and the SLA clock it satisfies
-    (its actions are added by `send_and_record` through `sla.touch`)."""
-    actions: list[Any] = []
-    transitions = [sla.agent_replied(ticket, at)]
-    if new_status != ticket.status:
-        actions = [
-            Ticket.status.set(new_status),
-            *view_key_actions(ticket, new_status, ticket.team, ticket.assignee),
-        ]
-        transitions.append(sla.status_changed(ticket, ticket.status, new_status, at))
-    return actions, sla.step(ticket, *transitions)
+def _reply_change(
+    ticket: Ticket, agent: AgentProfile, new_status: str, at: datetime
+) -> transition.Transition:
+    """What an agent's reply changes on the ticket: the SLA clock it satisfies, then its status."""
+    return transition.change(ticket, at, agent, status=new_status, before=(sla.agent_replied(ticket, at),))
 
 
 def add_note(agent: AgentProfile, number: int, body: Any) -> Message:

@@ -4,16 +4,15 @@ version, each recorded as an event."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest
+from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.mail_out import notices
 from chalicelib.desk.setup.agents import AgentProfile, profile_of
-from chalicelib.desk.ticket import sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket import sla, transition
 from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, event_message, utcnow
 from chalicelib.desk.ticket.tags import tag_links
 from chalicelib.desk.ticket.tickets import get_ticket
@@ -98,36 +97,40 @@ def update_ticket(agent: AgentProfile, number: int, version: Any, changes: Ticke
         raise Forbidden(f"you are not a member of team {changes.team}")
     if changes.assign and changes.assignee:
         _check_assignee(changes.assignee, changes.team or ticket.team)
-    actions, events = _diff(ticket, changes)
-    if not actions:
-        return ticket
     at = utcnow()
-    sla_step = _sla_step(ticket, changes, at)
-    actions += sla.touch(ticket, at, sla_step)
+    changed = transition.change(
+        ticket,
+        at,
+        agent,
+        status=changes.status,
+        team=changes.team,
+        assignee=changes.assignee if changes.assign else transition.KEEP,
+        priority=changes.priority,
+    )
+    tagging = _tagging(ticket, changes.tags)
+    if not changed.changed and tagging is None:
+        return ticket
+    actions, events = list(changed.actions), list(changed.events)
+    if tagging is not None:
+        actions.append(tagging[0])
+        events.append(event_message(number, agent, at, tagging[1]))
     try:
         with write_transaction() as transaction:
             transaction.update(ticket, actions=actions)
             for event in events:
-                transaction.save(event_message(number, agent, at, event))
+                transaction.save(event)
             if changes.tags is not None:
                 tag_links(transaction, number, ticket.tags or (), changes.tags)
-    except (TransactWriteError, UpdateError):
+    except TransactWriteError as error:
+        if not is_race(error):
+            raise
         raise Conflict(_stale_message(number)) from None
     updated = Ticket.get(number)
-    if sla_step.moved:
-        sla.arm(updated, sla_step.state)
+    if changed.sla_step.moved:
+        sla.arm(updated, changed.sla_step.state)
     if changes.status == "solved" and ticket.status != "solved":
         notices.solved(updated)
     return updated
-
-
-def _sla_step(ticket: Ticket, changes: TicketChanges, at: datetime) -> sla.SlaStep:
-    """A status change pauses, resumes or stops the clock; a priority or team change moves its
-    targets (a team may have a policy of its own)."""
-    transitions = []
-    if changes.status is not None and changes.status != ticket.status:
-        transitions.append(sla.status_changed(ticket, ticket.status, changes.status, at))
-    return sla.step(ticket, *transitions, at=at, priority=changes.priority, team=changes.team)
 
 
 def _stale_message(number: int) -> str:
@@ -145,28 +148,9 @@ def _check_assignee(email: str, team: str) -> None:
         raise InvalidRequest(f"{email} is not a member of team {team}")
 
 
-def _diff(ticket: Ticket, changes: TicketChanges) -> tuple[list[Any], list[dict[str, str]]]:
-    actions: list[Any] = []
-    events: list[dict[str, str]] = []
-
-    def change(attribute: Any, name: str, old: str | None, new: str | None) -> None:
-        if new != old:
-            actions.append(attribute.set(new) if new is not None else attribute.remove())
-            events.append({"type": name, "from": old or "", "to": new or ""})
-
-    if changes.status is not None:
-        change(Ticket.status, "status", ticket.status, changes.status)
-    if changes.priority is not None:
-        change(Ticket.priority, "priority", ticket.priority, changes.priority)
-    if changes.team is not None:
-        change(Ticket.team, "team", ticket.team, changes.team)
-    if changes.assign:
-        change(Ticket.assignee, "assignee", ticket.assignee, changes.assignee)
-    if changes.tags is not None and tuple(ticket.tags or ()) != changes.tags:
-        actions.append(Ticket.tags.set(list(changes.tags)))
-        events.append({"type": "tags", "from": ", ".join(ticket.tags or ()), "to": ", ".join(changes.tags)})
-    status, team = changes.status or ticket.status, changes.team or ticket.team
-    assignee = changes.assignee if changes.assign else ticket.assignee
-    if (status, team, assignee) != (ticket.status, ticket.team, ticket.assignee):
-        actions.extend(view_key_actions(ticket, status, team, assignee))
-    return actions, events
+def _tagging(ticket: Ticket, tags: tuple[str, ...] | None) -> tuple[Any, dict[str, str]] | None:
+    """The action and event of new tags; None when they are the ticket's own (or not given)."""
+    if tags is None or tuple(ticket.tags or ()) == tags:
+        return None
+    event = {"type": "tags", "from": ", ".join(ticket.tags or ()), "to": ", ".join(tags)}
+    return Ticket.tags.set(list(tags)), event

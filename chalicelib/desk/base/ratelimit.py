@@ -12,6 +12,7 @@ import time
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.desk.base.transactions import condition_failed
 from chalicelib.models import Ledger
 
 
@@ -28,7 +29,7 @@ def allow(name: str, subject: str, limit: int, window_seconds: int = 3600, now: 
             add_version_condition=False,
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     return True

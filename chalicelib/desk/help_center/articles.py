@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 
 from chalicelib.desk.base.errors import Conflict, InvalidRequest, NotFound
+from chalicelib.desk.base.transactions import condition_failed
 from chalicelib.desk.help_center import article_rules
 from chalicelib.desk.help_center.article_rules import ArticleFields, ArticleSummary
 from chalicelib.desk.setup.agents import AgentProfile
@@ -97,7 +98,7 @@ def save(slug: str, version: int, fields: ArticleFields) -> Article:
     try:
         article.save()  # conditional on the version read above (VersionAttribute)
     except PutError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise _changed(get(slug)) from None
         raise
     return article
@@ -113,7 +114,7 @@ def delete(slug: str, version: int) -> None:
     try:
         article.delete()  # conditional on the version read above
     except DeleteError as error:
-        if _condition_failed(error):
+        if condition_failed(error):
             raise _changed(get(slug)) from None
         raise
     if article.source:  # the reply may become an article again
@@ -147,15 +148,12 @@ def _insert(agent: AgentProfile, fields: ArticleFields, source: str | None) -> A
                     transaction.save(marker, condition=Ledger.key.does_not_exist())
                 transaction.save(article, condition=Article.slug.does_not_exist())
         except TransactWriteError as error:
-            failed = [
-                r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or []
-            ]
-            if marker is not None and failed[:1] == [True]:
+            if marker is not None and condition_failed(error, 0):
                 drafted = _drafted_from(source or "")
                 if drafted is None:
                     raise Conflict("This reply was just turned into an article; please try again.") from None
                 return drafted
-            if failed and failed[-1]:
+            if condition_failed(error, -1):
                 continue  # the slug is taken: try the next one
             raise
         return article
@@ -207,7 +205,3 @@ def _changed(article: Article) -> Conflict:
         "Someone saved this article since you opened it: the editor shows your text, not theirs.",
         current_version=article.version,
     )
-
-
-def _condition_failed(error: PutError | DeleteError) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"

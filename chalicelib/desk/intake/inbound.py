@@ -25,6 +25,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.config import Mailbox
 from chalicelib.desk.base import storage
 from chalicelib.desk.base.note_text import from_mail, listed
+from chalicelib.desk.base.transactions import retry_on_race
 from chalicelib.desk.intake import acknowledgement
 from chalicelib.desk.mail_out.outbound import MAX_CC
 from chalicelib.desk.setup import directory
@@ -100,7 +101,9 @@ def ingest_mail(mail: ParsedMail, raw: bytes, delivery: Delivery) -> IngestResul
     sender = _sender(mail, delivery)
     verified = _verified(mail, delivery)
     message, notes = _customer_message(mail, delivery, sender, verified, storage.blob_prefix(idempotency_id))
-    for _ in range(_ATTEMPTS):
+
+    def record(_: int) -> IngestResult:
+        """One attempt on the ticket as it is now (a race means it changed: an agent, another mail)."""
         ticket = None
         if not delivery.is_spam:
             ticket = _matching_ticket(mail, delivery, sender, header_ids, known, verified=verified)
@@ -118,16 +121,19 @@ def ingest_mail(mail: ParsedMail, raw: bytes, delivery: Delivery) -> IngestResul
                 )
             return _append(ticket, mail, sender, message, idempotency_id, verified=verified, notes=notes)
         except TransactWriteError as error:
-            if opening.is_duplicate(error):
-                existing = ThreadIndex.get(idempotency_id)
-                return IngestResult("duplicate", existing.ticket_number, note="delivered concurrently")
-            if not opening.is_race(error):
-                raise RuntimeError(
-                    f"could not record {idempotency_id} (raw mail kept at {delivery.s3_key}): "
-                    f"{error.cause_response_code}: {error.cause_response_message}"
-                ) from error
-            # The ticket changed under us (an agent, another mail): read it again and retry.
-    raise RuntimeError(f"could not record {idempotency_id} after {_ATTEMPTS} attempts")
+            if not opening.is_duplicate(error):
+                raise
+            existing = ThreadIndex.get(idempotency_id)
+            return IngestResult("duplicate", existing.ticket_number, note="delivered concurrently")
+
+    gave_up = RuntimeError(f"could not record {idempotency_id} after {_ATTEMPTS} attempts")
+    try:
+        return retry_on_race(record, _ATTEMPTS, gave_up)
+    except TransactWriteError as error:
+        raise RuntimeError(
+            f"could not record {idempotency_id} (raw mail kept at {delivery.s3_key}): "
+            f"{error.cause_response_code}: {error.cause_response_message}"
+        ) from error
 
 
 def _thread_ids(mail: ParsedMail, own_id: str | None) -> list[str]:

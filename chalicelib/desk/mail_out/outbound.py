@@ -8,17 +8,15 @@ than 50 recipients, and a reply is no mass mailing); ids and addresses no header
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.desk.base import storage
 from chalicelib.desk.base.errors import DeliveryFailed, InvalidRequest
+from chalicelib.desk.base.transactions import retry_on_race
 from chalicelib.desk.mail_out.customer_mail import footer
 from chalicelib.desk.setup import directory
-from chalicelib.desk.ticket import sla
+from chalicelib.desk.ticket import transition
 from chalicelib.desk.ticket.records import message_key, thread_entry, utcnow
 from chalicelib.mail.addresses import split_address
 from chalicelib.mail.compose import HeaderInjectionError, compose
@@ -114,16 +112,16 @@ def send_and_record(
     kind: str,
     author: Address,
     automatic: bool = False,
-    ticket_changes: Callable[[Ticket], tuple[list[Any], sla.SlaStep | None]] | None = None,
-    extra_items: tuple[Message, ...] = (),
+    ticket_changes: Callable[[Ticket], transition.Transition] | None = None,
     shown_text: str | None = None,
 ) -> tuple[Message, Ticket]:
     """Send, then write the message, its thread ids and the ticket change in one transaction.
 
     The mail is sent first: a recorded reply that never left would mislead the agent. So that
     nothing is sent that cannot be recorded, bodies too large for the item go to S3 before sending.
-    Recording retries on a concurrent ticket change, asking `ticket_changes` (the changes and the SLA
-    step of the ticket version it is given) again for the fresh version.
+    Recording retries on a concurrent ticket change (any other failure propagates), asking
+    `ticket_changes` (the transition of the ticket version it is given: its actions and events go
+    into the same transaction) again for the fresh version.
     `shown_text` is what the thread shows of it (the agent's own words; default the whole mail).
     What the desk sends by itself (`automatic`, with no `ticket_changes`: acknowledgements, notices)
     leaves the ticket item alone: it is no news to an agent, so it neither moves the ticket in its
@@ -155,23 +153,19 @@ def send_and_record(
         created_at=at,
     )
     ids = (thread_key(mail.message_id), *ses_message_ids(ses_id, settings().region))
-    attempts = 0
-    while True:
-        try:
-            with write_transaction() as transaction:
-                transaction.save(message)
-                for item in extra_items:
-                    transaction.save(item)
-                for message_id in ids:
-                    transaction.save(thread_entry(message_id, ticket.number, "out", at))
-                if not automatic or ticket_changes is not None:
-                    references = extended_references(ticket.references, mail.message_id)
-                    changes, sla_step = ticket_changes(ticket) if ticket_changes else ([], None)
-                    actions = [*changes, Ticket.references.set(references), *sla.touch(ticket, at, sla_step)]
-                    transaction.update(ticket, actions=actions)
-            return message, ticket
-        except TransactWriteError:
-            attempts += 1
-            if attempts >= _RECORD_ATTEMPTS:
-                raise
-            ticket = Ticket.get(ticket.number)
+
+    def record(attempt: int) -> tuple[Message, Ticket]:
+        current = ticket if attempt == 0 else Ticket.get(ticket.number)  # a race: the fresh version
+        with write_transaction() as transaction:
+            transaction.save(message)
+            for message_id in ids:
+                transaction.save(thread_entry(message_id, current.number, "out", at))
+            if not automatic or ticket_changes is not None:
+                references = extended_references(current.references, mail.message_id)
+                changed = ticket_changes(current) if ticket_changes else transition.change(current, at, None)
+                for event in changed.events:
+                    transaction.save(event)
+                transaction.update(current, actions=[*changed.actions, Ticket.references.set(references)])
+        return message, current
+
+    return retry_on_race(record, _RECORD_ATTEMPTS)

@@ -16,9 +16,9 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk.base import ratelimit
 from chalicelib.desk.base.errors import InvalidRequest, NotFound, TooMany
+from chalicelib.desk.base.transactions import is_race, retry_on_race
 from chalicelib.desk.portal import links
-from chalicelib.desk.ticket import opening, sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket import opening, sla, transition
 from chalicelib.desk.ticket.records import customer_message, event_message, utcnow
 from chalicelib.desk.ticket.tickets import thread
 from chalicelib.mail.message import Address
@@ -110,24 +110,28 @@ def reply(token: str, text: str, form_key: str, source_ip: str) -> Ticket:
     ):
         raise TooMany(TOO_MANY_REPLIES)
     sender = Address(email=ticket.requester_email, name=ticket.requester_name or "")
-    for _ in range(_ATTEMPTS):
+
+    def append(attempt: int) -> Ticket:
+        current = ticket if attempt == 0 else Ticket.get(ticket.number)  # a race: the fresh version
         message = customer_message(
             sender,
             "web",
-            f"Re: {ticket.subject}",
+            f"Re: {current.subject}",
             utcnow(),
             text=text,
             visible=text,
-            ticket_number=ticket.number,
+            ticket_number=current.number,
         )
         try:
-            opening.append_message(ticket, sender, message, idempotency_id)
-            return Ticket.get(ticket.number)
+            opening.append_message(current, sender, message, idempotency_id)
         except TransactWriteError as error:
-            if opening.is_duplicate(error):
-                return Ticket.get(ThreadIndex.get(idempotency_id).ticket_number)
-            ticket = Ticket.get(ticket.number)  # changed under us: again on the fresh version
-    raise InvalidRequest("Your message could not be saved just now; please send it again.")
+            if not opening.is_duplicate(error):
+                raise
+            return Ticket.get(ThreadIndex.get(idempotency_id).ticket_number)
+        return Ticket.get(current.number)
+
+    gave_up = InvalidRequest("Your message could not be saved just now; please send it again.")
+    return retry_on_race(append, _ATTEMPTS, gave_up)
 
 
 def close(token: str) -> Ticket:
@@ -135,22 +139,18 @@ def close(token: str) -> Ticket:
     ticket = ticket_for(token)
     if ticket.status in ("solved", "closed", "spam"):
         return ticket
-    at = utcnow()
-    sla_step = sla.step(ticket, sla.status_changed(ticket, ticket.status, "solved", at))
-    actions = [
-        Ticket.status.set("solved"),
-        *view_key_actions(ticket, "solved", ticket.team, ticket.assignee),
-        *sla.touch(ticket, at, sla_step),
-    ]
-    event = {"type": "customer_solved", "from": ticket.status, "to": "solved"}
+    solving = transition.change(ticket, utcnow(), None, status="solved", status_event="customer_solved")
     try:
         with write_transaction() as transaction:
-            transaction.update(ticket, actions=actions)
-            transaction.save(event_message(ticket.number, None, at, event))
-    except TransactWriteError:
+            transaction.update(ticket, actions=solving.actions)
+            for event in solving.events:
+                transaction.save(event)
+    except TransactWriteError as error:
+        if not is_race(error):
+            raise
         raise InvalidRequest("Your request changed just now; please reload the page and try again.") from None
-    if sla_step.moved:
-        sla.arm(Ticket.get(ticket.number), sla_step.state)
+    if solving.sla_step.moved:
+        sla.arm(Ticket.get(ticket.number), solving.sla_step.state)
     return Ticket.get(ticket.number)
 
 
@@ -161,19 +161,20 @@ def rate(token: str, rating: str) -> Ticket:
         raise NotFound(links.NOT_FOUND)
     if ticket.csat_rating == rating:
         return ticket  # the same link again (or a mail scanner's prefetch): nothing changes
-    for _ in range(_ATTEMPTS):
+
+    def record(attempt: int) -> Ticket:
+        current = ticket if attempt == 0 else Ticket.get(ticket.number)  # its version moved: again
+        if current.csat_rating == rating:
+            return current
         at = utcnow()
-        event = {"type": "csat", "from": ticket.csat_rating or "", "to": rating}
-        try:
-            with write_transaction() as transaction:
-                transaction.update(ticket, actions=[Ticket.csat_rating.set(rating), Ticket.csat_at.set(at)])
-                transaction.save(event_message(ticket.number, None, at, event))
-            return Ticket.get(ticket.number)
-        except TransactWriteError:
-            ticket = Ticket.get(ticket.number)  # changed meanwhile (its version moved): again
-            if ticket.csat_rating == rating:
-                return ticket
-    raise InvalidRequest("Your answer could not be saved just now; please click the link again.")
+        event = {"type": "csat", "from": current.csat_rating or "", "to": rating}
+        with write_transaction() as transaction:
+            transaction.update(current, actions=[Ticket.csat_rating.set(rating), Ticket.csat_at.set(at)])
+            transaction.save(event_message(current.number, None, at, event))
+        return Ticket.get(current.number)
+
+    gave_up = InvalidRequest("Your answer could not be saved just now; please click the link again.")
+    return retry_on_race(record, _ATTEMPTS, gave_up)
 
 
 def comment(token: str, text: str) -> Ticket:

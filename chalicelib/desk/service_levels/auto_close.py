@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import settings
+from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.mail_out import notices
-from chalicelib.desk.ticket import sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions
-from chalicelib.desk.ticket.records import event_message
+from chalicelib.desk.ticket import transition
 from chalicelib.models import Ticket, write_transaction
 from chalicelib.observability import logger
 
@@ -27,19 +26,15 @@ def close_solved(now: datetime) -> list[int]:
 
 def _close(ticket: Ticket, at: datetime) -> bool:
     """Close one ticket, then mail the customer; False when it left `solved` meanwhile."""
-    sla_step = sla.step(ticket, sla.status_changed(ticket, "solved", "closed", at))
-    actions = [
-        Ticket.status.set("closed"),
-        *view_key_actions(ticket, "closed", ticket.team, ticket.assignee),
-        *sla.touch(ticket, at, sla_step),
-    ]
+    closing = transition.change(ticket, at, None, status="closed")
     try:
         with write_transaction() as transaction:
-            transaction.update(ticket, actions=actions, condition=Ticket.status == "solved")
-            transaction.save(
-                event_message(ticket.number, None, at, {"type": "status", "from": "solved", "to": "closed"})
-            )
-    except TransactWriteError:
+            transaction.update(ticket, actions=closing.actions, condition=Ticket.status == "solved")
+            for event in closing.events:
+                transaction.save(event)
+    except TransactWriteError as error:
+        if not is_race(error):
+            raise
         logger.info("auto-close skipped: the ticket changed", extra={"ticket": ticket.number})
         return False
     notices.closed(ticket)

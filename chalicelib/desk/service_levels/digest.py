@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pynamodb.exceptions import PutError
 
 from chalicelib.config import settings
+from chalicelib.desk.base.transactions import condition_failed
 from chalicelib.desk.mail_out.outbound import agent_mail, send
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import sla
@@ -103,7 +104,7 @@ def _claim(team: str, day: date, now: datetime) -> Ledger | None:
     try:
         claim.save(condition=Ledger.key.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return None
         raise
     return claim

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.desk.base.transactions import condition_failed
 from chalicelib.desk.mail_out.outbound import agent_mail, send
 from chalicelib.desk.setup import directory
-from chalicelib.desk.ticket import sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket import sla, transition
 from chalicelib.desk.ticket.records import PRIORITIES, event_message, utcnow
 from chalicelib.mail.message import Address
 from chalicelib.models import Ledger, Ticket, write_transaction
@@ -65,63 +65,38 @@ def handle(event: SlaEvent) -> str:
         return "stale: the clock moved after the timer fired"
     at = utcnow()
     rules = sla.policy(ticket)
-    escalated = _escalation(ticket, rules.escalation) if event.type == "breach" else _unchanged(ticket)
-    sla_step = sla.step(
-        ticket,
-        sla.alerted(event.metric, event.type),
-        at=at,
-        priority=escalated.priority,
-        team=escalated.team,
+    priority, team = (
+        _escalation(ticket, rules.escalation) if event.type == "breach" else (ticket.priority, ticket.team)
     )
-    events = [{"type": f"sla_{event.type}", "metric": event.metric}, *escalated.events]
+    escalated = transition.change(
+        ticket, at, None, priority=priority, team=team, before=(sla.alerted(event.metric, event.type),)
+    )
+    alert = event_message(ticket.number, None, at, {"type": f"sla_{event.type}", "metric": event.metric})
     guard = Ledger(key=f"sla#{event.ticket_number}#{event.metric}#{event.type}#v{event.sla_version}")
     try:
         with write_transaction() as transaction:
             transaction.save(guard, condition=Ledger.key.does_not_exist())
-            for change in events:
-                transaction.save(event_message(ticket.number, None, at, change))
-            transaction.update(ticket, actions=[*escalated.actions, *sla.touch(ticket, at, sla_step)])
+            for item in (alert, *escalated.events):
+                transaction.save(item)
+            transaction.update(ticket, actions=escalated.actions)
     except TransactWriteError as error:
-        reasons = error.cancellation_reasons or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        if condition_failed(error, 0):  # the guard
             return "duplicate: already handled"
         raise
-    if sla_step.moved:
-        sla.arm(Ticket.get(ticket.number), sla_step.state)
+    if escalated.sla_step.moved:
+        sla.arm(Ticket.get(ticket.number), escalated.sla_step.state)
     recipients = _recipients(ticket, event.type, rules.escalation.notify_team_leads)
     if recipients and _notify(ticket, event, recipients):
         _record_notified(ticket.number, event, recipients)
     return f"{event.type} recorded, {len(recipients)} notified"
 
 
-@dataclass(frozen=True)
-class Escalated:
-    """The ticket after the policy's breach actions: its priority and team, the changes and events."""
-
-    priority: str
-    team: str
-    actions: list[Any]
-    events: list[dict[str, str]]
-
-
-def _unchanged(ticket: Ticket) -> Escalated:
-    return Escalated(ticket.priority, ticket.team, [], [])
-
-
-def _escalation(ticket: Ticket, escalation: Escalation) -> Escalated:
-    """The policy's breach actions: the new priority and team, the ticket changes and their events."""
-    actions: list[Any] = []
-    events: list[dict[str, str]] = []
-    priority, team = ticket.priority, ticket.team
+def _escalation(ticket: Ticket, escalation: Escalation) -> tuple[str, str]:
+    """The policy's breach actions: the ticket's priority (one step up) and team it moves to."""
+    priority = ticket.priority
     if escalation.raise_priority and priority != PRIORITIES[-1]:
         priority = PRIORITIES[PRIORITIES.index(priority) + 1]
-        actions.append(Ticket.priority.set(priority))
-        events.append({"type": "priority", "from": ticket.priority, "to": priority})
-    if escalation.escalation_team and escalation.escalation_team != team:
-        team = escalation.escalation_team
-        actions += [Ticket.team.set(team), *view_key_actions(ticket, ticket.status, team, ticket.assignee)]
-        events.append({"type": "team", "from": ticket.team, "to": team})
-    return Escalated(priority, team, actions, events)
+    return priority, escalation.escalation_team or ticket.team
 
 
 def _recipients(ticket: Ticket, kind: str, notify_leads: bool) -> list[Address]:

@@ -11,6 +11,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from chalicelib.desk.base.transactions import condition_failed, is_race
 from chalicelib.desk.setup import branding, directory, mail_templates
 from chalicelib.desk.setup.agents import AgentProfile, forget_profile
 from chalicelib.desk.setup.logins import create_login
@@ -47,7 +48,9 @@ def invite_agent(actor: AgentProfile, email: str, name: str, role: str, teams: l
         Agent(email=email, name=name, role=role, teams=teams, active=True).save(
             condition=Agent.email.does_not_exist()
         )
-    except PutError:
+    except PutError as error:
+        if not condition_failed(error):
+            raise
         raise InvalidRequest(f"{email} is already an agent") from None
     sub = create_login(
         client("cognito-idp"), settings().cognito_user_pool_id, email, name, password, permanent=False
@@ -106,7 +109,9 @@ def remove_team(actor: AgentProfile, name: str) -> None:
         raise InvalidRequest(f"team {name} still has agents ({', '.join(members)}): change their teams first")
     try:
         directory.entry("team", name).delete(condition=DirectoryEntry.key.exists())
-    except DeleteError:
+    except DeleteError as error:
+        if not condition_failed(error):
+            raise
         raise NotFound(f"team {name!r} does not exist") from None
     directory.forget()
 
@@ -146,7 +151,9 @@ def move_mailbox(actor: AgentProfile, address: str, team: str) -> None:
         directory.entry("mailbox", address).update(
             actions=[DirectoryEntry.team.set(team)], condition=DirectoryEntry.key.exists()
         )
-    except UpdateError:
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
         raise NotFound(f"{address} is not a mailbox") from None
     directory.forget()
 
@@ -171,7 +178,9 @@ def remove_mailbox(actor: AgentProfile, address: str) -> None:
             transaction.condition_check(
                 DirectoryEntry, "desk", f"mailbox#{others[0]}", condition=DirectoryEntry.key.exists()
             )
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if not is_race(error):
+            raise
         raise Conflict("the mailboxes changed meanwhile; reload the page and try again") from None
     directory.forget()
 
@@ -220,7 +229,9 @@ def _check_team(team: str) -> None:
 def _put(item: DirectoryEntry) -> None:
     try:
         item.save(condition=DirectoryEntry.key.does_not_exist())
-    except PutError:
+    except PutError as error:
+        if not condition_failed(error):
+            raise
         raise InvalidRequest(f"{item.name} already exists") from None
     directory.forget()
 

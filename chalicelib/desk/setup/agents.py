@@ -115,6 +115,7 @@ def _bind(email: str, sub: str) -> None:
     """
     from pynamodb.exceptions import UpdateError
 
+    from chalicelib.desk.base.transactions import condition_failed
     from chalicelib.models import Agent
 
     try:
@@ -122,7 +123,7 @@ def _bind(email: str, sub: str) -> None:
             actions=[Agent.sub.set(sub)], condition=Agent.email.exists() & Agent.sub.does_not_exist()
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
     forget_profile(email)
     stored = _row(email).sub

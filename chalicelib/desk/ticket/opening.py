@@ -18,8 +18,9 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox
 from chalicelib.desk.base.numbers import next_ticket_number
-from chalicelib.desk.ticket import sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions, view_keys
+from chalicelib.desk.base.transactions import condition_failed
+from chalicelib.desk.ticket import sla, transition
+from chalicelib.desk.ticket.queue_keys import view_keys
 from chalicelib.desk.ticket.records import event_message, message_key, thread_entry
 from chalicelib.desk.ticket.search_index import index_items
 from chalicelib.mail.message import Address
@@ -28,8 +29,6 @@ from chalicelib.models import Contact, Message, ThreadIndex, Ticket, write_trans
 
 # A customer's message moves these statuses back to open; `closed` starts a follow-up ticket instead.
 REOPENING_STATUSES = frozenset({"pending", "on_hold", "solved"})
-# Cancellation reasons that mean another writer got there first; anything else fails every time.
-_RACE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _NOTE_AUTHOR = "Help desk"
 
 
@@ -50,7 +49,7 @@ class NewTicket:
 def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str = "") -> Ticket:
     """Write the ticket, its first message (and `note`), search terms and the contact in one transaction,
     then arm its SLA timers. Raises TransactWriteError; `is_duplicate` tells a repeated request apart,
-    `is_race` one worth retrying."""
+    `base.transactions.is_race` one worth retrying."""
     at = message.created_at
     number = next_ticket_number()
     ticket = Ticket(
@@ -106,24 +105,15 @@ def append_message(
 
     A waiting or solved ticket opens again and the SLA clock resumes; the message's idempotency id
     is put conditionally in the same transaction, so a redelivery fails as a duplicate
-    (`is_duplicate`) and a concurrent ticket change as a race to retry on (`is_race`).
+    (`is_duplicate`) and a concurrent ticket change as a race to retry on (`transactions.is_race`).
     `message_id` is the mail's id as written: replies put it in their headers. `note` (what the
     help desk noticed about the message) becomes an automatic internal note.
     """
     at = message.created_at
     message.ticket_number = ticket.number
-    actions: list[Any] = []
-    events = []
-    transitions = []
-    if ticket.status in REOPENING_STATUSES:
-        actions += [
-            Ticket.status.set("open"),
-            *view_key_actions(ticket, "open", ticket.team, ticket.assignee),
-        ]
-        events.append({"type": "status", "from": ticket.status, "to": "open"})
-        transitions.append(sla.status_changed(ticket, ticket.status, "open", at))
-    sla_step = sla.step(ticket, *transitions, sla.customer_wrote(ticket, at))
-    actions += sla.touch(ticket, at, sla_step)
+    reopening = "open" if ticket.status in REOPENING_STATUSES else None
+    changed = transition.change(ticket, at, None, status=reopening, after=(sla.customer_wrote(ticket, at),))
+    actions = list(changed.actions)
     if message_id:
         references = extended_references(ticket.references, message_id)
         actions += [Ticket.last_inbound_message_id.set(message_id), Ticket.references.set(references)]
@@ -138,27 +128,16 @@ def append_message(
         transaction.save(message)
         if note:
             transaction.save(_automatic_note(ticket, note, at))
-        for event in events:
-            transaction.save(event_message(ticket.number, None, at, event))
+        for event in changed.events:
+            transaction.save(event)
         transaction.update(Contact(email=sender.email), actions=contact_actions(sender, at, new_ticket=False))
-    if sla_step.moved:
-        sla.arm(ticket, sla_step.state)
+    if changed.sla_step.moved:
+        sla.arm(ticket, changed.sla_step.state)
 
 
 def is_duplicate(error: TransactWriteError) -> bool:
     """The transaction failed on its first item, the idempotency id's conditional put."""
-    reasons = error.cancellation_reasons or []
-    return bool(reasons) and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed"
-
-
-def is_race(error: TransactWriteError) -> bool:
-    """Another writer changed an item the transaction was conditional on: read again and retry.
-    An item too large or a malformed value fails the same way every time, so it is not retried."""
-    if error.cause_response_code == "TransactionConflictException":
-        return True
-    return any(
-        reason is not None and reason.code in _RACE_CODES for reason in error.cancellation_reasons or []
-    )
+    return condition_failed(error, 0)
 
 
 def _automatic_note(ticket: Ticket, text: str, at: datetime) -> Message:
