@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 # Sort key of tickets with no running clock: after every real due time in an SLA-first queue.
@@ -39,7 +39,18 @@ def _sortable(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def view_keys(status: str, team: str, assignee: str | None) -> dict[str, str | None]:
+class ViewKeys(TypedDict):
+    """A ticket's queue-view index keys (attributes of chalicelib.models.Ticket)."""
+
+    team_status: str
+    queue: str
+    team_queue: str
+    assignee_queue: str | None
+    unassigned: str | None
+    counted: str | None
+
+
+def view_keys(status: str, team: str, assignee: str | None) -> ViewKeys:
     """The index keys of a ticket in this state; None removes the ticket from that (sparse) index."""
     queue = queue_of(status)
     return {
@@ -105,6 +116,11 @@ def team_view(team: str) -> View:
     )
 
 
+def standard_view(slug: str, me: str) -> View:
+    """One of the sidebar's fixed views, by a slug the code names (StopIteration for another)."""
+    return next(view for view in standard_views(me) if view.slug == slug)
+
+
 def find_view(slug: str, me: str) -> View | None:
     if slug.startswith("team:") and len(slug) > 5:
         return team_view(slug[5:])
@@ -128,7 +144,7 @@ def counts(views: tuple[View, ...], tickets: list[CountedTicket]) -> dict[str, i
     for view in views:
         counted = queue_of(view.hash_value.rpartition("#")[2]) in COUNTED_QUEUES
         attribute = view.index.removesuffix("_index")
-        found[view.slug] = sum(keys[attribute] == view.hash_value for keys in keyed) if counted else None
+        found[view.slug] = sum(keys.get(attribute) == view.hash_value for keys in keyed) if counted else None
     return found
 
 

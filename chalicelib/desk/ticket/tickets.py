@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from chalicelib.desk.base.errors import Forbidden, InvalidRequest, NotFound
 from chalicelib.desk.setup.agents import AgentProfile
-from chalicelib.desk.ticket.queue_keys import View, ViewFilter, find_view, team_view
+from chalicelib.desk.ticket.queue_keys import View, ViewFilter, standard_view, team_view
 from chalicelib.desk.ticket.queues import Page, both, list_view, query_page, visibility
 from chalicelib.desk.ticket.records import STATUSES
 from chalicelib.models import Message, Ticket
@@ -99,8 +99,8 @@ def sla_view(ticket_filter: TicketFilter, me: str) -> tuple[View, ViewFilter]:
         view_filter = ViewFilter(ticket_filter.status, assignee=ticket_filter.assignee)
         return team_view(ticket_filter.team), view_filter
     if ticket_filter.assignee:
-        return find_view("mine", ticket_filter.assignee.lower()), ViewFilter(ticket_filter.status)
-    return find_view("open", me), ViewFilter(ticket_filter.status)
+        return standard_view("mine", ticket_filter.assignee.lower()), ViewFilter(ticket_filter.status)
+    return standard_view("open", me), ViewFilter(ticket_filter.status)
 
 
 def get_ticket(agent: AgentProfile, number: int) -> Ticket:
