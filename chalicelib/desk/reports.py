@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, get_args
 
 from chalicelib.desk.base.errors import Forbidden, InvalidRequest
 from chalicelib.desk.setup.agents import AgentProfile
@@ -20,7 +21,8 @@ from chalicelib.desk.ticket.records import utcnow
 from chalicelib.models import Ticket
 from chalicelib.sla.policy import Metric
 
-PERIODS = (7, 30, 90)
+Period = Literal[7, 30, 90]  # days
+PERIODS: tuple[Period, ...] = get_args(Period)
 MAX_TICKETS = 5000
 # Every target a policy sets. A ticket's clock keeps only its latest next-response cycle, so next
 # response is judged per ticket: breached when the timer recorded a breach of any of its cycles (the
@@ -113,7 +115,7 @@ class Report:
     complete: bool  # False when MAX_TICKETS were reached and older tickets were left out
 
 
-def report(agent: AgentProfile, days: int, team: str | None = None) -> Report:
+def report(agent: AgentProfile, days: Period, team: str | None = None) -> Report:
     if days not in PERIODS:
         raise InvalidRequest(f"days must be one of {', '.join(map(str, PERIODS))}")
     if team and not agent.can_see_team(team):

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote
+
+if TYPE_CHECKING:  # the statuses' and priorities' types only: this module stays free of models
+    from chalicelib.desk.ticket.records import Priority, Status
 
 # Sort key of tickets with no running clock: after every real due time in an SLA-first queue.
 NO_SLA_DUE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -92,8 +95,8 @@ class View:
 
 @dataclass(frozen=True)
 class ViewFilter:
-    status: str | None = None
-    priority: str | None = None
+    status: Status | None = None
+    priority: Priority | None = None
     assignee: str | None = None
     tag: str | None = None
 
