@@ -26,18 +26,20 @@ Tables (all on-demand; the stage's prefix before each name):
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
-    NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
 from pynamodb.connection import Connection
+from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -45,6 +47,24 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import settings
 
 _settings = settings()
+
+
+class IntegerAttribute(Attribute[int]):
+    """A DynamoDB number holding a whole number (ticket numbers, counts, versions of a link, epoch
+    seconds): NumberAttribute is typed float, and reads any stored number back as JSON would."""
+
+    attr_type = NUMBER
+
+    def serialize(self, value: int) -> str:
+        return str(int(value))
+
+    def deserialize(self, value: str) -> int:
+        return int(value)
+
+
+def _text_list(null: bool = False) -> ListAttribute[str]:
+    """A list of strings: PynamoDB types ListAttribute(of=UnicodeAttribute) as a list of attributes."""
+    return cast("ListAttribute[str]", ListAttribute(of=UnicodeAttribute, null=null))
 
 
 class _Meta:
@@ -97,7 +117,7 @@ class Ticket(Model):
     class Meta(_Meta):
         table_name = _settings.table_name("tickets")
 
-    number = NumberAttribute(hash_key=True)
+    number = IntegerAttribute(hash_key=True)
     subject = UnicodeAttribute()
     status = UnicodeAttribute()
     priority = UnicodeAttribute()
@@ -108,34 +128,34 @@ class Ticket(Model):
     team = UnicodeAttribute()
     team_status = UnicodeAttribute()
     assignee = UnicodeAttribute(null=True)
-    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    tags = _text_list(null=True)
     created_at = UTCDateTimeAttribute()
     # Written only through chalicelib.desk.ticket.sla.touch, which keeps `sla_sort` in step with it.
     updated_at = UTCDateTimeAttribute()
     # The customer's latest Message-ID and the id chain, for In-Reply-To/References of replies.
     last_inbound_message_id = UnicodeAttribute(null=True)
-    references = ListAttribute(of=UnicodeAttribute, null=True)
-    follow_up_of = NumberAttribute(null=True)
-    merged_into = NumberAttribute(null=True)  # set (with status closed) when merged into that ticket
+    references = _text_list(null=True)
+    follow_up_of = IntegerAttribute(null=True)
+    merged_into = IntegerAttribute(null=True)  # set (with status closed) when merged into that ticket
     # The customer's satisfaction answer (desk.portal.portal.rate): one per ticket, changed by a later click.
     csat_rating = UnicodeAttribute(null=True)  # "good" | "bad"
     csat_comment = UnicodeAttribute(null=True)
     csat_at = UTCDateTimeAttribute(null=True)
     # Carried in the customer's signed links (desk.portal.links): bumped to revoke every link made before.
-    link_version = NumberAttribute(default=0)
+    link_version = IntegerAttribute(default=0)
     scope = UnicodeAttribute(default="ticket")
     # SLA clock (chalicelib.sla.clock.SlaState as a map), its version (timers of older versions are
     # stale) and the earliest running due time (NO_SLA_DUE when none runs) for SLA-first queues.
     sla = MapAttribute(null=True)
-    sla_version = NumberAttribute(default=0)
+    sla_version = IntegerAttribute(default=0)
     # Written by the timer state machine only: the sla_version at which it warned / breached, so a
     # timer started again (after a restart or a retry) neither repeats an alert nor skips the next.
-    sla_warned_first_response = NumberAttribute(null=True)
-    sla_warned_next_response = NumberAttribute(null=True)
-    sla_warned_resolution = NumberAttribute(null=True)
-    sla_breached_first_response = NumberAttribute(null=True)
-    sla_breached_next_response = NumberAttribute(null=True)
-    sla_breached_resolution = NumberAttribute(null=True)
+    sla_warned_first_response = IntegerAttribute(null=True)
+    sla_warned_next_response = IntegerAttribute(null=True)
+    sla_warned_resolution = IntegerAttribute(null=True)
+    sla_breached_first_response = IntegerAttribute(null=True)
+    sla_breached_next_response = IntegerAttribute(null=True)
+    sla_breached_resolution = IntegerAttribute(null=True)
     sla_due_at = UTCDateTimeAttribute(null=True)
     # "<sla_due_at ISO>#<updated_at ISO>": the queue views' sort key (desk.ticket.queue_keys.queue_order).
     sla_sort = UnicodeAttribute(null=True)
@@ -164,7 +184,7 @@ class AttachmentRef(MapAttribute):
     id = UnicodeAttribute()
     filename = UnicodeAttribute()
     content_type = UnicodeAttribute()
-    size = NumberAttribute()
+    size = IntegerAttribute()
     s3_key = UnicodeAttribute()
     content_id = UnicodeAttribute(null=True)
     inline = BooleanAttribute(default=False)
@@ -174,13 +194,13 @@ class Message(Model):
     class Meta(_Meta):
         table_name = _settings.table_name("messages")
 
-    ticket_number = NumberAttribute(hash_key=True)
+    ticket_number = IntegerAttribute(hash_key=True)
     key = UnicodeAttribute(range_key=True)  # "<created_at ISO>#<random>", so a Query is oldest first
     kind = UnicodeAttribute()  # customer | reply | note | event
     from_email = UnicodeAttribute(null=True)
     from_name = UnicodeAttribute(null=True)
-    to = ListAttribute(of=UnicodeAttribute, null=True)
-    cc = ListAttribute(of=UnicodeAttribute, null=True)
+    to = _text_list(null=True)
+    cc = _text_list(null=True)
     subject = UnicodeAttribute(null=True)
     body_text = UnicodeAttribute(null=True)
     body_html = UnicodeAttribute(null=True)
@@ -197,7 +217,7 @@ class Message(Model):
     unverified_sender = BooleanAttribute(null=True)
     event = MapAttribute(null=True)
     automatic = BooleanAttribute(default=False)  # sent by the help desk itself (acknowledgements)
-    merged_from = NumberAttribute(null=True)  # copied here when that ticket was merged into this one
+    merged_from = IntegerAttribute(null=True)  # copied here when that ticket was merged into this one
     created_at = UTCDateTimeAttribute()
 
 
@@ -206,7 +226,7 @@ class ThreadIndex(Model):
         table_name = _settings.table_name("threads")
 
     message_id = UnicodeAttribute(hash_key=True)
-    ticket_number = NumberAttribute()
+    ticket_number = IntegerAttribute()
     direction = UnicodeAttribute()  # in | out
     created_at = UTCDateTimeAttribute()
 
@@ -217,7 +237,7 @@ class Contact(Model):
 
     email = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute(null=True)
-    ticket_count = NumberAttribute(default=0)
+    ticket_count = IntegerAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     last_seen_at = UTCDateTimeAttribute()
 
@@ -240,7 +260,7 @@ class Agent(Model):
     email = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     role = UnicodeAttribute(default="agent")  # agent | admin
-    teams = ListAttribute(of=UnicodeAttribute, null=True)
+    teams = _text_list(null=True)
     active = BooleanAttribute(default=True)
     time_zone = UnicodeAttribute(default="UTC")
     # The Cognito user's `sub` (stored at invite): sign-ins are matched on it, never on the address
@@ -259,9 +279,9 @@ class Ledger(Model):
         table_name = _settings.table_name("counters")
 
     key = UnicodeAttribute(hash_key=True)
-    value = NumberAttribute(default=0)
+    value = IntegerAttribute(default=0)
     ref = UnicodeAttribute(null=True)  # what a record points at (`article-from#…`: the draft's slug)
-    expires_at = NumberAttribute(null=True)
+    expires_at = IntegerAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -272,7 +292,7 @@ class TagLink(Model):
         table_name = _settings.table_name("tags")
 
     tag = UnicodeAttribute(hash_key=True)
-    number = NumberAttribute(range_key=True)
+    number = IntegerAttribute(range_key=True)
 
 
 class SearchTerm(Model):
@@ -282,7 +302,7 @@ class SearchTerm(Model):
         table_name = _settings.table_name("search")
 
     word = UnicodeAttribute(hash_key=True)
-    number = NumberAttribute(range_key=True)
+    number = IntegerAttribute(range_key=True)
 
 
 class DirectoryEntry(Model):

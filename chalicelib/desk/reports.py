@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, get_args
 
 from chalicelib.desk.base.errors import Forbidden, InvalidRequest
 from chalicelib.desk.setup.agents import AgentProfile
@@ -18,13 +19,15 @@ from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.queues import both, visibility
 from chalicelib.desk.ticket.records import utcnow
 from chalicelib.models import Ticket
+from chalicelib.sla.policy import Metric
 
-PERIODS = (7, 30, 90)
+Period = Literal[7, 30, 90]  # days
+PERIODS: tuple[Period, ...] = get_args(Period)
 MAX_TICKETS = 5000
 # Every target a policy sets. A ticket's clock keeps only its latest next-response cycle, so next
 # response is judged per ticket: breached when the timer recorded a breach of any of its cycles (the
 # record stays), else met once its latest cycle was answered in time.
-SLA_METRICS = ("first_response", "next_response", "resolution")
+SLA_METRICS: tuple[Metric, ...] = ("first_response", "next_response", "resolution")
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Row:
     status: str
     first_response_minutes: float | None  # None until an agent answered
     resolution_minutes: float | None  # None until solved
-    sla: dict[str, bool]  # metric → met (True) or breached (False), for metrics that are decided
+    sla: dict[Metric, bool]  # metric → met (True) or breached (False), for metrics that are decided
     csat: str | None
 
 
@@ -47,12 +50,12 @@ class Figures:
     first_response_p90: float | None
     resolution_median: float | None
     resolution_p90: float | None
-    sla_met: dict[str, int]
-    sla_breached: dict[str, int]
+    sla_met: dict[Metric, int]
+    sla_breached: dict[Metric, int]
     csat_good: int
     csat_bad: int
 
-    def attainment(self, metric: str) -> float | None:
+    def attainment(self, metric: Metric) -> float | None:
         decided = self.sla_met[metric] + self.sla_breached[metric]
         return self.sla_met[metric] / decided if decided else None
 
@@ -112,7 +115,7 @@ class Report:
     complete: bool  # False when MAX_TICKETS were reached and older tickets were left out
 
 
-def report(agent: AgentProfile, days: int, team: str | None = None) -> Report:
+def report(agent: AgentProfile, days: Period, team: str | None = None) -> Report:
     if days not in PERIODS:
         raise InvalidRequest(f"days must be one of {', '.join(map(str, PERIODS))}")
     if team and not agent.can_see_team(team):

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypeGuard
+from typing import Literal, TypeGuard, get_args
 
 from chalicelib.sla.calendar import BusinessCalendar, calendar_from_config, default_calendar
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Metric = Literal["first_response", "next_response", "resolution"]
-PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
-METRICS: tuple[Metric, ...] = ("first_response", "next_response", "resolution")
+PRIORITIES: tuple[Priority, ...] = get_args(Priority)
+METRICS: tuple[Metric, ...] = get_args(Metric)
 
 
 def is_priority(value: str) -> TypeGuard[Priority]:

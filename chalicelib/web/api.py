@@ -1,9 +1,9 @@
-"""The agent JSON API. Each route decodes the request, calls one service, and encodes the answer."""
+"""The agent JSON API. Each route parses the request into typed values (chalicelib.web.params),
+calls one service, and encodes the answer."""
 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,19 +11,21 @@ from chalice import Blueprint, Response
 
 from chalicelib.desk import reports
 from chalicelib.desk.agent_work import merge, replies, ticket_changes
-from chalicelib.desk.base.errors import DeskError, InvalidRequest, TooLarge
+from chalicelib.desk.base.errors import DeskError
 from chalicelib.desk.portal import revocation
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import tickets
+from chalicelib.desk.ticket.records import STATUSES
 from chalicelib.observability import logger
-from chalicelib.web import auth
+from chalicelib.web import auth, params
 from chalicelib.web.params import ticket_number
 from chalicelib.web.serialize import agent_json, message_json, report_json, ticket_json
 
 blueprint = Blueprint(__name__)
 
 MAX_REQUEST_BYTES = 512 * 1024
+BODY_IS_TEXT = "body must be non-empty text"
 
 
 def error_response(error: DeskError) -> Response:
@@ -39,12 +41,12 @@ def json_route(path: str, methods: list[str], *, agent: bool = True) -> Callable
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
-        def handle(**params: str) -> Any:
+        def handle(**segments: str) -> Any:
             request = blueprint.current_request
             try:
                 if agent:
-                    params = {"agent": auth.authenticate(request.headers.get("authorization")), **params}
-                return view(**params)
+                    return view(auth.authenticate(request.headers.get("authorization")), **segments)
+                return view(**segments)
             except DeskError as error:
                 return error_response(error)
             except Exception:
@@ -57,34 +59,28 @@ def json_route(path: str, methods: list[str], *, agent: bool = True) -> Callable
     return decorate
 
 
-def _body() -> dict[str, Any]:
-    raw = blueprint.current_request.raw_body or b""
-    if len(raw) > MAX_REQUEST_BYTES:
-        raise TooLarge(f"request body is larger than {MAX_REQUEST_BYTES // 1024} KB")
-    try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest("request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidRequest("request body must be a JSON object")
-    return data
+def _body() -> dict[str, object]:
+    return params.json_object(params.raw_body(blueprint.current_request), MAX_REQUEST_BYTES)
+
+
+def _query() -> dict[str, str]:
+    return params.query(blueprint.current_request)
 
 
 @json_route("/api/session", methods=["POST"], agent=False)
 def sign_in() -> Response:
     """The token, or a 401 whose `error` names the further step (auth.Challenge) and its `session`."""
     body = _body()
-    return _session(*auth.sign_in(body.get("email"), body.get("password")))
+    return _session(*auth.sign_in(params.field(body.get("email")), params.field(body.get("password"))))
 
 
 @json_route("/api/session/challenge", methods=["POST"], agent=False)
 def answer_challenge() -> Response:
     """Answer that step: `challenge`, `email`, `session`, and `new_password` or `code`."""
     body = _body()
-    step = body.get("challenge")
-    field = auth.ANSWER_FIELDS.get(step) if isinstance(step, str) else None
-    answer = body.get(field) if field else None
-    return _session(*auth.answer_challenge(step, body.get("email"), body.get("session"), answer))
+    step, email, session = (params.field(body.get(name)) for name in ("challenge", "email", "session"))
+    answer = params.field(body.get(auth.ANSWER_FIELDS.get(step, "")))
+    return _session(*auth.answer_challenge(step, email, session, answer))
 
 
 def _session(token: str, agent: AgentProfile) -> Response:
@@ -93,21 +89,21 @@ def _session(token: str, agent: AgentProfile) -> Response:
 
 @json_route("/api/tickets", methods=["GET"])
 def list_tickets(agent: AgentProfile) -> dict[str, Any]:
-    query = blueprint.current_request.query_params or {}
-    limit = query.get("limit", "25")
-    if not limit.isdigit():
-        raise InvalidRequest("limit must be a number")
+    query = _query()
+    status = params.optional_one_of(query.get("status"), STATUSES, "status")
+    sort = params.one_of(query.get("sort") or "updated", tickets.SORTS, "sort")
+    limit = params.query_number(query, "limit", 25)
     page = tickets.list_tickets(
         agent,
         tickets.TicketFilter(
-            status=query.get("status") or None,
+            status=status,
             team=query.get("team") or None,
             assignee=query.get("assignee") or None,
             requester=query.get("requester") or None,
         ),
         cursor=query.get("cursor") or None,
-        limit=int(limit),
-        sort=query.get("sort") or "updated",
+        limit=limit,
+        sort=sort,
     )
     return {"items": [ticket_json(t) for t in page.items], "next_cursor": page.next_cursor}
 
@@ -122,15 +118,16 @@ def get_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
 def update_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
     body = _body()
     changes = ticket_changes.parse_changes(body, frozenset(directory.directory().teams))
-    return ticket_json(
-        ticket_changes.update_ticket(agent, ticket_number(number), body.get("version"), changes)
-    )
+    version = params.version(body.get("version"))
+    return ticket_json(ticket_changes.update_ticket(agent, ticket_number(number), version, changes))
 
 
 @json_route("/api/tickets/{number}/merge", methods=["POST"])
 def merge_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
     body = _body()
-    target = merge.merge(agent, ticket_number(number), body.get("into"), body.get("version"))
+    version = params.version(body.get("version"))
+    into = params.json_int(body.get("into"), "into must be the number of the ticket to merge into")
+    target = merge.merge(agent, ticket_number(number), into, version)
     return ticket_json(target)
 
 
@@ -141,26 +138,26 @@ def revoke_links(agent: AgentProfile, number: str) -> dict[str, Any]:
 
 @json_route("/api/tickets/{number}/replies", methods=["POST"])
 def post_reply(agent: AgentProfile, number: str) -> Response:
-    body = _body()
+    n, body = ticket_number(number), _body()
     message = replies.reply(
         agent,
-        ticket_number(number),
-        body.get("body"),
-        status=body.get("status"),
-        version=body.get("version"),
+        n,
+        params.text(body.get("body"), BODY_IS_TEXT),
+        status=params.optional_one_of(body.get("status"), replies.REPLY_STATUSES, "status"),
+        version=params.optional_version(body.get("version")),
     )
     return Response(body=message_json(message), status_code=201)
 
 
 @json_route("/api/tickets/{number}/notes", methods=["POST"])
 def post_note(agent: AgentProfile, number: str) -> Response:
-    message = replies.add_note(agent, ticket_number(number), _body().get("body"))
+    n, body = ticket_number(number), _body()
+    message = replies.add_note(agent, n, params.text(body.get("body"), BODY_IS_TEXT))
     return Response(body=message_json(message), status_code=201)
 
 
 @json_route("/api/reports", methods=["GET"])
 def report(agent: AgentProfile) -> dict[str, Any]:
-    query = blueprint.current_request.query_params or {}
-    days = query.get("days", "30")
-    found = reports.report(agent, int(days) if days.isdigit() else 0, query.get("team") or None)
+    query = _query()
+    found = reports.report(agent, params.period(query), query.get("team") or None)
     return report_json(found)

@@ -44,7 +44,7 @@ class Challenge(Unauthorized):
         self.code, self.step, self.email, self.session = step, step, email, session
 
 
-def sign_in(email: Any, password: Any) -> tuple[str, AgentProfile]:
+def sign_in(email: str, password: str) -> tuple[str, AgentProfile]:
     """Exchange credentials for an agent's ID token, or raise the Challenge Cognito asks for."""
     if not _filled(email, password):
         raise InvalidRequest("email and password are required")
@@ -64,7 +64,7 @@ def initiate(email: str, password: str) -> dict[str, Any]:
         raise Unauthorized("wrong email or password") from None
 
 
-def answer_challenge(step: Any, email: Any, session: Any, answer: Any) -> tuple[str, AgentProfile]:
+def answer_challenge(step: str, email: str, session: str, answer: str) -> tuple[str, AgentProfile]:
     """Answer a Challenge (RespondToAuthChallenge): the ID token, or the next Challenge."""
     if not _filled(step) or step not in ANSWER_FIELDS or not _filled(email, session):
         raise InvalidRequest(f"challenge must be one of {', '.join(ANSWER_FIELDS)}, with email and session")
@@ -141,8 +141,8 @@ def _outcome(result: dict[str, Any], email: str) -> tuple[str, AgentProfile]:
     raise Challenge(_STEP_OF[name], email, result["Session"])
 
 
-def _filled(*values: Any) -> bool:
-    return all(isinstance(value, str) and value for value in values)
+def _filled(*values: str) -> bool:
+    return all(values)
 
 
 @functools.cache

@@ -10,7 +10,7 @@ the target: ingestion follows `merged_into`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -28,7 +28,7 @@ TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 _T = TypeVar("_T")
 
 
-def merge(agent: AgentProfile, number: int, into: Any, version: Any) -> Ticket:
+def merge(agent: AgentProfile, number: int, into: int, version: int) -> Ticket:
     """Merge ticket `number` (at `version`) into ticket `into`; returns the target as it is now."""
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidRequest("version (integer) is required: send the version you last read")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from chalicelib.config import settings
 from chalicelib.desk.base import storage
@@ -12,21 +11,26 @@ from chalicelib.desk.mail_out.customer_mail import reply_text
 from chalicelib.desk.mail_out.outbound import send_and_record, ticket_mail
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import sla, transition
-from chalicelib.desk.ticket.records import STATUSES, message_key, utcnow
+from chalicelib.desk.ticket.records import STATUSES, Status, message_key, utcnow
 from chalicelib.desk.ticket.tickets import get_ticket
 from chalicelib.mail.message import Address
 from chalicelib.models import Message, Ticket
 
+# What a reply may set the status to: a new ticket is answered, and spam is not answered.
+REPLY_STATUSES: tuple[Status, ...] = tuple(s for s in STATUSES if s not in ("new", "spam"))
 
-def reply(agent: AgentProfile, number: int, body: Any, status: Any = None, version: Any = None) -> Message:
+
+def reply(
+    agent: AgentProfile, number: int, body: str, status: Status | None = None, version: int | None = None
+) -> Message:
     """Mail the agent's answer to the requester and record it on the ticket.
 
     `version` (optional) is the ticket version the agent was looking at: if someone changed or
     answered the ticket since, nothing is sent and the caller gets a Conflict to show.
     """
     text = _body_text(body)
-    if status is not None and (status not in STATUSES or status in ("new", "spam")):
-        raise InvalidRequest("status must be one of open, pending, on_hold, solved, closed")
+    if status is not None and status not in REPLY_STATUSES:
+        raise InvalidRequest(f"status must be one of {', '.join(REPLY_STATUSES)}")
     ticket = get_ticket(agent, number)
     if version is not None and version != ticket.version:
         raise Conflict(
@@ -59,7 +63,7 @@ def _reply_change(
     return transition.change(ticket, at, agent, status=new_status, before=(sla.agent_replied(ticket, at),))
 
 
-def add_note(agent: AgentProfile, number: int, body: Any) -> Message:
+def add_note(agent: AgentProfile, number: int, body: str) -> Message:
     """An internal note: stored on the thread, never mailed; a long one overflows to S3 like any body."""
     text = _body_text(body)
     ticket = get_ticket(agent, number)
@@ -83,7 +87,7 @@ def add_note(agent: AgentProfile, number: int, body: Any) -> Message:
     return note
 
 
-def _body_text(body: Any) -> str:
+def _body_text(body: str) -> str:
     if not isinstance(body, str) or not body.strip():
         raise InvalidRequest("body must be non-empty text")
     if len(body.encode()) > settings().max_reply_bytes:

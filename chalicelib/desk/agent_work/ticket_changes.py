@@ -3,6 +3,7 @@ version, each recorded as an event."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,41 +14,52 @@ from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.mail_out import notices
 from chalicelib.desk.setup.agents import AgentProfile, profile_of
 from chalicelib.desk.ticket import sla, transition
-from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, event_message, utcnow
+from chalicelib.desk.ticket.records import (
+    PRIORITIES,
+    STATUSES,
+    Priority,
+    Status,
+    event_message,
+    is_status,
+    utcnow,
+)
 from chalicelib.desk.ticket.tags import tag_links
 from chalicelib.desk.ticket.tickets import get_ticket
 from chalicelib.models import Agent, Ticket, write_transaction
+from chalicelib.sla.policy import is_priority
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
+# What an agent may set the status to: "new" is only ever a ticket as it arrived.
+SETTABLE_STATUSES: tuple[Status, ...] = tuple(s for s in STATUSES if s != "new")
 
 
 @dataclass(frozen=True)
 class TicketChanges:
     """Validated field changes; None means "leave as is", except `assignee` (see `assign`)."""
 
-    status: str | None = None
-    priority: str | None = None
+    status: Status | None = None
+    priority: Priority | None = None
     team: str | None = None
     tags: tuple[str, ...] | None = None
     assign: bool = False
     assignee: str | None = None
 
 
-def parse_changes(payload: dict[str, Any], teams: frozenset[str]) -> TicketChanges:
+def parse_changes(payload: Mapping[str, object], teams: frozenset[str]) -> TicketChanges:
     """Validate a PATCH body; raises InvalidRequest naming the first bad field."""
     allowed = {"version", "status", "priority", "assignee", "tags", "team"}
     unknown = sorted(set(payload) - allowed)
     if unknown:
         raise InvalidRequest(f"unknown field(s): {', '.join(unknown)}")
     status = payload.get("status")
-    if status is not None and (status not in STATUSES or status == "new"):
-        raise InvalidRequest(f"status must be one of {', '.join(s for s in STATUSES if s != 'new')}")
+    if status is not None and (not is_status(status) or status not in SETTABLE_STATUSES):
+        raise InvalidRequest(f"status must be one of {', '.join(SETTABLE_STATUSES)}")
     priority = payload.get("priority")
-    if priority is not None and priority not in PRIORITIES:
+    if priority is not None and not (isinstance(priority, str) and is_priority(priority)):
         raise InvalidRequest(f"priority must be one of {', '.join(PRIORITIES)}")
     team = payload.get("team")
-    if team is not None and team not in teams:
+    if team is not None and (not isinstance(team, str) or team not in teams):
         raise InvalidRequest(f"team must be one of {', '.join(sorted(teams))}")
     assignee = payload.get("assignee")
     if assignee is not None and (not isinstance(assignee, str) or "@" not in assignee):
@@ -63,7 +75,7 @@ def parse_changes(payload: dict[str, Any], teams: frozenset[str]) -> TicketChang
     )
 
 
-def normalise_tags(tags: Any) -> tuple[str, ...]:
+def normalise_tags(tags: object) -> tuple[str, ...]:
     """Lower-case, dash-separated, unique tags in the order given."""
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise InvalidRequest("tags must be a list of strings")
@@ -81,7 +93,7 @@ def normalise_tags(tags: Any) -> tuple[str, ...]:
     return tuple(cleaned)
 
 
-def update_ticket(agent: AgentProfile, number: int, version: Any, changes: TicketChanges) -> Ticket:
+def update_ticket(agent: AgentProfile, number: int, version: int, changes: TicketChanges) -> Ticket:
     """Apply changes if the agent saw the latest version; record each change as an event."""
     if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidRequest("version (integer) is required: send the version you last read")

@@ -140,7 +140,8 @@ def _thread_ids(mail: ParsedMail, own_id: str | None) -> list[str]:
     """Index keys of the ids this mail answers, most direct first: In-Reply-To, then References
     newest first."""
     ordered = dict.fromkeys(thread_key(i) for i in (*mail.in_reply_to, *reversed(mail.references)))
-    ordered.pop(own_id, None)
+    if own_id:
+        ordered.pop(own_id, None)
     return list(ordered)[:MAX_LOOKUP_IDS]
 
 

@@ -183,5 +183,5 @@ def comment(token: str, text: str) -> Ticket:
     text = text.replace("\r\n", "\n").strip()[:MAX_REPLY_CHARS]
     if ticket.csat_rating is None:
         raise InvalidRequest("Please choose Good or Bad first.")
-    ticket.update(actions=[Ticket.csat_comment.set(text or None)])
+    ticket.update(actions=[Ticket.csat_comment.set(text) if text else Ticket.csat_comment.remove()])
     return ticket

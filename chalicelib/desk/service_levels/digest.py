@@ -84,7 +84,9 @@ def send_digests(now: datetime) -> dict[str, int]:
         leads = [a for a in agents if a.leads(team)]
         mailbox = next((m for m in desk.mailboxes if m.team == team), settings().default_mailbox)
         day = digest_day(sla.team_policy(team, mailbox.address).calendar, now)
-        claim = _claim(team, day, now) if leads and day else None
+        if not leads or day is None:
+            continue
+        claim = _claim(team, day, now)
         if claim is None:
             continue
         text = digest_text(team_digest(team, now), day, now)

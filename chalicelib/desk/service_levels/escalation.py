@@ -26,7 +26,7 @@ from chalicelib.mail.message import Address
 from chalicelib.models import Ledger, Ticket, write_transaction
 from chalicelib.observability import logger
 from chalicelib.origin import public_url
-from chalicelib.sla.policy import Escalation
+from chalicelib.sla.policy import Escalation, Metric
 
 METRIC_LABELS = {
     "first_response": "first response",
@@ -41,7 +41,7 @@ class SlaEvent:
 
     type: Literal["warning", "breach"]
     ticket_number: int
-    metric: str
+    metric: Metric
     sla_version: int
     due_at: str
 

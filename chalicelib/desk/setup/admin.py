@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import Literal, get_args
 from zoneinfo import available_timezones
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -18,7 +19,10 @@ from chalicelib.desk.setup.logins import create_login
 from chalicelib.mail.addresses import plus_parts, split_address
 from chalicelib.models import Agent, DirectoryEntry, write_transaction
 
-ROLES = ("agent", "lead", "admin")  # a lead also gets the breach escalations and daily digest of their teams
+Role = Literal["agent", "lead", "admin"]
+ROLES: tuple[Role, ...] = get_args(
+    Role
+)  # a lead also gets the breach escalations and daily digest of their teams
 MAX_NAME = 80
 
 
@@ -33,7 +37,7 @@ def temporary_password() -> str:
     return "Hd-" + "".join(secrets.choice(alphabet) for _ in range(14)) + "7a"
 
 
-def invite_agent(actor: AgentProfile, email: str, name: str, role: str, teams: list[str]) -> str:
+def invite_agent(actor: AgentProfile, email: str, name: str, role: Role, teams: list[str]) -> str:
     """Create the agent row and the Cognito user; returns the temporary password to hand over.
 
     No mail is sent (MessageAction=SUPPRESS): the password is shown once, so the same flow works
@@ -60,7 +64,7 @@ def invite_agent(actor: AgentProfile, email: str, name: str, role: str, teams: l
     return password
 
 
-def update_agent(actor: AgentProfile, email: str, role: str, teams: list[str], time_zone: str) -> None:
+def update_agent(actor: AgentProfile, email: str, role: Role, teams: list[str], time_zone: str) -> None:
     require_admin(actor)
     _check(role, teams)
     if time_zone not in available_timezones():
@@ -241,7 +245,7 @@ def _changed(email: str) -> None:
     directory.forget()
 
 
-def _check(role: str, teams: list[str]) -> None:
+def _check(role: Role, teams: list[str]) -> None:
     if role not in ROLES:
         raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
     unknown = sorted(set(teams) - set(directory.directory().teams))

@@ -101,9 +101,9 @@ def _seed() -> list[DirectoryEntry]:
     return entries
 
 
-def entry(kind: str, name: str, **attributes: str) -> DirectoryEntry:
+def entry(kind: str, name: str, *, team: str | None = None, body: str | None = None) -> DirectoryEntry:
     """A directory item; its key makes names unique per kind."""
-    return DirectoryEntry(scope="desk", key=f"{kind}#{name}", kind=kind, name=name, **attributes)
+    return DirectoryEntry(scope="desk", key=f"{kind}#{name}", kind=kind, name=name, team=team, body=body)
 
 
 def _read_agents() -> tuple[AgentProfile, ...]:

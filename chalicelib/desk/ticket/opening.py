@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 
 from chalicelib.config import Mailbox
 from chalicelib.desk.base.numbers import next_ticket_number
@@ -156,8 +156,8 @@ def _automatic_note(ticket: Ticket, text: str, at: datetime) -> Message:
     )
 
 
-def contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Any]:
-    actions = [Contact.created_at.set(Contact.created_at | at), Contact.last_seen_at.set(at)]
+def contact_actions(sender: Address, at: datetime, new_ticket: bool) -> list[Action]:
+    actions: list[Action] = [Contact.created_at.set(Contact.created_at | at), Contact.last_seen_at.set(at)]
     if sender.name:
         actions.append(Contact.name.set(sender.name))
     if new_ticket:

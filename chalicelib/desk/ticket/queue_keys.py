@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote
+
+if TYPE_CHECKING:  # the statuses' and priorities' types only: this module stays free of models
+    from chalicelib.desk.ticket.records import Priority, Status
 
 # Sort key of tickets with no running clock: after every real due time in an SLA-first queue.
 NO_SLA_DUE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -39,7 +42,18 @@ def _sortable(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def view_keys(status: str, team: str, assignee: str | None) -> dict[str, str | None]:
+class ViewKeys(TypedDict):
+    """A ticket's queue-view index keys (attributes of chalicelib.models.Ticket)."""
+
+    team_status: str
+    queue: str
+    team_queue: str
+    assignee_queue: str | None
+    unassigned: str | None
+    counted: str | None
+
+
+def view_keys(status: str, team: str, assignee: str | None) -> ViewKeys:
     """The index keys of a ticket in this state; None removes the ticket from that (sparse) index."""
     queue = queue_of(status)
     return {
@@ -81,8 +95,8 @@ class View:
 
 @dataclass(frozen=True)
 class ViewFilter:
-    status: str | None = None
-    priority: str | None = None
+    status: Status | None = None
+    priority: Priority | None = None
     assignee: str | None = None
     tag: str | None = None
 
@@ -103,6 +117,11 @@ def team_view(team: str) -> View:
     return View(
         f"team:{team}", team, "team_queue_index", f"{team}#open", empty=f"Team {team} has no open tickets."
     )
+
+
+def standard_view(slug: str, me: str) -> View:
+    """One of the sidebar's fixed views, by a slug the code names (StopIteration for another)."""
+    return next(view for view in standard_views(me) if view.slug == slug)
 
 
 def find_view(slug: str, me: str) -> View | None:
@@ -128,7 +147,7 @@ def counts(views: tuple[View, ...], tickets: list[CountedTicket]) -> dict[str, i
     for view in views:
         counted = queue_of(view.hash_value.rpartition("#")[2]) in COUNTED_QUEUES
         attribute = view.index.removesuffix("_index")
-        found[view.slug] = sum(keys[attribute] == view.hash_value for keys in keyed) if counted else None
+        found[view.slug] = sum(keys.get(attribute) == view.hash_value for keys in keyed) if counted else None
     return found
 
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeGuard, get_args
 
 from chalicelib.desk.base.storage import attachment_key
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.mail.message import Address
 from chalicelib.models import AttachmentRef, Message, ThreadIndex
+from chalicelib.sla.policy import PRIORITIES, Priority  # noqa: F401 (the desk's names for the SLA core's)
 
-STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed", "spam")
-PRIORITIES = ("low", "normal", "high", "urgent")
+# A ticket's status. Its priority is the SLA core's `Priority` (re-exported here for the desk).
+Status = Literal["new", "open", "pending", "on_hold", "solved", "closed", "spam"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+
+def is_status(value: object) -> TypeGuard[Status]:
+    return value in STATUSES
 
 
 def utcnow() -> datetime:

@@ -21,8 +21,8 @@ from chalicelib.desk.ticket.queue_keys import NO_SLA_DUE, queue_order
 from chalicelib.models import Ticket
 from chalicelib.sla import clock
 from chalicelib.sla.clock import SlaState
-from chalicelib.sla.policy import SlaPolicy, default_policy, policy_for, policy_from_config
-from chalicelib.sla.timer import execution_input, execution_name
+from chalicelib.sla.policy import Metric, SlaPolicy, default_policy, policy_for, policy_from_config
+from chalicelib.sla.timer import TimerInput, execution_input, execution_name
 
 Transition = Callable[[SlaState, SlaPolicy], SlaState]
 
@@ -124,7 +124,7 @@ def arm(ticket: Ticket, state: SlaState) -> None:
             continue
 
 
-def timers(ticket: Ticket, state: SlaState) -> list[tuple[str, dict[str, Any]]]:
+def timers(ticket: Ticket, state: SlaState) -> list[tuple[str, TimerInput]]:
     """The executions this sla_version needs, by name: one per running metric not breached this cycle.
 
     The clock knows what was announced once the event was handled; the timer's own record
@@ -136,6 +136,7 @@ def timers(ticket: Ticket, state: SlaState) -> list[tuple[str, dict[str, Any]]]:
         if getattr(ticket, f"sla_breached_{metric}") == state.version:
             continue
         warned = getattr(ticket, f"sla_warned_{metric}") == state.version
+        assert due.due_at is not None  # timer_times keeps only metrics that have a due time
         payload = execution_input(
             ticket.number,
             metric,
@@ -185,5 +186,5 @@ def status_changed(ticket: Ticket, old: str, new: str, at: datetime) -> Transiti
     return lambda state, rules: clock.on_status_change(state, rules, ticket.priority, old, new, at=at)
 
 
-def alerted(metric: str, kind: Literal["warning", "breach"]) -> Transition:
+def alerted(metric: Metric, kind: Literal["warning", "breach"]) -> Transition:
     return lambda state, rules: clock.on_alert(state, metric, kind)

@@ -4,18 +4,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from chalicelib.desk.base.errors import Forbidden, InvalidRequest, NotFound
 from chalicelib.desk.setup.agents import AgentProfile
-from chalicelib.desk.ticket.queue_keys import View, ViewFilter, find_view, team_view
+from chalicelib.desk.ticket.queue_keys import View, ViewFilter, standard_view, team_view
 from chalicelib.desk.ticket.queues import Page, both, list_view, query_page, visibility
-from chalicelib.desk.ticket.records import STATUSES
+from chalicelib.desk.ticket.records import STATUSES, Status
 from chalicelib.models import Message, Ticket
 
 
 @dataclass(frozen=True)
 class TicketFilter:
-    status: str | None = None
+    status: Status | None = None
     team: str | None = None
     assignee: str | None = None
     requester: str | None = None
@@ -56,7 +57,8 @@ _ATTRIBUTE_OF_FILTER = {
 }
 
 
-SORTS = ("updated", "sla")
+Sort = Literal["updated", "sla"]
+SORTS: tuple[Sort, ...] = get_args(Sort)
 
 
 def list_tickets(
@@ -64,7 +66,7 @@ def list_tickets(
     ticket_filter: TicketFilter,
     cursor: str | None = None,
     limit: int = 25,
-    sort: str = "updated",
+    sort: Sort = "updated",
 ) -> Page:
     """One page of tickets, restricted to the agent's teams: most recently updated first, or with
     `sort="sla"` in the order of the queue views (earliest SLA due first, then oldest waiting)."""
@@ -99,8 +101,8 @@ def sla_view(ticket_filter: TicketFilter, me: str) -> tuple[View, ViewFilter]:
         view_filter = ViewFilter(ticket_filter.status, assignee=ticket_filter.assignee)
         return team_view(ticket_filter.team), view_filter
     if ticket_filter.assignee:
-        return find_view("mine", ticket_filter.assignee.lower()), ViewFilter(ticket_filter.status)
-    return find_view("open", me), ViewFilter(ticket_filter.status)
+        return standard_view("mine", ticket_filter.assignee.lower()), ViewFilter(ticket_filter.status)
+    return standard_view("open", me), ViewFilter(ticket_filter.status)
 
 
 def get_ticket(agent: AgentProfile, number: int) -> Ticket:

@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 from chalicelib.config import settings
 from chalicelib.desk.setup import admin, branding, directory, mail_templates
 from chalicelib.desk.setup.canned import PLACEHOLDERS
+from chalicelib.web import params
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page
@@ -46,7 +47,7 @@ def invite(context: Context) -> Response:
         context.session.agent,
         email,
         form.get("name", ""),
-        form.get("role", ""),
+        _role(form),
         context.form_lists.get("teams", []),
     )
     return _overview(context, invited=(email.strip().lower(), password))
@@ -58,7 +59,7 @@ def update_agent(context: Context) -> Response:
     admin.update_agent(
         context.session.agent,
         form.get("email", ""),
-        form.get("role", ""),
+        _role(form),
         context.form_lists.get("teams", []),
         form.get("time_zone", "UTC"),
     )
@@ -130,3 +131,7 @@ def save_branding(context: Context) -> Response:
         form.get("footer", ""),
     )
     return redirect("/admin#branding")
+
+
+def _role(form: dict[str, str]) -> admin.Role:
+    return params.one_of(form.get("role", ""), admin.ROLES, "role")

@@ -11,6 +11,7 @@ from chalicelib.desk.base.errors import Conflict, InvalidRequest
 from chalicelib.desk.help_center import article_rules, articles
 from chalicelib.desk.help_center.article_rules import ArticleFields
 from chalicelib.models import Article
+from chalicelib.web import params
 from chalicelib.web.markdown import to_html
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.render import redirect
@@ -50,8 +51,8 @@ def edit(context: Context, slug: str) -> Response:
 @page(blueprint, "/articles/{slug}", methods=("POST",))
 def save(context: Context, slug: str) -> Response:
     """Save (or publish, unpublish) as of the version the agent opened; nothing typed is lost."""
-    fields, version = _posted(context), context.form.get("version", "")
-    opened = int(version) if version.isdigit() else -1  # a form without it cannot be current
+    fields, version = _posted(context), params.form_number(context.form.get("version", ""))
+    opened = -1 if version is None else version  # a form without it cannot be current
     try:
         if context.form.get("delete"):
             articles.delete(slug, opened)

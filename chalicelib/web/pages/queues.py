@@ -13,6 +13,7 @@ from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import queues, sla
 from chalicelib.desk.ticket.queue_keys import View, ViewFilter, find_view, standard_views, team_view
 from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, utcnow
+from chalicelib.web import params
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page
 
@@ -34,8 +35,8 @@ def sidebar(agent: AgentProfile) -> dict[str, Any]:
 
 def _filter(query: dict[str, str]) -> ViewFilter:
     return ViewFilter(
-        status=query.get("status") or None,
-        priority=query.get("priority") or None,
+        status=params.optional_one_of(query.get("status"), STATUSES, "status"),
+        priority=params.optional_one_of(query.get("priority"), PRIORITIES, "priority"),
         assignee=query.get("assignee") or None,
         tag=query.get("tag") or None,
     )

@@ -58,7 +58,7 @@ def render(
 
 def headers(
     content_type: str, remote_images: bool = False, connect_to: str = "", images_from: str = ""
-) -> dict[str, str]:
+) -> dict[str, str | list[str]]:
     return {
         "Content-Type": content_type,
         "Content-Security-Policy": page_policy(remote_images, connect_to, images_from),

@@ -6,6 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.desk import reports
 from chalicelib.desk.setup import directory
+from chalicelib.web import params
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.routing import Context, page
 
@@ -15,8 +16,7 @@ blueprint = Blueprint(__name__)
 @page(blueprint, "/reports")
 def show(context: Context) -> Response:
     agent = context.session.agent
-    days = context.query.get("days", "30")
-    found = reports.report(agent, int(days) if days.isdigit() else 0, context.query.get("team") or None)
+    found = reports.report(agent, params.period(context.query), context.query.get("team") or None)
     teams = directory.directory().teams if agent.is_admin else agent.teams
     return context.render(
         "reports.html", report=found, periods=reports.PERIODS, teams=teams, **sidebar(agent)

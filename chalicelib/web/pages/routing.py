@@ -14,6 +14,7 @@ from chalice import Blueprint, Response
 from chalicelib.desk.base.errors import DeskError, Forbidden, InvalidRequest, TooLarge, Unauthorized
 from chalicelib.desk.ticket import queues
 from chalicelib.observability import logger
+from chalicelib.web import params
 from chalicelib.web.pages.render import redirect, render
 from chalicelib.web.session import Session, check_csrf, expired_cookie, session_from_cookies
 
@@ -56,9 +57,9 @@ def page(blueprint: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -
             request = blueprint.current_request
             # Path parameters arrive as written in the URL (API Gateway and Chalice do not decode
             # them): a team "Night Shift" comes as "Night%20Shift".
-            params = {name: unquote(value) for name, value in encoded.items()}
-            here = path.format(**{name: quote(value, safe="") for name, value in params.items()})
-            query = dict(request.query_params or {})
+            segments = {name: unquote(value) for name, value in encoded.items()}
+            here = path.format(**{name: quote(value, safe="") for name, value in segments.items()})
+            query = params.query(request)
             try:
                 session = session_from_cookies(request.headers.get("cookie"))
             except (Unauthorized, Forbidden):
@@ -67,14 +68,14 @@ def page(blueprint: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -
             try:
                 context = Context(session=session, path=here, query=query)
                 if request.method == "POST":
-                    pairs = form_pairs(request.raw_body or b"")
+                    pairs = form_pairs(params.raw_body(request))
                     check_csrf(session, dict(pairs).get("csrf"))
                     lists: dict[str, list[str]] = {}
                     for name, value in pairs:
                         lists.setdefault(name, []).append(value)
                     context = Context(session, here, dict(pairs), lists, query)
                     queues.forget_counts()  # whatever this form changes, its author's counts follow
-                return view(context, **params)
+                return view(context, **segments)
             except DeskError as error:
                 return _error_page(session, error.status, error)
             except Exception:

@@ -8,6 +8,8 @@ access token Cognito's MFA calls need waits in a short-lived HttpOnly cookie, ne
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from chalicelib.desk.base.errors import DeskError, InvalidRequest
@@ -64,5 +66,12 @@ def _page(context: Context, status: int = 200, **shown: object) -> Response:
     """The page: the password form, or the new `secret` and `uri`, or `mfa_on`, or an `error` (with
     `retry`: ask for the code again)."""
     agent = context.session.agent
-    state = {"mfa_on": False, "secret": None, "uri": None, "error": None, "retry": False, **shown}
+    state: dict[str, Any] = {
+        "mfa_on": False,
+        "secret": None,
+        "uri": None,
+        "error": None,
+        "retry": False,
+        **shown,
+    }
     return context.render("security.html", status, **state, **sidebar(agent))

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 from chalice import Blueprint, Response
 
 from chalicelib.desk.base.errors import DeskError, InvalidRequest
-from chalicelib.web import auth
+from chalicelib.web import auth, params
 from chalicelib.web.login_csrf import check_login_token, login_cookie, login_token
 from chalicelib.web.pages.render import headers, redirect, render
 from chalicelib.web.pages.routing import FORM_TYPES, Context, page, safe_next
@@ -22,7 +22,7 @@ _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=ut
 
 @blueprint.route("/login", methods=["GET"])
 def login_form() -> Response:
-    query = blueprint.current_request.query_params or {}
+    query = params.query(blueprint.current_request)
     return _login_page(200, safe_next(query.get("next")), error=None, email="")
 
 
@@ -66,7 +66,7 @@ def login_step() -> Response:
 
 
 def _form() -> dict[str, str]:
-    return dict(parse_qsl((blueprint.current_request.raw_body or b"").decode(errors="replace")))
+    return dict(parse_qsl(params.raw_body(blueprint.current_request).decode(errors="replace")))
 
 
 def _signed_in(target: str, token: str) -> Response:

@@ -20,7 +20,7 @@ from chalicelib.desk.ticket import queues, sla, tickets
 from chalicelib.desk.ticket.queue_keys import find_view
 from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, utcnow
 from chalicelib.models import Message, Ticket
-from chalicelib.web import mailframe
+from chalicelib.web import mailframe, params
 from chalicelib.web.pages.queues import sidebar, teams_of
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page
@@ -42,7 +42,7 @@ def _entry(message: Message, remote_images_for: str | None, now: datetime) -> di
         "created": message.created_at,
         "frame": frame,
         "frame_size": mailframe.frame_size(data["body_text"]),
-        "remote_images": bool(html) and mailframe.has_remote_images(html) and not remote,
+        "remote_images": bool(html and mailframe.has_remote_images(html)) and not remote,
         "original": _original(message, now),
         # A failed virus scan withholds every attachment: the raw mail is then their only copy.
         "withheld": bool(message.verdicts) and message.verdicts.as_dict().get("virus") == "FAIL",
@@ -134,8 +134,8 @@ def show(context: Context, number: str) -> Response:
 
 
 def _version(context: Context) -> int | None:
-    value = context.form.get("version", "")
-    return int(value) if value.isdigit() else None
+    """The version the form was rendered at (None: the form carries none)."""
+    return params.form_number(context.form.get("version", ""))
 
 
 def _as_it_is_now(context: Context, number: int, outcome: str, draft: str = "") -> Response:
@@ -156,7 +156,7 @@ def _sent(number: int, box: str) -> Response:
 def reply(context: Context, number: str) -> Response:
     agent, n = context.session.agent, ticket_number(number)
     body = context.form.get("body", "")
-    status = context.form.get("status") or None
+    status = params.optional_one_of(context.form.get("status"), replies.REPLY_STATUSES, "status")
     try:
         replies.reply(agent, n, body, status=status, version=_version(context))
     except Conflict:
@@ -171,12 +171,12 @@ def note(context: Context, number: str) -> Response:
     return _sent(n, "note")
 
 
-def _changed(form: dict[str, str], ticket: Ticket) -> dict[str, Any]:
+def _changed(form: dict[str, str], ticket: Ticket) -> dict[str, object]:
     """The properties the agent changed, as a PATCH payload. The form sends all of them, and one
     still as stored is no change: so the ticket keeps an assignee since deactivated or gone from its
     team, a team since removed, and a new ticket its status. (A stale form fails the version check.)"""
     stored = {"status": ticket.status, "priority": ticket.priority, "team": ticket.team}
-    payload: dict[str, Any] = {k: form[k] for k in stored if form.get(k) and form[k] != stored[k]}
+    payload: dict[str, object] = {k: form[k] for k in stored if form.get(k) and form[k] != stored[k]}
     if form.get("assignee", ticket.assignee or "") != (ticket.assignee or ""):
         payload["assignee"] = form["assignee"] or None
     if "tags" in form:
@@ -190,7 +190,7 @@ def update(context: Context, number: str) -> Response:
     payload = _changed(context.form, tickets.get_ticket(agent, n))
     changes = ticket_changes.parse_changes(payload, frozenset(directory.directory().teams))
     try:
-        ticket_changes.update_ticket(agent, n, _version(context), changes)
+        ticket_changes.update_ticket(agent, n, params.version(_version(context)), changes)
     except Conflict:
         return _as_it_is_now(context, n, "nothing was overwritten. Check and retry.")
     return redirect(f"/tickets/{n}")
@@ -199,13 +199,14 @@ def update(context: Context, number: str) -> Response:
 @page(blueprint, "/tickets/{number}/merge", methods=("POST",))
 def merge_into(context: Context, number: str) -> Response:
     agent, n = context.session.agent, ticket_number(number)
-    into = context.form.get("into", "").strip().lstrip("#")
+    into = params.form_number(context.form.get("into", "").strip().lstrip("#"))
     if context.form.get("confirm") != "1":
         raise InvalidRequest("tick the confirmation to merge: the ticket will be closed")
-    if not into.isdigit():
+    if into is None:
         raise InvalidRequest("give the number of the ticket to merge into")
+    version = params.version(_version(context))
     try:
-        target = merge.merge(agent, n, int(into), _version(context))
+        target = merge.merge(agent, n, into, version)
     except Conflict:
         return _as_it_is_now(context, n, "nothing was merged. Check and retry.")
     return redirect(f"/tickets/{target.number}")

@@ -21,6 +21,7 @@ from chalicelib.desk.intake import request_form, web_requests
 from chalicelib.desk.intake.request_form import RequestForm
 from chalicelib.desk.setup import directory
 from chalicelib.observability import logger
+from chalicelib.web import params
 from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
 from chalicelib.web.public.render import brand_stylesheet, guarded, public_page, source_ip
 
@@ -58,7 +59,7 @@ def presign_upload() -> Response:
     """`{"token", "filename", "content_type", "size"}` → `{"url", "fields", "key", "filename"}`."""
     request = blueprint.current_request
     try:
-        body = _json_body(request.raw_body or b"")
+        body = _json_body(params.raw_body(request))
         post = web_requests.presign_upload(
             str(body.get("token", "")), str(body.get("filename", "")), body["size"], source_ip(request)
         )
@@ -69,7 +70,7 @@ def presign_upload() -> Response:
 
 def _submit(mailbox: Mailbox) -> Response:
     request = blueprint.current_request
-    form = request_form.read_form(form_pairs(request.raw_body or b""))
+    form = request_form.read_form(form_pairs(params.raw_body(request)))
     if form.honeypot:
         logger.info("request form honeypot filled", extra={"source_ip": source_ip(request)})
         return public_page("public/request_received.html", number=None, email=form.email)
@@ -77,8 +78,8 @@ def _submit(mailbox: Mailbox) -> Response:
         owner = request_form.form_id(form.token)
     except InvalidRequest as error:
         # A stale or forged token: a fresh form, with the text kept (uploads belonged to the old one).
-        kept = RequestForm(**{**form.values, "token": request_form.issue_token()})
-        return _form_page(mailbox, kept, {"form": error.message}, status=400)
+        fresh = replace(form, token=request_form.issue_token(), attachments=())
+        return _form_page(mailbox, fresh, {"form": error.message}, status=400)
     errors = request_form.validate(form, directory.directory().own_addresses)
     if errors:
         return _form_page(mailbox, form, errors, owner=owner, status=400)

@@ -9,6 +9,7 @@ from itertools import groupby
 from chalice import Blueprint, Response
 
 from chalicelib.desk.help_center import articles
+from chalicelib.web import params
 from chalicelib.web.markdown import to_html
 from chalicelib.web.public.render import guarded, public_page
 
@@ -19,7 +20,7 @@ MAX_QUERY_CHARS = 200
 @blueprint.route("/help", methods=["GET"])
 def index() -> Response:
     def answer() -> Response:
-        query = ((blueprint.current_request.query_params or {}).get("q") or "")[:MAX_QUERY_CHARS]
+        query = params.query(blueprint.current_request).get("q", "")[:MAX_QUERY_CHARS]
         found = articles.published(query)
         ordered = sorted(found, key=lambda a: (not a.category, a.category.lower(), a.title.lower()))
         by_category = [(name, list(group)) for name, group in groupby(ordered, key=lambda a: a.category)]

@@ -14,6 +14,7 @@ from chalice import Blueprint, Response
 from chalicelib.desk.base.errors import Forbidden, InvalidRequest, TooMany
 from chalicelib.desk.base.signing import sign, verify
 from chalicelib.desk.portal import links, portal
+from chalicelib.web import params
 from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import FORM_TYPES, form_pairs
 from chalicelib.web.public.render import guarded, public_page, source_ip
@@ -24,7 +25,7 @@ FORM_PURPOSE = "customer-page-form"
 
 @blueprint.route("/t/{token}", methods=["GET"])
 def status_page(token: str) -> Response:
-    closed_here = (blueprint.current_request.query_params or {}).get("closed") == "1"
+    closed_here = params.query(blueprint.current_request).get("closed") == "1"
     return guarded(lambda: _status(token, survey=closed_here), "/t/")
 
 
@@ -100,7 +101,7 @@ def _form_token(token: str) -> str:
 def _form(token: str, purpose: str = links.STATUS) -> dict[str, str]:
     """The posted form of a usable link (else the page that link shows), proven to come from its page."""
     portal.ticket_for(token, purpose)
-    form = dict(form_pairs(blueprint.current_request.raw_body or b""))
+    form = dict(form_pairs(params.raw_body(blueprint.current_request)))
     if not verify(FORM_PURPOSE, token, form.get("form_token", "")):
         raise Forbidden("This form did not come from your request's page; please open the link again.")
     return form
