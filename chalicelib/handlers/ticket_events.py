@@ -37,7 +37,7 @@ BATCH_SIZE = 25
 
 def handle_record(record: DynamoDBRecord) -> str:
     """One stream record; raising marks it failed (the stream retries from it)."""
-    if record.event_name is None or record.event_name.value != "INSERT":
+    if record.raw_event.get("eventName") != "INSERT":
         return "skipped: not an insert"
     image = record.raw_event["dynamodb"].get("NewImage")
     event = from_stream_image(image) if image else None
@@ -48,7 +48,9 @@ def handle_record(record: DynamoDBRecord) -> str:
     except Exception:
         logger.exception("ticket event failed", extra={"event_id": event.id, "type": event.type})
         raise
-    logger.info("ticket event delivered", extra={"event_id": event.id, "type": event.type, "outcome": outcome})
+    logger.info(
+        "ticket event delivered", extra={"event_id": event.id, "type": event.type, "outcome": outcome}
+    )
     return str(outcome)
 
 

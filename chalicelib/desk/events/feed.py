@@ -38,7 +38,7 @@ class FeedPage:
 
 @dataclass(frozen=True)
 class Position:
-    """Just after `key` on `day` (`key` "" is the day's start)."""
+    """Just after `key` on `day` (`key` = the day itself is its start: every key sorts after it)."""
 
     day: str
     key: str
@@ -63,6 +63,8 @@ def position(since: str | None, now: datetime) -> Position:
             date.fromisoformat(day)
         except ValueError:
             raise InvalidRequest("cursor does not belong to this list") from None
+        if not after.startswith(day):
+            raise InvalidRequest("cursor does not belong to this list")
         return Position(day, after)
     return _at(at if at.tzinfo else at.replace(tzinfo=UTC))
 
@@ -102,7 +104,8 @@ def read_events(
                 break
         if not day_done or at.day == horizon[:10]:
             break
-        at = Position((date.fromisoformat(at.day) + timedelta(days=1)).isoformat(), "")
+        next_day = (date.fromisoformat(at.day) + timedelta(days=1)).isoformat()
+        at = Position(next_day, next_day)
     return FeedPage(_visible(agent, found), at.cursor())
 
 
