@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 from chalice.app import DynamoDBEvent
 
-from chalicelib.desk.events import from_stream_image
+from chalicelib.desk.events.ticket_event import from_stream_image
 from chalicelib.desk.fan_out import fan_out
 from chalicelib.observability import logger, with_lambda_context
 

@@ -56,17 +56,21 @@ def position(since: str | None, now: datetime) -> Position:
     try:
         at = datetime.fromisoformat(since.replace("Z", "+00:00"))
     except ValueError:
-        key = decode_cursor(since, _KEY_NAMES)
-        assert key is not None
-        day, after = key["feed_day"]["S"], key["key"]["S"]
-        try:
-            date.fromisoformat(day)
-        except ValueError:
-            raise InvalidRequest("cursor does not belong to this list") from None
-        if not after.startswith(day):
-            raise InvalidRequest("cursor does not belong to this list")
-        return Position(day, after)
+        return _from_cursor(since)
     return _at(at if at.tzinfo else at.replace(tzinfo=UTC))
+
+
+def _from_cursor(cursor: str) -> Position:
+    key = decode_cursor(cursor, _KEY_NAMES)
+    assert key is not None
+    day, after = key["feed_day"]["S"], key["key"]["S"]
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        day = ""
+    if not day or not after.startswith(day):
+        raise InvalidRequest("cursor does not belong to this list")
+    return Position(day, after)
 
 
 def _at(at: datetime) -> Position:
