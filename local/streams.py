@@ -87,7 +87,7 @@ def first_failure(records: list[dict[str, Any]], response: Any) -> str | None:
     if not failures:
         return None
     sequence = [r["dynamodb"]["SequenceNumber"] for r in records]
-    named = {f.get("itemIdentifier") if isinstance(f, dict) else None for f in failures}
+    named = {str(f.get("itemIdentifier")) if isinstance(f, dict) else "" for f in failures}
     if not named <= set(sequence):
         log.warning("batchItemFailures names %s, not in the batch: the whole batch failed", named)
         return sequence[0]

@@ -31,7 +31,8 @@ class ConsumerFailed(Exception):
 def _consumer(name: str) -> Callable[[TicketEvent, Ticket], None]:
     """Looked up at each call: the package's `on_event` as it is now."""
     module = {"notifications": notifications, "webhooks": webhooks}[name]
-    return module.on_event  # type: ignore[no-any-return]
+    consumer: Callable[[TicketEvent, Ticket], None] = module.on_event
+    return consumer
 
 
 def fan_out(event: TicketEvent, now: float | None = None) -> dict[str, str]:

@@ -65,4 +65,5 @@ def ticket_events(event: DynamoDBEvent) -> PartialItemFailureResponse:
 
     processor = BatchProcessor(EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     raw: dict[str, Any] = event.to_dict()
-    return process_partial_response(raw, handle_record, processor, event.context)
+    context: Any = event.context  # Lambda's context object (Chalice types it as a dict)
+    return process_partial_response(raw, handle_record, processor, context)
