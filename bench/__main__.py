@@ -25,6 +25,9 @@ def main() -> None:
         from bench import ingestion, operations
 
         operations.report(counter)
+        from bench import ticket_events
+
+        ticket_events.report(counter)
         sla_cost.report(counter)
         ingestion.report()
         from bench import hostile_mail

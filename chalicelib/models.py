@@ -9,7 +9,9 @@ Tables (all on-demand; the stage's prefix before each name):
 - tickets    number → ticket; indexes for each API filter (status, team+status, team, assignee,
              requester, all), each sorted by `updated_at` (requester: `created_at`), one per queue
              view sorted by `sla_sort`, and the sparse `counted_updated` for the sidebar's counts.
-- messages   ticket number + time-ordered key → customer mail, agent reply, note or event.
+- messages   ticket number + time-ordered key → customer mail, agent reply, note or event. Its
+             DynamoDB Stream (NEW_IMAGE) is the ticket event stream (chalicelib.desk.events); the
+             sparse `feed_key` index lists those events by UTC day for `GET /api/events`.
 - threads    Message-ID → ticket number. Every id we receive or send, so replies find their ticket;
              its conditional put is also what makes ingestion idempotent.
 - contacts   customer address → name and counts.
@@ -26,7 +28,7 @@ Tables (all on-demand; the stage's prefix before each name):
 from __future__ import annotations
 
 import functools
-from typing import cast
+from typing import Any, cast
 
 from pynamodb.attributes import (
     Attribute,
@@ -190,9 +192,37 @@ class AttachmentRef(MapAttribute):
     inline = BooleanAttribute(default=False)
 
 
+class FeedIndex(GlobalSecondaryIndex):
+    """Every ticket event (history item but merge copies) by UTC day, in time order: the
+    integrations' `GET /api/events` walks it day by day (chalicelib.desk.events.feed). Only what
+    an event is made of is projected, not the bodies."""
+
+    class Meta:
+        index_name = "feed_key"
+        projection = IncludeProjection(
+            [
+                "kind",
+                "from_email",
+                "from_name",
+                "visible_text",
+                "channel",
+                "event",
+                "automatic",
+                "opens_ticket",
+                "mentions",
+                "created_at",
+            ]
+        )
+
+    feed_day = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+
+
 class Message(Model):
     class Meta(_Meta):
         table_name = _settings.table_name("messages")
+        # The ticket event stream: every INSERT is one event (chalicelib.handlers.ticket_events).
+        stream_view_type = "NEW_IMAGE"
 
     ticket_number = IntegerAttribute(hash_key=True)
     key = UnicodeAttribute(range_key=True)  # "<created_at ISO>#<random>", so a Query is oldest first
@@ -218,7 +248,18 @@ class Message(Model):
     event = MapAttribute(null=True)
     automatic = BooleanAttribute(default=False)  # sent by the help desk itself (acknowledgements)
     merged_from = IntegerAttribute(null=True)  # copied here when that ticket was merged into this one
+    # The customer message a ticket was opened with (desk.ticket.opening): the "ticket.created" event.
+    opens_ticket = BooleanAttribute(null=True)
+    # "<UTC day of key>" on every item but merge copies (which are no new event): the feed index.
+    feed_day = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    feed_index = FeedIndex()
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        """Every write of a message (save, transaction, batch) serializes it here: so `feed_day`
+        is derived in this one place and no writer can leave an event out of the feed."""
+        self.feed_day = None if self.merged_from is not None else self.key[:10]
+        return super().serialize(null_check=null_check)
 
 
 class ThreadIndex(Model):

@@ -56,6 +56,11 @@ class FunctionAccess:
     starts_timers: bool = True  # states:StartExecution on the SLA timer
     manages_agents: bool = False  # Cognito admin calls and SES domain verification (desk.setup.admin)
     consumes_sla_events: bool = False
+    # Reads the messages table's stream (the ticket events) and sends what it gave up on to its DLQ.
+    consumes_ticket_events: bool = False
+    # An alarm on the function's Errors metric; off where failures end in a dead-letter queue that
+    # alarms anyway (and the stack stays inside CloudWatch's 10 free alarm metrics).
+    alarms_on_errors: bool = True
     fails_to_queue: bool = False  # async invocations that fail twice land in the failure queue
     # Signs or verifies CSRF tokens or customer links: may read the signing key's SSM parameter.
     reads_signing_key: bool = False
@@ -119,6 +124,20 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         # not recorded as a ticket message, so no threads. It mails agents only: no customer link.
         tables=("tickets", "messages", "agents", "counters"),
         consumes_sla_events=True,
+    ),
+    FunctionAccess(
+        name="ticket_events",
+        logical_id="TicketEvents",
+        # The stream's consumer (desk.fan_out): reads each event's ticket, claims each consumer's
+        # delivery in counters. Its stream read and its failure queue are their own statements.
+        # The consumers (notifications, webhooks) add what they use.
+        tables=("tickets", "counters"),
+        sends_mail=False,
+        starts_timers=False,
+        consumes_ticket_events=True,
+        # Failures are reported per record and retried by the stream; what is given up on goes to
+        # the ticket-event DLQ, whose alarm fires. An unhandled error (a timeout) ends there too.
+        alarms_on_errors=False,
     ),
     FunctionAccess(
         name="daily_digest",

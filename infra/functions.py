@@ -33,6 +33,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sam as sam
 from cdk_nag import NagPackSuppression, NagSuppressions
 from chalice.cdk import Chalice
+from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
 from infra.access import FUNCTIONS, TABLE_ACTIONS, FunctionAccess
@@ -50,6 +51,11 @@ LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 REST_API = "RestAPI"  # the logical id `chalice package` gives the API
 SIGNING_KEY_ENV = "HELPDESK_SIGNING_KEY_PARAMETER"
 INTEGRATION = "x-amazon-apigateway-integration"
+# The ticket event stream's mapping: retries of a failing batch (halved each time, so the failing
+# record is found) before it goes to the failure queue, and the age past which a record is given up
+# (the stream keeps records 24 hours).
+TICKET_EVENT_RETRIES = 10
+TICKET_EVENT_MAX_AGE_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,28 @@ def _statements(
                     "sqs:ReceiveMessage",
                 ],
                 resources=[res.queues.sla_events.queue_arn],
+            )
+        )
+    if access.consumes_ticket_events:
+        statements.append(
+            iam.PolicyStatement(
+                # What Lambda's event source mapping reads with the function's role, on the
+                # messages table's stream only (AWS's own example policy has these four).
+                sid="ReadTicketEvents",
+                actions=[
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
+                resources=[res.tables.by_name["messages"].table_stream_arn or ""],
+            )
+        )
+        statements.append(
+            iam.PolicyStatement(
+                sid="TicketEventFailures",
+                actions=["sqs:SendMessage"],
+                resources=[res.queues.ticket_event_failures.queue_arn],
             )
         )
     if access.fails_to_queue:
@@ -354,6 +382,7 @@ class Functions(Construct):
         return self.resources[name].ref
 
     def _wire(self, res: Resources) -> None:
+        self._wire_ticket_events(res)
         lambda_.CfnEventSourceMapping(
             self,
             "SlaEventsMapping",
@@ -374,6 +403,27 @@ class Functions(Construct):
                 )
             ),
         ).node.add_dependency(_policy_of(self.roles["inbound_email"]))
+
+    def _wire_ticket_events(self, res: Resources) -> None:
+        """The stream mapping Chalice's `on_dynamodb_record` packaged, pointed at the real stream.
+
+        Chalice writes the SAM event with the placeholder ARN the handler module had to give at
+        import (chalicelib/handlers/ticket_events.py); here it gets the messages table's stream and
+        what Chalice has no parameter for: partial batch responses, bounded retries (bisecting a
+        failing batch to find the record), and the on-failure queue for what is given up on.
+        """
+        event = f"Properties.Events.{to_cfn_resource_name('ticket_events-dynamodb-event-source')}.Properties"
+        function = self.resources["ticket_events"]
+        stream = res.tables.by_name["messages"].table_stream_arn
+        function.add_override(f"{event}.Stream", stream)
+        function.add_override(f"{event}.FunctionResponseTypes", ["ReportBatchItemFailures"])
+        function.add_override(f"{event}.BisectBatchOnFunctionError", True)
+        function.add_override(f"{event}.MaximumRetryAttempts", TICKET_EVENT_RETRIES)
+        function.add_override(f"{event}.MaximumRecordAgeInSeconds", TICKET_EVENT_MAX_AGE_S)
+        function.add_override(
+            f"{event}.DestinationConfig",
+            {"OnFailure": {"Destination": res.queues.ticket_event_failures.queue_arn}},
+        )
 
     def _suppress(self) -> None:
         for access in FUNCTIONS:

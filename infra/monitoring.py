@@ -61,6 +61,7 @@ class Monitoring(Construct):
         for label, queue in (
             ("SLA events", queues.sla_dead_letters),
             ("Inbound mail", queues.inbound_failures),
+            ("Ticket events", queues.ticket_event_failures),
         ):
             alarm = self._alarm(
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
@@ -68,15 +69,16 @@ class Monitoring(Construct):
                 f"{label}: a message reached the dead-letter queue; see docs/DEPLOY.md",
             )
             widgets.append(cloudwatch.AlarmWidget(title=f"{label} dead letters", alarm=alarm, width=12))
-        for access in FUNCTIONS:
+        for access in (a for a in FUNCTIONS if a.alarms_on_errors):
             self._alarm(
                 functions.function(access.name).metric_errors(period=PERIOD, statistic="Sum"),
                 f"{access.logical_id}Errors",
                 f"{access.name}: errors in the last 5 minutes",
             )
         # One alarm on the account's Lambda throttles (all functions of this region), not one per
-        # function: 2 + 6 + 1 = 9 alarm metrics stay inside CloudWatch's always-free 10, so an idle
-        # desk costs nothing; the dashboard shows which function it was.
+        # function: 3 dead-letter queues + 6 functions' errors (ticket_events' end in its DLQ) + 1 = 10
+        # alarm metrics stay inside CloudWatch's always-free 10, so an idle desk costs nothing; the
+        # dashboard shows which function it was.
         self._alarm(
             cloudwatch.Metric(
                 namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=PERIOD

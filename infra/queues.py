@@ -23,7 +23,8 @@ def _queue(scope: Construct, construct_id: str, **kwargs: object) -> sqs.Queue:
 
 
 class Queues(Construct):
-    """The SLA event queue (timer → sla_events) with its DLQ, and the inbound function's failure queue."""
+    """The SLA event queue (timer → sla_events) with its DLQ, and the inbound function's and the ticket
+    event stream's failure queues."""
 
     def __init__(self, scope: Construct, construct_id: str, *, handler_timeout: Duration) -> None:
         super().__init__(scope, construct_id)
@@ -36,14 +37,17 @@ class Queues(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=self.sla_dead_letters),
         )
         self.inbound_failures = _queue(self, "InboundFailures")
-        for dead_letters in (self.sla_dead_letters, self.inbound_failures):
+        # The ticket event stream's on-failure destination: what Lambda gave up on (the batch's
+        # shard and sequence numbers, not the records: replay them from the feed or the table).
+        self.ticket_event_failures = _queue(self, "TicketEventFailures")
+        for dead_letters in (self.sla_dead_letters, self.inbound_failures, self.ticket_event_failures):
             NagSuppressions.add_resource_suppressions(
                 dead_letters,
                 [
                     NagPackSuppression(
                         id="AwsSolutions-SQS3",
-                        reason="This queue is itself a dead-letter queue (SQS redrive target or the "
-                        "inbound function's on-failure destination); a DLQ of a DLQ would only hide mail.",
+                        reason="This queue is itself a dead-letter queue (SQS redrive target or a function's "
+                        "on-failure destination); a DLQ of a DLQ would only hide mail.",
                     )
                 ],
             )

@@ -30,6 +30,7 @@ class TableSpec:
     range_key: tuple[str, str] | None
     indexes: tuple[IndexSpec, ...]
     ttl_attribute: str | None
+    stream: str | None = None  # the model's `Meta.stream_view_type` (messages: the ticket event stream)
 
 
 def _keys(key_schema: list[dict[str, str]], types: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -70,6 +71,7 @@ def table_specs() -> tuple[TableSpec, ...]:
                 range_key=range_key[0] if range_key else None,
                 indexes=tuple(indexes),
                 ttl_attribute=TTL_ATTRIBUTES.get(model),
+                stream=getattr(model.Meta, "stream_view_type", None),
             )
         )
     return tuple(specs)
@@ -99,6 +101,7 @@ class Tables(Construct):
                 ),
                 encryption=dynamodb.TableEncryption.DEFAULT,  # AWS-owned key: encrypted, no KMS charge
                 time_to_live_attribute=spec.ttl_attribute,
+                stream=dynamodb.StreamViewType(spec.stream) if spec.stream else None,
                 removal_policy=RemovalPolicy.RETAIN,
             )
             for index in spec.indexes:

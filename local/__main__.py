@@ -32,6 +32,7 @@ from local.schedules import Scheduler, app_schedules
 from local.smtp import SesReceiptRule, smtp_server
 from local.sqs import SqsPoller
 from local.state import StateStore, kept_signing_key
+from local.streams import StreamPoller
 from local.timers import rearm_sla_timers
 
 log = logging.getLogger("local")
@@ -39,6 +40,7 @@ SNAPSHOT_INTERVAL_S = 2.0
 OUTBOX_INTERVAL_S = 0.2
 SQS_INTERVAL_S = 0.5
 SCHEDULE_INTERVAL_S = 1.0
+STREAM_INTERVAL_S = 0.5
 
 
 def configure_environment(endpoint: str) -> None:
@@ -94,6 +96,7 @@ def run(options: Options, stop: threading.Event) -> None:
         running.callback(invoker.stop)
 
         scheduler = start_event_sources(app, invoker, running)
+        start_ticket_events(options, running)
 
         api = ApiServer(app, config, options.host, options.http_port)
         api.start()
@@ -135,6 +138,19 @@ def start_event_sources(app: Chalice, invoker: AsyncInvoker, running: contextlib
     return scheduler
 
 
+def start_ticket_events(options: Options, running: contextlib.ExitStack) -> None:
+    """The messages table's stream → `ticket_events`, as Lambda's event source mapping does.
+    Started after the state restore: its re-put items are no news (local/streams.py)."""
+    from chalicelib.handlers.ticket_events import ticket_events
+    from chalicelib.models import Message
+
+    poller = StreamPoller(Message.Meta.table_name, "ticket_events", ticket_events, options.dead_letter_dir)
+    poller.start()
+    job = Periodic("ticket-events", STREAM_INTERVAL_S, poller.poll)
+    job.start()
+    running.callback(job.stop)
+
+
 def print_banner(
     options: Options, http_url: str, smtp: str, aws: str, ids: dict[str, str], *, scheduler: Scheduler
 ) -> None:
@@ -158,6 +174,7 @@ Help desk running locally
   Schedules
 {schedules}
   SLA timers     Step Functions {settings().sla_state_machine_arn.rpartition(":")[2]} → SQS → sla_events
+  Ticket events  the messages table's DynamoDB stream → ticket_events → notifications, webhooks
   Embedded AWS   {aws}   (user pool {ids["user_pool_id"]}, client {ids["client_id"]})
 Press Ctrl-C to stop.
 """,

@@ -12,6 +12,7 @@ from chalice import Blueprint, Response
 from chalicelib.desk import reports
 from chalicelib.desk.agent_work import merge, replies, ticket_changes
 from chalicelib.desk.base.errors import DeskError
+from chalicelib.desk.events import event_json, feed
 from chalicelib.desk.portal import revocation
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
@@ -161,3 +162,14 @@ def report(agent: AgentProfile) -> dict[str, Any]:
     query = _query()
     found = reports.report(agent, params.period(query), query.get("team") or None)
     return report_json(found)
+
+
+@json_route("/api/events", methods=["GET"])
+def list_events(agent: AgentProfile) -> dict[str, Any]:
+    """Ticket events after `since` (a cursor this route returned, or an ISO time), oldest first;
+    only the teams' tickets the caller may see; internal notes included (the agents' API)."""
+    query = _query()
+    page = feed.read_events(
+        agent, query.get("since") or None, params.query_number(query, "limit", feed.DEFAULT_LIMIT)
+    )
+    return {"items": [event_json(event, ticket) for event, ticket in page.events], "next_cursor": page.cursor}

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = {
     "inbound_email": ("chalicelib.handlers.inbound", "inbound_email"),
     "sla_events": ("chalicelib.handlers.sla", "sla_events"),
+    "ticket_events": ("chalicelib.handlers.ticket_events", "ticket_events"),
     "daily_digest": ("chalicelib.handlers.schedules", "daily_digest"),
     "auto_close": ("chalicelib.handlers.schedules", "auto_close"),
 }

@@ -235,8 +235,12 @@ def test_function_policies_match_the_access_map_with_no_wildcard_action(synthesi
             "Effect": "Allow",
             "Resource": "*",
         }
-        assert statements["SendMail"]["Action"] == "ses:SendEmail"
-        assert "*" not in _text(statements["SendMail"]["Resource"]).replace("${AWS::", "")
+        assert ("SendMail" in statements) == access.sends_mail, access.name
+        if access.sends_mail:
+            assert statements["SendMail"]["Action"] == "ses:SendEmail"
+            assert "*" not in _text(statements["SendMail"]["Resource"]).replace("${AWS::", "")
+        assert ("ReadTicketEvents" in statements) == access.consumes_ticket_events
+        assert ("TicketEventFailures" in statements) == access.consumes_ticket_events
     api = {s["Sid"]: s for s in _policy_of(synthesized, _role_id(functions["APIHandler"]))}
     assert api["VerifyMailDomains"] == {
         "Sid": "VerifyMailDomains",
@@ -394,7 +398,8 @@ def test_alarms_on_dead_letters_errors_and_throttles_and_a_dashboard(synthesized
     for alarm in alarms:
         by_metric[alarm["Properties"]["MetricName"]] = by_metric.get(alarm["Properties"]["MetricName"], 0) + 1
         assert alarm["Properties"]["AlarmActions"]
-    assert by_metric == {"ApproximateNumberOfMessagesVisible": 2, "Errors": len(FUNCTIONS), "Throttles": 1}
+    errors = len([a for a in FUNCTIONS if a.alarms_on_errors])
+    assert by_metric == {"ApproximateNumberOfMessagesVisible": 3, "Errors": errors, "Throttles": 1}
     assert by_metric and sum(by_metric.values()) <= 10  # CloudWatch's always-free alarm metrics
     _only(synthesized.resources("AWS::CloudWatch::Dashboard"))
     _, subscription = _only(synthesized.resources("AWS::SNS::Subscription"))
@@ -403,3 +408,43 @@ def test_alarms_on_dead_letters_errors_and_throttles_and_a_dashboard(synthesized
         "Protocol": "email",
         "Endpoint": "ops@example.com",
     }
+
+
+def test_the_ticket_event_stream_feeds_its_consumer_with_partial_failures_and_a_failure_queue(
+    synthesized: Synthesized,
+):
+    tables = synthesized.resources("AWS::DynamoDB::Table")
+    messages_id, messages = next(
+        (k, t) for k, t in tables.items() if t["Properties"]["TableName"] == "helpdesk-test-messages"
+    )
+    assert messages["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert [
+        t["Properties"]["TableName"] for t in tables.values() if "StreamSpecification" in t["Properties"]
+    ] == ["helpdesk-test-messages"]
+    function = synthesized.resources("AWS::Serverless::Function")["TicketEvents"]["Properties"]
+    [(_, event)] = function["Events"].items()
+    assert event["Type"] == "DynamoDB"
+    props = event["Properties"]
+    stream = {"Fn::GetAtt": [messages_id, "StreamArn"]}
+    assert props["Stream"] == stream  # not the placeholder the handler module gave Chalice
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["StartingPosition"] == "LATEST" and props["BisectBatchOnFunctionError"] is True
+    assert props["MaximumRetryAttempts"] == 10 and props["MaximumRecordAgeInSeconds"] == 86400
+    failures = props["DestinationConfig"]["OnFailure"]["Destination"]
+    assert "QueuesTicketEventFailures" in _text(failures)
+    statements = {s["Sid"]: s for s in _policy_of(synthesized, _role_id({"Properties": function}))}
+    assert statements["ReadTicketEvents"]["Resource"] == stream  # that stream only
+    assert sorted(statements["ReadTicketEvents"]["Action"]) == [
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    ]
+    assert statements["TicketEventFailures"]["Action"] == "sqs:SendMessage"
+    assert "QueuesTicketEventFailures" in _text(statements["TicketEventFailures"]["Resource"])
+    # Only the consumer reads the stream.
+    for other in (a for a in FUNCTIONS if a.name != "ticket_events"):
+        role = _role_id(synthesized.resources("AWS::Serverless::Function")[other.logical_id])
+        assert "StreamArn" not in _text(_policy_of(synthesized, role)), other.name
+    alarms = synthesized.resources("AWS::CloudWatch::Alarm").values()
+    assert any("QueuesTicketEventFailures" in _text(a["Properties"].get("Dimensions")) for a in alarms)

@@ -70,6 +70,7 @@ def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str
         follow_up_of=new.follow_up_of,
     )
     message.ticket_number = number
+    message.opens_ticket = True  # its stream record is the "ticket.created" event (desk.events)
     sla_state = sla.start(ticket, at)
     with write_transaction() as transaction:
         transaction.save(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypeGuard, get_args
 
 from chalicelib.desk.base.storage import attachment_key
+from chalicelib.desk.events.descriptions import describe_event
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.mail.message import Address
 from chalicelib.models import AttachmentRef, Message, ThreadIndex
@@ -90,28 +91,6 @@ def attachment_ref(
         content_id=content_id,
         inline=inline,
     )
-
-
-def describe_event(event: dict[str, str]) -> str:
-    """The one line an agent reads for a change in the ticket's history."""
-    kind, old, new = event["type"], event.get("from") or "nobody", event.get("to") or "nobody"
-    metric = event.get("metric", "").replace("_", " ")
-    labels = {
-        "status": f"Status changed from {old} to {new}",
-        "priority": f"Priority changed from {old} to {new}",
-        "assignee": f"Assignee changed from {old} to {new}",
-        "team": f"Moved from team {old} to {new}",
-        "tags": f"Tags changed from [{event.get('from', '')}] to [{event.get('to', '')}]",
-        "follow_up": f"Follow-up of closed ticket #{event.get('to')}",
-        "sla_warning": f"SLA warning: the {metric} target is close",
-        "sla_breach": f"SLA breached: the {metric} target was missed",
-        "notified": f"SLA {event.get('alert', '')} ({metric}) mailed to {event.get('to', '')}",
-        "merged": f"Merged into #{event['to']}" if event.get("to") else f"#{old} merged into this ticket",
-        "customer_solved": f"Marked solved by the customer on the status page (was {old})",
-        "links_revoked": "Customer links revoked: the status and survey links mailed so far open nothing",
-        "csat": f"The customer rated the support {new}" + (f" (was {old})" if event.get("from") else ""),
-    }
-    return labels.get(kind, kind)
 
 
 def event_message(

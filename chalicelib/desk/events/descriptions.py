@@ -1,0 +1,29 @@
+"""The one line an agent (or an integration) reads for a change in a ticket's history (no I/O).
+
+Here, below the ticket package, so that an event read from the stream or the feed index is
+described exactly as the thread shows it, without the stored `body_text` being read or projected.
+"""
+
+from __future__ import annotations
+
+
+def describe_event(event: dict[str, str]) -> str:
+    """The one line for a history event map ({"type", "from", "to", ...})."""
+    kind, old, new = event["type"], event.get("from") or "nobody", event.get("to") or "nobody"
+    metric = event.get("metric", "").replace("_", " ")
+    labels = {
+        "status": f"Status changed from {old} to {new}",
+        "priority": f"Priority changed from {old} to {new}",
+        "assignee": f"Assignee changed from {old} to {new}",
+        "team": f"Moved from team {old} to {new}",
+        "tags": f"Tags changed from [{event.get('from', '')}] to [{event.get('to', '')}]",
+        "follow_up": f"Follow-up of closed ticket #{event.get('to')}",
+        "sla_warning": f"SLA warning: the {metric} target is close",
+        "sla_breach": f"SLA breached: the {metric} target was missed",
+        "notified": f"SLA {event.get('alert', '')} ({metric}) mailed to {event.get('to', '')}",
+        "merged": f"Merged into #{event['to']}" if event.get("to") else f"#{old} merged into this ticket",
+        "customer_solved": f"Marked solved by the customer on the status page (was {old})",
+        "links_revoked": "Customer links revoked: the status and survey links mailed so far open nothing",
+        "csat": f"The customer rated the support {new}" + (f" (was {old})" if event.get("from") else ""),
+    }
+    return labels.get(kind, kind)
