@@ -333,7 +333,8 @@ def test_the_admin_page_makes_lists_and_revokes_keys(fresh_tables, web_client, s
     import re
 
     from chalicelib.models import ApiKey
-    from tests.service.agent_http import cookie, csrf_of, post as post_form
+    from tests.service.agent_http import cookie, csrf_of
+    from tests.service.agent_http import post as post_form
 
     page = web_client.http.get("/admin", headers=cookie()).body.decode()
     assert "No API keys yet." in page
