@@ -209,6 +209,8 @@ def _record_use(item: ApiKey, now: datetime) -> None:
 def _failed(source_ip: str) -> None:
     window_end = (int(time.time()) // FAILURE_WINDOW_SECONDS + 1) * FAILURE_WINDOW_SECONDS
     if not ratelimit.allow("api-key-failure", source_ip, FAILURES_PER_IP, FAILURE_WINDOW_SECONDS):
+        for ip in [ip for ip, until in _blocked.items() if until <= time.time()]:
+            del _blocked[ip]  # windows over: the map holds only the IPs blocked now
         _blocked[source_ip] = float(window_end)
         raise TooMany("too many invalid API keys from your network; try again in a few minutes")
 
