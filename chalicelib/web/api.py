@@ -51,12 +51,12 @@ def json_route(path: str, methods: list[str], *, agent: bool = True, keys: bool 
             try:
                 if agent:
                     identity = (request.context or {}).get("identity") or {}
-                    principal = auth.authenticate(
+                    who = auth.principal(
                         request.headers.get("authorization"),
                         keys=keys,
                         source_ip=str(identity.get("sourceIp") or ""),
                     )
-                    return view(principal, **segments)
+                    return view(who, **segments)
                 return view(**segments)
             except DeskError as error:
                 return error_response(error)

@@ -96,18 +96,24 @@ def answer_challenge(step: str, email: str, session: str, answer: str) -> tuple[
     return _outcome(result, email)
 
 
-def authenticate(authorization: str | None, *, keys: bool = True, source_ip: str = "") -> AgentProfile:
-    """The agent behind an `Authorization: Bearer <Cognito ID token>` header, or the principal of an
-    API key `Bearer hd_…` where `keys` allows them; Unauthorized otherwise."""
+def principal(authorization: str | None, *, keys: bool = True, source_ip: str = "") -> AgentProfile:
+    """Who a JSON API request is from: the principal of an API key `Bearer hd_…` where `keys`
+    allows them (desk.setup.api_keys), else the agent of a Cognito ID token (`authenticate`)."""
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("sign in first: send Authorization: Bearer <token> (an ID token or an API key)")
-    if api_keys.looks_like_key(token):
+    if scheme.lower() == "bearer" and api_keys.looks_like_key(token):
         if not keys:
             raise Forbidden("API keys cannot do this: sign in as an admin")
         return api_keys.principal_for(token, source_ip or "unknown", utcnow())
-    return agent_for_token(token)[0]
+    return authenticate(authorization)
+
+
+def authenticate(authorization: str | None) -> AgentProfile:
+    """The agent behind an `Authorization: Bearer <Cognito ID token>` header, or Unauthorized."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("sign in first: send Authorization: Bearer <token> (an ID token or an API key)")
+    return agent_for_token(token.strip())[0]
 
 
 def agent_for_token(token: str) -> tuple[AgentProfile, dict[str, Any]]:

@@ -75,7 +75,7 @@ def test_last_use_is_written_at_most_once_a_minute():
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic hd_x", "Token hd_x"])
 def test_a_missing_or_other_scheme_is_unauthorized_before_any_lookup(header):
     with pytest.raises(Unauthorized, match="Authorization: Bearer"):
-        auth.authenticate(header)
+        auth.principal(header)
 
 
 def test_routes_that_take_no_keys_refuse_one_without_looking_it_up(monkeypatch):
@@ -84,14 +84,14 @@ def test_routes_that_take_no_keys_refuse_one_without_looking_it_up(monkeypatch):
 
     monkeypatch.setattr(api_keys, "principal_for", looked_up)
     with pytest.raises(Forbidden, match="sign in as an admin"):
-        auth.authenticate(f"Bearer {api_keys.new_secret()}", keys=False)
+        auth.principal(f"Bearer {api_keys.new_secret()}", keys=False)
 
 
 def test_a_key_in_the_header_goes_to_the_key_lookup_with_the_source_ip(monkeypatch):
     seen = []
     monkeypatch.setattr(api_keys, "principal_for", lambda secret, ip, now: seen.append((secret, ip)) or "who")
     secret = api_keys.new_secret()
-    assert auth.authenticate(f"bearer  {secret} ", source_ip="198.51.100.7") == "who"
+    assert auth.principal(f"bearer  {secret} ", source_ip="198.51.100.7") == "who"
     assert seen == [(secret, "198.51.100.7")]
 
 
