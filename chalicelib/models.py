@@ -23,6 +23,7 @@ Tables (all on-demand; the stage's prefix before each name):
 - directory  the desk's editable setup in one partition: teams, mailboxes, canned replies, mail
              templates, branding.
 - articles   help-center article slug → title, Markdown body, category, draft or published.
+- api_keys   one partition: SHA-256 of an API key's secret → its name, role, teams, last use, revocation.
 """
 
 from __future__ import annotations
@@ -241,7 +242,9 @@ class Message(Model):
     message_id = UnicodeAttribute(null=True)
     ses_message_id = UnicodeAttribute(null=True)
     raw_s3_key = UnicodeAttribute(null=True)
-    channel = UnicodeAttribute(null=True)  # customer messages: "email" or "web" (the request form)
+    # customer messages: "email", "web" (the request form, the status page), or "phone"/"web"/"api"
+    # for one an agent or integration logged for the customer (POST /api/tickets)
+    channel = UnicodeAttribute(null=True)
     verdicts = MapAttribute(null=True)
     # Mail whose From is not authenticated (no DMARC pass, no DKIM signature of its domain): it may be forged.
     unverified_sender = BooleanAttribute(null=True)
@@ -395,6 +398,29 @@ class Article(Model):
     state_index = ArticleStateIndex()
 
 
+class ApiKey(Model):
+    """An integration's API key (chalicelib.desk.setup.api_keys): only the SHA-256 of its secret is kept.
+
+    One partition (`scope`): a request's key is one GetItem, the admin's list one Query; a desk has
+    a few dozen keys, far below what one partition serves.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("api_keys")
+
+    scope = UnicodeAttribute(hash_key=True, default="key")
+    key_hash = UnicodeAttribute(range_key=True)  # hex SHA-256 of the whole secret: also the key's id
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()  # agent | lead | admin, as an agent's
+    teams = _text_list(null=True)
+    prefix = UnicodeAttribute()  # the secret's first characters, shown so an admin recognises it
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    last_used_at = UTCDateTimeAttribute(null=True)  # written at most once per api_keys.LAST_USED_EVERY
+    revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     Ticket,
     Message,
@@ -406,6 +432,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SearchTerm,
     DirectoryEntry,
     Article,
+    ApiKey,
 )
 TTL_ATTRIBUTES: dict[type[Model], str] = {Ledger: "expires_at"}
 

@@ -30,6 +30,7 @@ EVERY_TABLE = (
     "search",
     "directory",
     "articles",
+    "api_keys",
 )
 # Enough for PynamoDB gets, queries, saves, updates, deletes and TransactWriteItems (which is
 # authorised per item as PutItem/UpdateItem/DeleteItem/ConditionCheckItem). No Scan: no request path scans.
@@ -73,18 +74,21 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="api_handler",
         logical_id="APIHandler",
-        # The agents' routes (infra/routes.py: every route not in chalicelib.web.public). Not
-        # contacts: only customers' own channels (mail, the public pages) record who wrote.
+        # The agents' routes (infra/routes.py: every route not in chalicelib.web.public).
+        # contacts: POST /api/tickets opens a ticket for a customer (desk.ticket.opening counts it
+        # on the contact); api_keys: every request with an API key reads its key (one GetItem).
         tables=(
             "tickets",
             "messages",
             "threads",
+            "contacts",
             "agents",
             "counters",
             "tags",
             "search",
             "directory",
             "articles",
+            "api_keys",
         ),
         # Agents download attachments and a customer message's original (inbound/ or forms/)
         # through links it signs; a long reply's bodies are kept under bodies/.

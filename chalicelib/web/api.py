@@ -11,17 +11,18 @@ from chalice import Blueprint, Response
 
 from chalicelib.desk import reports
 from chalicelib.desk.agent_work import merge, replies, ticket_changes
-from chalicelib.desk.base.errors import DeskError
+from chalicelib.desk.base.errors import DeskError, InvalidRequest
 from chalicelib.desk.events import event_json, feed
+from chalicelib.desk.intake import on_behalf
 from chalicelib.desk.portal import revocation
-from chalicelib.desk.setup import directory
+from chalicelib.desk.setup import api_keys, directory
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import tickets
-from chalicelib.desk.ticket.records import STATUSES
+from chalicelib.desk.ticket.records import STATUSES, utcnow
 from chalicelib.observability import logger
 from chalicelib.web import auth, params
 from chalicelib.web.params import ticket_number
-from chalicelib.web.serialize import agent_json, message_json, report_json, ticket_json
+from chalicelib.web.serialize import agent_json, api_key_json, message_json, report_json, ticket_json
 
 blueprint = Blueprint(__name__)
 
@@ -31,11 +32,15 @@ BODY_IS_TEXT = "body must be non-empty text"
 
 def error_response(error: DeskError) -> Response:
     body = {"error": error.code, "message": error.message, **error.details}
-    return Response(body=body, status_code=error.status, headers={"Content-Type": "application/json"})
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+    if error.status == 401:  # RFC 9110: a 401 names the scheme it wants
+        headers["WWW-Authenticate"] = 'Bearer realm="helpdesk", error="invalid_token"'
+    return Response(body=body, status_code=error.status, headers=headers)
 
 
-def json_route(path: str, methods: list[str], *, agent: bool = True) -> Callable[..., Any]:
-    """Register a JSON route; agent routes get the verified agent as first argument.
+def json_route(path: str, methods: list[str], *, agent: bool = True, keys: bool = True) -> Callable[..., Any]:
+    """Register a JSON route; agent routes get the verified agent (or, where `keys`, an API key's
+    principal) as first argument.
 
     Every DeskError becomes its JSON error, and anything unexpected a logged JSON 500.
     """
@@ -46,7 +51,13 @@ def json_route(path: str, methods: list[str], *, agent: bool = True) -> Callable
             request = blueprint.current_request
             try:
                 if agent:
-                    return view(auth.authenticate(request.headers.get("authorization")), **segments)
+                    identity = (request.context or {}).get("identity") or {}
+                    who = auth.principal(
+                        request.headers.get("authorization"),
+                        keys=keys,
+                        source_ip=str(identity.get("sourceIp") or ""),
+                    )
+                    return view(who, **segments)
                 return view(**segments)
             except DeskError as error:
                 return error_response(error)
@@ -107,6 +118,20 @@ def list_tickets(agent: AgentProfile) -> dict[str, Any]:
         sort=sort,
     )
     return {"items": [ticket_json(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@json_route("/api/tickets", methods=["POST"])
+def open_ticket(agent: AgentProfile) -> Response:
+    """Open a ticket for a customer, mailed to them or logged (desk.intake.on_behalf). A repeated
+    `Idempotency-Key` (or `external_id`) answers 200 with the ticket the first request opened."""
+    idempotency_key = blueprint.current_request.headers.get("idempotency-key")
+    opened = on_behalf.open_for_customer(agent, on_behalf.parse_request(_body(), idempotency_key))
+    headers: dict[str, str | list[str]] = {"Location": f"/api/tickets/{opened.ticket.number}"}
+    if opened.duplicate:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(
+        body=ticket_json(opened.ticket), status_code=200 if opened.duplicate else 201, headers=headers
+    )
 
 
 @json_route("/api/tickets/{number}", methods=["GET"])
@@ -173,3 +198,29 @@ def list_events(agent: AgentProfile) -> dict[str, Any]:
         agent, query.get("since") or None, params.query_number(query, "limit", feed.DEFAULT_LIMIT)
     )
     return {"items": [event_json(event, ticket) for event, ticket in page.events], "next_cursor": page.cursor}
+
+
+# API keys are managed by a signed-in admin only (an ID token): a leaked key, even an admin's,
+# cannot mint itself successors or revoke the keys of others.
+@json_route("/api/keys", methods=["GET"], keys=False)
+def list_api_keys(agent: AgentProfile) -> dict[str, Any]:
+    return {"items": [api_key_json(key) for key in api_keys.list_keys(agent)]}
+
+
+@json_route("/api/keys", methods=["POST"], keys=False)
+def create_api_key(agent: AgentProfile) -> Response:
+    """`{name, role, teams}` → the key and its `secret`, which is shown this once."""
+    body = _body()
+    teams = body.get("teams", [])
+    if not isinstance(teams, list) or not all(isinstance(team, str) for team in teams):
+        raise InvalidRequest("teams must be a list of team names", field="teams")
+    role = params.one_of(body.get("role"), api_keys.ROLES, "role")
+    key, secret = api_keys.create_key(agent, params.field(body.get("name")), role, list(teams), utcnow())
+    return Response(
+        body={**api_key_json(key), "secret": secret}, status_code=201, headers={"Cache-Control": "no-store"}
+    )
+
+
+@json_route("/api/keys/{key_id}/revoke", methods=["POST"], keys=False)
+def revoke_api_key(agent: AgentProfile, key_id: str) -> dict[str, Any]:
+    return api_key_json(api_keys.revoke_key(agent, key_id, utcnow()))

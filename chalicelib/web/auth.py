@@ -2,7 +2,9 @@
 
 A token is an agent's only if it names the address *verified* and its `sub` is the Cognito user the
 agent row belongs to (desk.setup.agents.agent_for_login): the address is an editable attribute, the sub
-is not.
+is not. The JSON API also takes an integration's API key (`hd_…`, desk.setup.api_keys) in the same
+header, acting as an agent with the key's role and teams; the pages never do (their session cookie
+holds an ID token, checked by `agent_for_token` alone).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.desk.base.errors import InvalidRequest, Unauthorized
+from chalicelib.desk.base.errors import Forbidden, InvalidRequest, Unauthorized
+from chalicelib.desk.setup import api_keys
 from chalicelib.desk.setup.agents import AgentProfile, agent_for_login
+from chalicelib.desk.ticket.records import utcnow
 
 NEW_PASSWORD, MFA_CODE = "new_password_required", "mfa_code_required"
 # The form / JSON field that answers each step.
@@ -92,11 +96,23 @@ def answer_challenge(step: str, email: str, session: str, answer: str) -> tuple[
     return _outcome(result, email)
 
 
+def principal(authorization: str | None, *, keys: bool = True, source_ip: str = "") -> AgentProfile:
+    """Who a JSON API request is from: the principal of an API key `Bearer hd_…` where `keys`
+    allows them (desk.setup.api_keys), else the agent of a Cognito ID token (`authenticate`)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and api_keys.looks_like_key(token):
+        if not keys:
+            raise Forbidden("API keys cannot do this: sign in as an admin")
+        return api_keys.principal_for(token, source_ip or "unknown", utcnow())
+    return authenticate(authorization)
+
+
 def authenticate(authorization: str | None) -> AgentProfile:
     """The agent behind an `Authorization: Bearer <Cognito ID token>` header, or Unauthorized."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
+        raise Unauthorized("sign in first: send Authorization: Bearer <token> (an ID token or an API key)")
     return agent_for_token(token.strip())[0]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.desk.base import storage
 from chalicelib.desk.reports import Report
 from chalicelib.desk.setup.agents import AgentProfile
+from chalicelib.desk.setup.api_keys import KeyInfo
 from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.records import utcnow
 from chalicelib.models import Message, Ticket
@@ -87,6 +88,23 @@ def agent_json(agent: AgentProfile) -> dict[str, Any]:
         "role": agent.role,
         "teams": list(agent.teams),
         "time_zone": agent.time_zone,
+    }
+
+
+def api_key_json(key: KeyInfo) -> dict[str, Any]:
+    """An API key as admins see it: never its secret."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "role": key.role,
+        "teams": list(key.teams),
+        "created_at": _time(key.created_at),
+        "created_by": key.created_by,
+        "last_used_at": _time(key.last_used_at),
+        "revoked_at": _time(key.revoked_at),
+        "revoked_by": key.revoked_by,
+        "active": key.active,
     }
 
 

@@ -209,7 +209,8 @@ def test_function_policies_match_the_access_map_with_no_wildcard_action(synthesi
         assert sorted(statements["Tables"]["Action"]) == sorted(TABLE_ACTIONS)
         granted = _text(statements["Tables"]["Resource"])
         for name in EVERY_TABLE:
-            assert (f"Tables{name.title()}" in granted) == (name in access.tables), (access.name, name)
+            logical = f"Tables{name.title().replace('_', '')}"  # CDK drops the `_` of `Api_Keys`
+            assert (logical in granted) == (name in access.tables), (access.name, name)
         assert "/index/*" not in granted
         prefixes = {
             "ReadMail": access.reads,

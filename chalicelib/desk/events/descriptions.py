@@ -24,6 +24,7 @@ def describe_event(event: dict[str, str]) -> str:
         "merged": f"Merged into #{event['to']}" if event.get("to") else f"#{old} merged into this ticket",
         "customer_solved": f"Marked solved by the customer on the status page (was {old})",
         "links_revoked": "Customer links revoked: the status and survey links mailed so far open nothing",
+        "opened": f"Opened for {event.get('to')} ({event.get('channel')}); mailed to them below",
         "csat": f"The customer rated the support {new}" + (f" (was {old})" if event.get("from") else ""),
     }
     return labels.get(kind, kind)

@@ -70,9 +70,13 @@ class TicketEvent:
 
 def event_type(kind: str, change: dict[str, str], *, opens_ticket: bool, automatic: bool) -> EventType:
     """The event a history item of `kind` is. The desk's own mail (acknowledgement, solved and
-    closing notices) is no agent's reply: "ticket.changed"."""
+    closing notices) is no agent's reply: "ticket.changed". Whatever item opened the ticket (the
+    customer's message, or the "opened" event of a ticket an agent or key opened for them) is
+    "ticket.created"."""
+    if opens_ticket:
+        return "ticket.created"
     if kind == "customer":
-        return "ticket.created" if opens_ticket else "ticket.customer_replied"
+        return "ticket.customer_replied"
     if kind == "reply":
         return "ticket.changed" if automatic else "ticket.agent_replied"
     if kind == "note":

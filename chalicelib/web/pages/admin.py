@@ -1,12 +1,13 @@
-"""Admin pages: agents, teams, mailboxes and canned replies. Every change is a form with CSRF."""
+"""Admin pages: agents, teams, mailboxes, canned replies and API keys. Every change is a form with CSRF."""
 
 from __future__ import annotations
 
 from chalice import Blueprint, Response
 
 from chalicelib.config import settings
-from chalicelib.desk.setup import admin, branding, directory, mail_templates
+from chalicelib.desk.setup import admin, api_keys, branding, directory, mail_templates
 from chalicelib.desk.setup.canned import PLACEHOLDERS
+from chalicelib.desk.ticket.records import utcnow
 from chalicelib.web import params
 from chalicelib.web.pages.queues import sidebar
 from chalicelib.web.pages.render import redirect
@@ -20,8 +21,11 @@ def overview(context: Context) -> Response:
     return _overview(context)
 
 
-def _overview(context: Context, invited: tuple[str, str] | None = None) -> Response:
-    """The admin page; after an invitation it shows the new agent's password, once."""
+def _overview(
+    context: Context, invited: tuple[str, str] | None = None, new_key: tuple[str, str] | None = None
+) -> Response:
+    """The admin page; after an invitation it shows the new agent's password, after a new API key
+    its secret: once, in this answer only (never in a URL, never stored)."""
     admin.require_admin(context.session.agent)
     return context.render(
         "admin.html",
@@ -35,6 +39,8 @@ def _overview(context: Context, invited: tuple[str, str] | None = None) -> Respo
         brand=branding.current(),
         mail_domains=sorted(settings().mail_domains),
         invited=invited,
+        api_keys=api_keys.list_keys(context.session.agent),
+        new_key=new_key,
         **sidebar(context.session.agent),
     )
 
@@ -131,6 +137,24 @@ def save_branding(context: Context) -> Response:
         form.get("footer", ""),
     )
     return redirect("/admin#branding")
+
+
+@page(blueprint, "/admin/keys", methods=("POST",))
+def create_key(context: Context) -> Response:
+    key, secret = api_keys.create_key(
+        context.session.agent,
+        context.form.get("name", ""),
+        _role(context.form),
+        context.form_lists.get("teams", []),
+        utcnow(),
+    )
+    return _overview(context, new_key=(key.name, secret))
+
+
+@page(blueprint, "/admin/keys/revoke", methods=("POST",))
+def revoke_key(context: Context) -> Response:
+    api_keys.revoke_key(context.session.agent, context.form.get("id", ""), utcnow())
+    return redirect("/admin#api-keys")
 
 
 def _role(form: dict[str, str]) -> admin.Role:
