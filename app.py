@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib.handlers.inbound import blueprint as inbound_handlers
 from chalicelib.handlers.schedules import blueprint as scheduled_handlers
 from chalicelib.handlers.sla import blueprint as sla_handlers
+from chalicelib.handlers.webhooks import blueprint as webhook_handlers
 from chalicelib.observability import lambda_context
 from chalicelib.web.api import blueprint as api_routes
 from chalicelib.web.pages.admin import blueprint as admin_pages
@@ -34,3 +35,4 @@ app.register_blueprint(help_center_pages)
 app.register_blueprint(inbound_handlers)
 app.register_blueprint(sla_handlers)
 app.register_blueprint(scheduled_handlers)
+app.register_blueprint(webhook_handlers)

@@ -22,12 +22,13 @@ DESK = "chalicelib.desk"
 LAYERS = (
     "base",
     "setup",
-    "events",  # planned
+    "events",  # planned (a placeholder holding the shared TicketEvent)
     "ticket",
     "help_center",
     "portal",
     "mail_out",
     "notifications",  # planned
+    "webhooks",
     "agent_work",
     "rules",  # planned
     "intake",
