@@ -92,3 +92,13 @@ def postpone(receipt_handle: str, seconds: int) -> None:
     client("sqs").change_message_visibility(
         QueueUrl=_queue_url(), ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
     )
+
+
+def release(receipt_handles: Sequence[str]) -> None:
+    """Messages visible again at once (their group still waits behind its failed message)."""
+    for start in range(0, len(receipt_handles), BATCH):
+        chunk = receipt_handles[start : start + BATCH]
+        client("sqs").change_message_visibility_batch(
+            QueueUrl=_queue_url(),
+            Entries=[{"Id": str(n), "ReceiptHandle": h, "VisibilityTimeout": 0} for n, h in enumerate(chunk)],
+        )
