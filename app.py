@@ -15,6 +15,7 @@ from chalicelib.web.pages.reports import blueprint as report_pages
 from chalicelib.web.pages.security import blueprint as security_pages
 from chalicelib.web.pages.signin import blueprint as signin_pages
 from chalicelib.web.pages.ticket import blueprint as ticket_pages
+from chalicelib.web.pages.webhooks import blueprint as webhook_pages
 from chalicelib.web.public.form import blueprint as request_form_pages
 from chalicelib.web.public.help import blueprint as help_center_pages
 from chalicelib.web.public.status import blueprint as customer_link_pages
@@ -28,6 +29,7 @@ app.register_blueprint(queue_pages)
 app.register_blueprint(report_pages)
 app.register_blueprint(ticket_pages)
 app.register_blueprint(admin_pages)
+app.register_blueprint(webhook_pages)
 app.register_blueprint(article_pages)
 app.register_blueprint(request_form_pages)
 app.register_blueprint(customer_link_pages)
