@@ -30,6 +30,8 @@ EVERY_TABLE = (
     "search",
     "directory",
     "articles",
+    "webhooks",
+    "webhook_deliveries",
 )
 # Enough for PynamoDB gets, queries, saves, updates, deletes and TransactWriteItems (which is
 # authorised per item as PutItem/UpdateItem/DeleteItem/ConditionCheckItem). No Scan: no request path scans.
@@ -59,6 +61,12 @@ class FunctionAccess:
     fails_to_queue: bool = False  # async invocations that fail twice land in the failure queue
     # Signs or verifies CSRF tokens or customer links: may read the signing key's SSM parameter.
     reads_signing_key: bool = False
+    # Webhooks (infra/webhooks.py): receives, deletes and postpones the delivery queue's messages;
+    # sends to it (the API's resend; the event consumer's deliveries).
+    delivers_webhooks: bool = False
+    queues_webhooks: bool = False
+    # A Lambda Errors alarm (infra/monitoring.py); off only where the DLQ's alarm says it all.
+    error_alarm: bool = True
     # Not packaged by chalice on its own: a second function running this one's package (and
     # handler), made by infra/functions.py; API Gateway sends it only the public routes.
     copy_of: str = ""
@@ -80,6 +88,8 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
             "search",
             "directory",
             "articles",
+            "webhooks",
+            "webhook_deliveries",
         ),
         # Agents download attachments and a customer message's original (inbound/ or forms/)
         # through links it signs; a long reply's bodies are kept under bodies/.
@@ -87,6 +97,7 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         writes=(BODIES_PREFIX,),
         manages_agents=True,
         reads_signing_key=True,
+        queues_webhooks=True,  # an admin's resend
     ),
     FunctionAccess(
         name="public_handler",
@@ -138,5 +149,18 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         writes=(BODIES_PREFIX,),
         starts_timers=False,
         reads_signing_key=True,  # the closing notice links to the status page and the survey
+    ),
+    FunctionAccess(
+        name="webhook_deliveries",
+        logical_id="WebhookDeliveries",
+        # Its endpoint (fresh) and the deliveries log; agents and directory: the admins it mails
+        # when an endpoint is disabled, from the desk's own address. No customer link, no ticket.
+        tables=("webhooks", "webhook_deliveries", "agents", "directory"),
+        starts_timers=False,
+        delivers_webhooks=True,
+        # Its handler reports every failure per message (none raises): a timeout or crash brings
+        # the batch back and, past maxReceiveCount, to the DLQ, whose alarm is the one to watch.
+        # Without its own Errors alarm the stack stays inside CloudWatch's 10 free alarm metrics.
+        error_alarm=False,
     ),
 )
