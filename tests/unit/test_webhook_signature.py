@@ -21,7 +21,8 @@ def documented_verify():
     section = DOC.read_text().split("## Verifying the signature", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert code, "docs/WEBHOOKS.md lost its verification example"
-    assert len(code.group(1).strip().splitlines()) <= 10, "the example should stay about ten lines"
+    lines = [line for line in code.group(1).splitlines() if line.strip()]
+    assert len(lines) <= 10, "the example should stay about ten lines"
     scope: dict = {}
     exec(compile(code.group(1), str(DOC), "exec"), scope)
     return scope["verify"]
