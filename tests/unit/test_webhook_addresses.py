@@ -54,7 +54,15 @@ REFUSED = {
     "ff02::1": "a multicast address",
     "ff05::2": "a multicast address",
 }
-ALLOWED = ["8.8.8.8", "1.1.1.1", "93.184.215.14", "172.32.0.1", "100.128.0.1", "2606:4700:4700::1111", "2a00:1450::1"]
+ALLOWED = [
+    "8.8.8.8",
+    "1.1.1.1",
+    "93.184.215.14",
+    "172.32.0.1",
+    "100.128.0.1",
+    "2606:4700:4700::1111",
+    "2a00:1450::1",
+]
 
 
 @pytest.mark.parametrize(("address", "reason"), sorted(REFUSED.items()))
@@ -75,7 +83,9 @@ def test_loopback_only_where_allowed_and_nothing_else_with_it():
 
 
 def test_https_urls_parse_into_what_is_sent():
-    assert parse_target("https://Hooks.Example.COM/in?x=1") == Target("https", "hooks.example.com", 443, "/in?x=1")
+    assert parse_target("https://Hooks.Example.COM/in?x=1") == Target(
+        "https", "hooks.example.com", 443, "/in?x=1"
+    )
     assert parse_target("https://hooks.example.com:8443") == Target("https", "hooks.example.com", 8443, "/")
     assert parse_target("https://[2606:4700:4700::1111]/h").host_header == "[2606:4700:4700::1111]"
     assert parse_target("https://hooks.example.com:8443/").host_header == "hooks.example.com:8443"
