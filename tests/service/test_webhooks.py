@@ -255,3 +255,42 @@ def test_the_secret_is_shown_to_admins_and_can_be_replaced(admin):
     assert rotated != secret and endpoints.reveal_secret(admin, endpoint.id) == rotated
     endpoints.remove(admin, endpoint.id)
     assert endpoints.list_endpoints(admin) == ()
+
+
+def test_requests_per_delivery(admin, ticket, poll, requests_made):
+    """docs/COST.md's figures: what one event costs with one endpoint, delivered at once or retried."""
+    with webhook_receiver(500) as receiver:
+        endpoints.register(admin, receiver.url, ["ticket.created", "ticket.assigned"], include_notes=False)
+        endpoints.enabled_endpoints()  # the consumer's cached list, read once a minute per container
+        with requests_made.measure() as queued:
+            on_event(event(ticket, "a"), ticket)
+        assert dict(queued) == {"sqs:SendMessageBatch": 1}
+        with requests_made.measure() as failed:
+            poll()
+        assert dict(failed) == {
+            "sqs:ReceiveMessage": 1,
+            "dynamodb:GetItem": 2,  # the endpoint, the delivery's log (delivered already?)
+            "dynamodb:UpdateItem": 2,  # the log, the endpoint's failing_since
+            "sqs:ChangeMessageVisibility": 1,  # the backoff
+        }
+        time.sleep(1.2)
+        with requests_made.measure() as delivered:
+            poll()
+        assert dict(delivered) == {
+            "sqs:ReceiveMessage": 1,
+            "dynamodb:GetItem": 2,
+            "dynamodb:UpdateItem": 2,  # the log, and the endpoint's failing spell ended
+            "sqs:DeleteMessageBatch": 1,
+        }
+        with requests_made.measure() as healthy:
+            on_event(event(ticket, "b", type="ticket.assigned", kind="event", text="Assigned"), ticket)
+            poll()
+        assert dict(healthy) == {
+            "sqs:SendMessageBatch": 1,
+            "sqs:ReceiveMessage": 1,
+            "dynamodb:GetItem": 2,
+            "dynamodb:UpdateItem": 1,
+            "sqs:DeleteMessageBatch": 1,
+        }
+        sizes = [len(r.body) for r in receiver.requests]
+        assert max(sizes) < 1500, sizes  # a short text's payload: the log item stays within 2 KB (2 WRU)
