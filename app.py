@@ -6,6 +6,7 @@ from chalicelib.handlers.inbound import blueprint as inbound_handlers
 from chalicelib.handlers.schedules import blueprint as scheduled_handlers
 from chalicelib.handlers.sla import blueprint as sla_handlers
 from chalicelib.handlers.ticket_events import blueprint as ticket_event_handlers
+from chalicelib.handlers.webhooks import blueprint as webhook_handlers
 from chalicelib.observability import lambda_context
 from chalicelib.web.api import blueprint as api_routes
 from chalicelib.web.pages.admin import blueprint as admin_pages
@@ -15,6 +16,7 @@ from chalicelib.web.pages.reports import blueprint as report_pages
 from chalicelib.web.pages.security import blueprint as security_pages
 from chalicelib.web.pages.signin import blueprint as signin_pages
 from chalicelib.web.pages.ticket import blueprint as ticket_pages
+from chalicelib.web.pages.webhooks import blueprint as webhook_pages
 from chalicelib.web.public.form import blueprint as request_form_pages
 from chalicelib.web.public.help import blueprint as help_center_pages
 from chalicelib.web.public.status import blueprint as customer_link_pages
@@ -28,6 +30,7 @@ app.register_blueprint(queue_pages)
 app.register_blueprint(report_pages)
 app.register_blueprint(ticket_pages)
 app.register_blueprint(admin_pages)
+app.register_blueprint(webhook_pages)
 app.register_blueprint(article_pages)
 app.register_blueprint(request_form_pages)
 app.register_blueprint(customer_link_pages)
@@ -36,3 +39,4 @@ app.register_blueprint(inbound_handlers)
 app.register_blueprint(sla_handlers)
 app.register_blueprint(scheduled_handlers)
 app.register_blueprint(ticket_event_handlers)
+app.register_blueprint(webhook_handlers)

@@ -56,6 +56,10 @@ class Settings:
     status_link_days: int = 90  # customer links (status page, survey) expire after this; 0: never
     raw_mail_retention_days: int = 0  # the bucket deletes raw mail (inbound/) after this; 0: kept (local)
     inline_body_limit: int = 64 * 1024
+    webhook_queue_url: str = ""  # the FIFO queue of webhook deliveries (desk.webhooks)
+    webhook_retry_base_s: int = 60  # the first retry's wait; each next one doubles (desk.webhooks.retry)
+    # Loopback over http allowed for webhooks: set by the local runtime and in-process tests only.
+    webhook_allow_loopback: bool = False
     max_reply_bytes: int = 256 * 1024
 
     def table_name(self, short_name: str) -> str:
@@ -126,4 +130,7 @@ def settings() -> Settings:
         auto_close_days=int(_env("HELPDESK_AUTO_CLOSE_DAYS", "4")),
         status_link_days=int(_env("HELPDESK_STATUS_LINK_DAYS", str(Settings.status_link_days))),
         raw_mail_retention_days=int(_env("HELPDESK_RAW_MAIL_RETENTION_DAYS", "0")),
+        webhook_queue_url=_env("HELPDESK_WEBHOOK_QUEUE_URL", ""),
+        webhook_retry_base_s=int(_env("HELPDESK_WEBHOOK_RETRY_BASE_SECONDS", "60")),
+        webhook_allow_loopback=_env("HELPDESK_WEBHOOK_ALLOW_LOOPBACK", "") == "1",
     )

@@ -24,6 +24,8 @@ Tables (all on-demand; the stage's prefix before each name):
              templates, branding.
 - articles   help-center article slug → title, Markdown body, category, draft or published.
 - api_keys   one partition: SHA-256 of an API key's secret → its name, role, teams, last use, revocation.
+- webhooks   the admins' webhook endpoints, in one partition (desk.webhooks.endpoints).
+- webhook_deliveries  endpoint + time-ordered key → one delivery and its attempts (TTL).
 """
 
 from __future__ import annotations
@@ -421,6 +423,46 @@ class ApiKey(Model):
     revoked_by = UnicodeAttribute(null=True)
 
 
+class WebhookEndpoint(Model):
+    """An HTTPS endpoint an admin registered (chalicelib.desk.webhooks.endpoints); all in one partition."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("webhooks")
+
+    scope = UnicodeAttribute(hash_key=True, default="webhook")
+    id = UnicodeAttribute(range_key=True)
+    url = UnicodeAttribute()
+    events = _text_list()  # the event types it is sent (desk.events.EventType values)
+    include_notes = BooleanAttribute(default=False)  # internal events too
+    enabled = BooleanAttribute(default=True)
+    secret = UnicodeAttribute()  # the HMAC key of its signatures (desk.webhooks.signature)
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    failing_since = UTCDateTimeAttribute(null=True)  # first failure since its last success
+    disabled_reason = UnicodeAttribute(null=True)
+
+
+class WebhookDelivery(Model):
+    """One delivery of one event to one endpoint, with each attempt (desk.webhooks.log); TTL `expires_at`."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("webhook_deliveries")
+
+    endpoint = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)  # "<created ISO>#<delivery id>": a Query is oldest first
+    delivery_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    ticket_number = IntegerAttribute()
+    body = UnicodeAttribute()  # the JSON sent, kept for a resend
+    status = UnicodeAttribute()  # delivered | retrying | failed | skipped
+    attempts = ListAttribute(null=True)  # maps {at, status_code | error, duration_ms}, oldest first
+    attempt_count = IntegerAttribute(default=0)
+    resend_of = UnicodeAttribute(null=True)  # the delivery id an admin resent
+    created_at = UTCDateTimeAttribute()
+    expires_at = IntegerAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     Ticket,
     Message,
@@ -433,8 +475,10 @@ ALL_MODELS: tuple[type[Model], ...] = (
     DirectoryEntry,
     Article,
     ApiKey,
+    WebhookEndpoint,
+    WebhookDelivery,
 )
-TTL_ATTRIBUTES: dict[type[Model], str] = {Ledger: "expires_at"}
+TTL_ATTRIBUTES: dict[type[Model], str] = {Ledger: "expires_at", WebhookDelivery: "expires_at"}
 
 
 @functools.cache

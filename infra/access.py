@@ -31,6 +31,8 @@ EVERY_TABLE = (
     "directory",
     "articles",
     "api_keys",
+    "webhooks",
+    "webhook_deliveries",
 )
 # Enough for PynamoDB gets, queries, saves, updates, deletes and TransactWriteItems (which is
 # authorised per item as PutItem/UpdateItem/DeleteItem/ConditionCheckItem). No Scan: no request path scans.
@@ -65,6 +67,10 @@ class FunctionAccess:
     fails_to_queue: bool = False  # async invocations that fail twice land in the failure queue
     # Signs or verifies CSRF tokens or customer links: may read the signing key's SSM parameter.
     reads_signing_key: bool = False
+    # Webhooks (infra/webhooks.py): receives, deletes and postpones the delivery queue's messages;
+    # sends to it (the API's resend; the event consumer's deliveries).
+    delivers_webhooks: bool = False
+    queues_webhooks: bool = False
     # Not packaged by chalice on its own: a second function running this one's package (and
     # handler), made by infra/functions.py; API Gateway sends it only the public routes.
     copy_of: str = ""
@@ -89,6 +95,8 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
             "directory",
             "articles",
             "api_keys",
+            "webhooks",
+            "webhook_deliveries",
         ),
         # Agents download attachments and a customer message's original (inbound/ or forms/)
         # through links it signs; a long reply's bodies are kept under bodies/.
@@ -96,6 +104,7 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         writes=(BODIES_PREFIX,),
         manages_agents=True,
         reads_signing_key=True,
+        queues_webhooks=True,  # an admin's resend
     ),
     FunctionAccess(
         name="public_handler",
@@ -135,10 +144,11 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         # The stream's consumer (desk.fan_out): reads each event's ticket, claims each consumer's
         # delivery in counters. Its stream read and its failure queue are their own statements.
         # The consumers (notifications, webhooks) add what they use.
-        tables=("tickets", "counters"),
+        tables=("tickets", "counters", "webhooks"),
         sends_mail=False,
         starts_timers=False,
         consumes_ticket_events=True,
+        queues_webhooks=True,  # desk.webhooks.on_event: one delivery message per matching endpoint
         # Failures are reported per record and retried by the stream; what is given up on goes to
         # the ticket-event DLQ, whose alarm fires. An unhandled error (a timeout) ends there too.
         alarms_on_errors=False,
@@ -161,5 +171,18 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         writes=(BODIES_PREFIX,),
         starts_timers=False,
         reads_signing_key=True,  # the closing notice links to the status page and the survey
+    ),
+    FunctionAccess(
+        name="webhook_deliveries",
+        logical_id="WebhookDeliveries",
+        # Its endpoint (fresh) and the deliveries log; agents and directory: the admins it mails
+        # when an endpoint is disabled, from the desk's own address. No customer link, no ticket.
+        tables=("webhooks", "webhook_deliveries", "agents", "directory"),
+        starts_timers=False,
+        delivers_webhooks=True,
+        # Its handler reports every failure per message (none raises): a timeout or crash brings
+        # the batch back and, past maxReceiveCount, to the DLQ, whose alarm is the one to watch.
+        # Without its own Errors alarm the stack stays inside CloudWatch's 10 free alarm metrics.
+        alarms_on_errors=False,
     ),
 )

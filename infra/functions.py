@@ -45,6 +45,10 @@ from infra.routes import PROJECT_DIR, public_routes
 from infra.settings import DeploySettings
 from infra.tables import Tables
 from infra.timer import SlaTimer
+from infra.webhooks import FUNCTION_TIMEOUT as WEBHOOK_FUNCTION_TIMEOUT
+from infra.webhooks import WebhookQueues
+from infra.webhooks import statements as webhook_statements
+from infra.webhooks import wire as wire_webhooks
 
 HANDLER_TIMEOUT = Duration.seconds(60)
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
@@ -68,6 +72,7 @@ class Resources:
     queues: Queues
     timer: SlaTimer
     agents: AgentDirectory
+    webhooks: WebhookQueues
 
 
 @contextlib.contextmanager
@@ -223,6 +228,7 @@ def _statements(
                 resources=[signing_key_arn],
             )
         )
+    statements += webhook_statements(access, res.webhooks)
     return statements
 
 
@@ -237,6 +243,7 @@ def _environment(settings: DeploySettings, res: Resources) -> dict[str, str]:
         "HELPDESK_USER_POOL_CLIENT_ID": res.agents.client.user_pool_client_id,
         "HELPDESK_SLA_STATE_MACHINE_ARN": res.timer.arn,
         "HELPDESK_SLA_QUEUE_URL": res.queues.sla_events.queue_url,
+        "HELPDESK_WEBHOOK_QUEUE_URL": res.webhooks.deliveries.queue_url,
         # A plain string (the web domain), not the API's URL: every function, the API's own
         # included, can be told it without a circular reference.
         "HELPDESK_PUBLIC_URL": settings.public_url,
@@ -317,6 +324,9 @@ class Functions(Construct):
             self.resources["inbound_email"].add_override(
                 "Properties.ReservedConcurrentExecutions", settings.inbound_reserved_concurrency
             )
+        self.resources["webhook_deliveries"].add_override(
+            "Properties.Timeout", int(WEBHOOK_FUNCTION_TIMEOUT.to_seconds())
+        )
         self._serve_public_routes()
         self._wire(res)
         self._suppress()
@@ -391,6 +401,9 @@ class Functions(Construct):
             batch_size=10,
             function_response_types=["ReportBatchItemFailures"],
         ).node.add_dependency(_policy_of(self.roles["sla_events"]))
+        wire_webhooks(self, self.function_name("webhook_deliveries"), res.webhooks).node.add_dependency(
+            _policy_of(self.roles["webhook_deliveries"])
+        )
         lambda_.CfnEventInvokeConfig(
             self,
             "InboundFailures",

@@ -1,7 +1,7 @@
 """Alarms (to one e-mail address) on dead letters, function errors and throttles, and a dashboard.
 
-A dead letter means a mail or an SLA event that was not handled: each needs a human look, so the
-alarms fire on the first one rather than on a rate.
+A dead letter means a mail, an SLA event or a webhook delivery that was not handled: each needs a
+human look, so the alarms fire on the first one rather than on a rate.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from infra.access import FUNCTIONS
 from infra.functions import Functions
 from infra.queues import Queues
 from infra.settings import DeploySettings
+from infra.webhooks import WebhookQueues
 
 PERIOD = Duration.minutes(5)
 
@@ -32,6 +33,7 @@ class Monitoring(Construct):
         settings: DeploySettings,
         functions: Functions,
         queues: Queues,
+        webhooks: WebhookQueues,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(
@@ -62,6 +64,7 @@ class Monitoring(Construct):
             ("SLA events", queues.sla_dead_letters),
             ("Inbound mail", queues.inbound_failures),
             ("Ticket events", queues.ticket_event_failures),
+            ("Webhook deliveries", webhooks.dead_letters),
         ):
             alarm = self._alarm(
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
@@ -76,9 +79,9 @@ class Monitoring(Construct):
                 f"{access.name}: errors in the last 5 minutes",
             )
         # One alarm on the account's Lambda throttles (all functions of this region), not one per
-        # function: 3 dead-letter queues + 6 functions' errors (ticket_events' end in its DLQ) + 1 = 10
-        # alarm metrics stay inside CloudWatch's always-free 10, so an idle desk costs nothing; the
-        # dashboard shows which function it was.
+        # function: 4 dead-letter queues + 6 functions' errors (ticket_events' and webhook_deliveries' end
+        # in their DLQs) + 1 = 11 alarm metrics, one past CloudWatch's always-free 10 ($0.10 a month,
+        # docs/COST.md); the dashboard shows which function it was.
         self._alarm(
             cloudwatch.Metric(
                 namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=PERIOD

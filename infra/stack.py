@@ -17,6 +17,7 @@ from infra.settings import DeploySettings
 from infra.tables import Tables
 from infra.timer import SlaTimer
 from infra.web import WebDomain
+from infra.webhooks import WebhookQueues
 
 
 class HelpdeskStack(Stack):
@@ -50,6 +51,7 @@ class HelpdeskStack(Stack):
             self, "SlaTimer", prefix=prefix, tickets=tables.by_name["tickets"], queue=queues.sla_events
         )
         agents = AgentDirectory(self, "Agents", prefix=prefix)
+        webhooks = WebhookQueues(self, "Webhooks")
         res = Resources(
             tables=tables,
             mail=mail,
@@ -57,6 +59,7 @@ class HelpdeskStack(Stack):
             queues=queues,
             timer=timer,
             agents=agents,
+            webhooks=webhooks,
         )
         functions = Functions(self, "Functions", settings=settings, res=res, package_dir=package_dir)
         ApiStage(self, "Api", prefix=prefix, rest_api=functions.rest_api, retention=LOG_RETENTION)
@@ -69,7 +72,9 @@ class HelpdeskStack(Stack):
             mail=mail,
             inbound_function_arn=functions.function("inbound_email").function_arn,
         )
-        Monitoring(self, "Monitoring", settings=settings, functions=functions, queues=queues)
+        Monitoring(
+            self, "Monitoring", settings=settings, functions=functions, queues=queues, webhooks=webhooks
+        )
         # chalice's EndpointURL names the default endpoint, which is switched off: the desk's URL.
         functions.chalice.sam_template.get_output("EndpointURL").value = f"{settings.public_url}/"
         self._outputs(settings, rule_set_name, res, web)

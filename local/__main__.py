@@ -41,6 +41,7 @@ OUTBOX_INTERVAL_S = 0.2
 SQS_INTERVAL_S = 0.5
 SCHEDULE_INTERVAL_S = 1.0
 STREAM_INTERVAL_S = 0.5
+WEBHOOK_RETRY_BASE_S = 1
 
 
 def configure_environment(endpoint: str) -> None:
@@ -50,6 +51,17 @@ def configure_environment(endpoint: str) -> None:
     os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"  # moto checks TOTP codes as Cognito does
     os.environ.setdefault("HELPDESK_MAILBOXES", DEFAULT_MAILBOXES)
     os.environ.setdefault("HELPDESK_SIGNING_KEY_PARAMETER", parameter_name("local"))
+    # Webhook receivers of local tests listen on 127.0.0.1 (never allowed in a deployment), and
+    # retries wait seconds, not minutes (desk.webhooks.retry).
+    os.environ["HELPDESK_WEBHOOK_ALLOW_LOOPBACK"] = "1"
+    os.environ.setdefault("HELPDESK_WEBHOOK_RETRY_BASE_SECONDS", str(WEBHOOK_RETRY_BASE_S))
+
+
+def create_queues(stage: str) -> None:
+    """The SLA timer's queue and the webhook delivery queue (with their DLQs), named in the environment."""
+    os.environ.update(provision.create_sla_resources(stage))
+    retry_base_s = int(os.environ["HELPDESK_WEBHOOK_RETRY_BASE_SECONDS"])
+    os.environ.update(provision.create_webhook_resources(stage, retry_base_s))
 
 
 def run(options: Options, stop: threading.Event) -> None:
@@ -66,7 +78,7 @@ def run(options: Options, stop: threading.Event) -> None:
         os.environ["HELPDESK_USER_POOL_ID"] = ids["user_pool_id"]
         os.environ["HELPDESK_USER_POOL_CLIENT_ID"] = ids["client_id"]
         os.environ["HELPDESK_JWKS_URL"] = f"{aws.endpoint}/{ids['user_pool_id']}/.well-known/jwks.json"
-        os.environ.update(provision.create_sla_resources(os.environ["HELPDESK_STAGE"]))
+        create_queues(os.environ["HELPDESK_STAGE"])
         config = chalice_config(PROJECT_DIR)
         for name, value in config.environment_variables.items():  # as `chalice local` does, env wins
             os.environ.setdefault(name, value)
@@ -123,14 +135,16 @@ def run(options: Options, stop: threading.Event) -> None:
 
 
 def start_event_sources(app: Chalice, invoker: AsyncInvoker, running: contextlib.ExitStack) -> Scheduler:
-    """The SLA queue's poller and the schedules, each in a thread, stopped by `running`."""
+    """The SLA and webhook queues' pollers and the schedules, each in a thread, stopped by `running`."""
     from chalicelib.config import settings
 
-    sla_events = next(f for f in app.pure_lambda_functions if f.name == "sla_events")
-    poller = SqsPoller(settings().sla_queue_url, sla_events.name, sla_events)
+    functions = {f.name: f for f in app.pure_lambda_functions}
+    poller = SqsPoller(settings().sla_queue_url, "sla_events", functions["sla_events"])
+    webhooks = SqsPoller(settings().webhook_queue_url, "webhook_deliveries", functions["webhook_deliveries"])
     scheduler = Scheduler(app_schedules(app), invoker, settings().region)
     for job in (
         Periodic("sla-events", SQS_INTERVAL_S, poller.poll),
+        Periodic("webhook-deliveries", SQS_INTERVAL_S, webhooks.poll),
         Periodic("schedules", SCHEDULE_INTERVAL_S, scheduler.tick),
     ):
         job.start()
@@ -175,6 +189,7 @@ Help desk running locally
 {schedules}
   SLA timers     Step Functions {settings().sla_state_machine_arn.rpartition(":")[2]} → SQS → sla_events
   Ticket events  the messages table's DynamoDB stream → ticket_events → notifications, webhooks
+  Webhooks       SQS FIFO → webhook_deliveries (http to 127.0.0.1 allowed locally)
   Embedded AWS   {aws}   (user pool {ids["user_pool_id"]}, client {ids["client_id"]})
 Press Ctrl-C to stop.
 """,

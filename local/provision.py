@@ -23,6 +23,9 @@ from chalicelib.desk.setup.logins import create_login
 # Short, so a failed SLA event is retried within seconds locally; five receives, then the DLQ.
 SLA_VISIBILITY_TIMEOUT_S = 5
 SLA_MAX_RECEIVES = 5
+# A delivery whose handler crashed (no backoff set) comes back after this; failed attempts set
+# their own wait (desk.webhooks.retry, base HELPDESK_WEBHOOK_RETRY_BASE_SECONDS).
+WEBHOOK_VISIBILITY_TIMEOUT_S = 5
 AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 # What the app client may read and write, as infra/auth.py grants it (moto does not enforce writes).
 CLIENT_READS = ("email", "email_verified", "name")
@@ -100,6 +103,41 @@ def create_sla_resources(stage: str) -> dict[str, str]:
         type="STANDARD",
     )["stateMachineArn"]
     return {"HELPDESK_SLA_STATE_MACHINE_ARN": state_machine_arn, "HELPDESK_SLA_QUEUE_URL": queue_url}
+
+
+def webhook_queue_name(stage: str) -> str:
+    return f"helpdesk-{stage}-webhooks.fifo"  # FIFO queues' names end in .fifo
+
+
+def create_webhook_resources(stage: str, retry_base_s: int) -> dict[str, str]:
+    """The webhook delivery queue (FIFO) and its DLQ, as infra/webhooks.py declares them, with a
+    maxReceiveCount covering the retry window at this base; the setting naming the queue.
+
+    Imports only `chalicelib.desk.webhooks.retry`, which reads no settings.
+    """
+    from chalicelib.desk.webhooks.retry import RETRY_WINDOW_S, receives_for
+
+    sqs = _client("sqs")
+    fifo = {"FifoQueue": "true"}
+    dead_letter_url = sqs.create_queue(
+        QueueName=webhook_queue_name(stage).replace(".fifo", "-dlq.fifo"), Attributes=fifo
+    )["QueueUrl"]
+    dead_letter = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]
+    redrive = {
+        "deadLetterTargetArn": dead_letter["QueueArn"],
+        "maxReceiveCount": receives_for(RETRY_WINDOW_S, retry_base_s),
+    }
+    queue_url = sqs.create_queue(
+        QueueName=webhook_queue_name(stage),
+        Attributes={
+            **fifo,
+            "VisibilityTimeout": str(WEBHOOK_VISIBILITY_TIMEOUT_S),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+    return {"HELPDESK_WEBHOOK_QUEUE_URL": queue_url}
 
 
 def create_storage() -> None:

@@ -19,10 +19,12 @@ from chalicelib.desk.setup import api_keys, directory
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import tickets
 from chalicelib.desk.ticket.records import STATUSES, utcnow
+from chalicelib.desk.webhooks import dispatch, endpoints
 from chalicelib.observability import logger
 from chalicelib.web import auth, params
 from chalicelib.web.params import ticket_number
 from chalicelib.web.serialize import agent_json, api_key_json, message_json, report_json, ticket_json
+from chalicelib.web.webhook_json import delivery_json, endpoint_json
 
 blueprint = Blueprint(__name__)
 
@@ -224,3 +226,78 @@ def create_api_key(agent: AgentProfile) -> Response:
 @json_route("/api/keys/{key_id}/revoke", methods=["POST"], keys=False)
 def revoke_api_key(agent: AgentProfile, key_id: str) -> dict[str, Any]:
     return api_key_json(api_keys.revoke_key(agent, key_id, utcnow()))
+
+
+# Webhooks (admins only: each service checks the role). docs/WEBHOOKS.md describes what is sent.
+
+
+def _event_types(body: dict[str, object]) -> list[str]:
+    events = body.get("events")
+    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+        raise InvalidRequest("events must be a list of event types", field="events")
+    return [str(e) for e in events]
+
+
+def _flag(body: dict[str, object], name: str, default: bool) -> bool:
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"{name} must be true or false", field=name)
+    return value
+
+
+@json_route("/api/webhooks", methods=["GET"])
+def list_webhooks(agent: AgentProfile) -> dict[str, Any]:
+    return {"items": [endpoint_json(e) for e in endpoints.list_endpoints(agent)]}
+
+
+@json_route("/api/webhooks", methods=["POST"])
+def register_webhook(agent: AgentProfile) -> Response:
+    """`{url, events, include_notes}` → the endpoint and its `secret`."""
+    body = _body()
+    endpoint, secret = endpoints.register(
+        agent, params.field(body.get("url")), _event_types(body), _flag(body, "include_notes", False)
+    )
+    return Response(body={**endpoint_json(endpoint), "secret": secret}, status_code=201)
+
+
+@json_route("/api/webhooks/{endpoint_id}", methods=["PATCH"])
+def update_webhook(agent: AgentProfile, endpoint_id: str) -> dict[str, Any]:
+    """`{events, include_notes, enabled}`, all three."""
+    body = _body()
+    endpoint = endpoints.update(
+        agent,
+        endpoint_id,
+        _event_types(body),
+        include_notes=_flag(body, "include_notes", False),
+        enabled=_flag(body, "enabled", True),
+    )
+    return endpoint_json(endpoint)
+
+
+@json_route("/api/webhooks/{endpoint_id}", methods=["DELETE"])
+def remove_webhook(agent: AgentProfile, endpoint_id: str) -> Response:
+    endpoints.remove(agent, endpoint_id)
+    return Response(body="", status_code=204)
+
+
+@json_route("/api/webhooks/{endpoint_id}/secret", methods=["GET"])
+def webhook_secret(agent: AgentProfile, endpoint_id: str) -> dict[str, Any]:
+    return {"secret": endpoints.reveal_secret(agent, endpoint_id)}
+
+
+@json_route("/api/webhooks/{endpoint_id}/secret", methods=["POST"])
+def rotate_webhook_secret(agent: AgentProfile, endpoint_id: str) -> dict[str, Any]:
+    return {"secret": endpoints.rotate_secret(agent, endpoint_id)}
+
+
+@json_route("/api/webhooks/{endpoint_id}/deliveries", methods=["GET"])
+def list_webhook_deliveries(agent: AgentProfile, endpoint_id: str) -> dict[str, Any]:
+    limit = max(1, min(params.query_number(_query(), "limit", 20), 100))
+    return {"items": [delivery_json(d) for d in dispatch.deliveries(agent, endpoint_id, limit)]}
+
+
+@json_route("/api/webhooks/{endpoint_id}/resend", methods=["POST"])
+def resend_webhook(agent: AgentProfile, endpoint_id: str) -> Response:
+    """`{delivery: <key of a logged delivery>}` → 202 and the new delivery's id."""
+    again = dispatch.resend(agent, endpoint_id, params.field(_body().get("delivery")))
+    return Response(body={"delivery_id": again.delivery_id, "key": again.key}, status_code=202)

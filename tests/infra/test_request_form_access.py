@@ -39,6 +39,6 @@ def test_only_the_public_function_signs_uploads_claims_them_and_keeps_submission
     # only SES writes inbound/, only the form writes forms/.
     assert {"/inbound/*", "/forms/*"} <= prefixes("APIHandler", "ReadMail")
     assert not prefixes("APIHandler", "WriteMail") & {"/inbound/*", "/forms/*", "/uploads/*"}
-    for other in ("InboundEmail", "SlaEvents", "DailyDigest", "AutoClose"):
+    for other in ("InboundEmail", "SlaEvents", "DailyDigest", "AutoClose", "WebhookDeliveries"):
         granted = prefixes(other, "ReadMail") | prefixes(other, "WriteMail")
         assert not granted & {"/uploads/*", "/forms/*"}, other
