@@ -9,7 +9,6 @@ delivery, but the event as a whole fails (`ConsumerFailed`) so that the stream r
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from chalicelib.desk import notifications, webhooks
@@ -62,7 +61,7 @@ def fan_out(event: TicketEvent, now: float | None = None) -> dict[str, str]:
             outcome[name] = "failed"
             failed.append(name)
             continue
-        claims.finish(key, now if now is not None else time.time())
+        claims.finish(key, now)
         outcome[name] = "delivered"
     if failed:
         raise ConsumerFailed(f"{event.id}: {', '.join(failed)} failed")

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.desk.base.cursor import decode_cursor, encode_cursor
 from chalicelib.desk.base.errors import InvalidRequest
-from chalicelib.desk.events.payload import iso
+from chalicelib.desk.base.times import sortable_time
 from chalicelib.desk.events.ticket_event import TicketEvent, from_message
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.models import Message, Ticket
@@ -75,7 +75,7 @@ def _from_cursor(cursor: str) -> Position:
 
 def _at(at: datetime) -> Position:
     # Just before every key of that microsecond: "…Z" sorts before "…Z#<random>".
-    key = iso(at.astimezone(UTC))
+    key = sortable_time(at)
     return Position(key[:10], key)
 
 
@@ -88,7 +88,7 @@ def read_events(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
     now = now or datetime.now(UTC)
-    horizon = iso(now - timedelta(seconds=SETTLE_SECONDS))
+    horizon = sortable_time(now - timedelta(seconds=SETTLE_SECONDS))
     at = position(since, now)
     found: list[Message] = []
     for _ in range(MAX_QUERIES):

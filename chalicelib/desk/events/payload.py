@@ -14,16 +14,11 @@ caller's decision (the agents' API shows them; a webhook only when its endpoint 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from chalicelib.desk.base.times import sortable_time
 from chalicelib.desk.events.ticket_event import TicketEvent
 from chalicelib.models import Ticket
-
-
-def iso(at: datetime) -> str:
-    """Fixed-width UTC, as message keys and the API's times are written."""
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
@@ -38,8 +33,8 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "mailbox": ticket.mailbox,
         "requester": {"email": ticket.requester_email, "name": ticket.requester_name},
         "tags": list(ticket.tags or ()),
-        "created_at": iso(ticket.created_at),
-        "updated_at": iso(ticket.updated_at),
+        "created_at": sortable_time(ticket.created_at),
+        "updated_at": sortable_time(ticket.updated_at),
         "follow_up_of": ticket.follow_up_of,
         "merged_into": ticket.merged_into,
     }
@@ -50,7 +45,7 @@ def event_json(event: TicketEvent, ticket: Ticket | None) -> dict[str, Any]:
     return {
         "id": event.id,
         "type": event.type,
-        "at": iso(event.at),
+        "at": sortable_time(event.at),
         "ticket": ticket_summary(ticket) if ticket is not None else None,
         "ticket_number": event.ticket_number,
         "actor": {"email": event.actor, "name": event.actor_name} if event.actor else None,

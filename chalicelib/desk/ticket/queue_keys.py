@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote
 
+from chalicelib.desk.base.times import sortable_time
+
 if TYPE_CHECKING:  # the statuses' and priorities' types only: this module stays free of models
     from chalicelib.desk.ticket.records import Priority, Status
 
@@ -35,11 +37,7 @@ def queue_of(status: str) -> str:
 def queue_order(due_at: datetime | None, updated_at: datetime) -> str:
     """The views' sort key: earliest SLA due time first, then oldest update (fixed-width UTC, so it
     sorts as text; tickets without a running clock carry the far-future NO_SLA_DUE and come last)."""
-    return f"{_sortable(due_at or NO_SLA_DUE)}#{_sortable(updated_at)}"
-
-
-def _sortable(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{sortable_time(due_at or NO_SLA_DUE)}#{sortable_time(updated_at)}"
 
 
 class ViewKeys(TypedDict):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypeGuard, get_args
 
 from chalicelib.desk.base.storage import attachment_key
+from chalicelib.desk.base.times import sortable_time
 from chalicelib.desk.events.descriptions import describe_event
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.mail.message import Address
@@ -28,7 +29,7 @@ def utcnow() -> datetime:
 
 def message_key(at: datetime) -> str:
     """Sort key of a message: its time first, so a Query returns the thread oldest first."""
-    return f"{at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{secrets.token_hex(4)}"
+    return f"{sortable_time(at)}#{secrets.token_hex(4)}"
 
 
 def thread_entry(message_id: str, ticket_number: int, direction: str, at: datetime) -> ThreadIndex:
