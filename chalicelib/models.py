@@ -312,6 +312,10 @@ class Agent(Model):
     # The Cognito user's `sub` (stored at invite): sign-ins are matched on it, never on the address
     # alone. Rows from before it was kept get it at their first sign-in (desk.setup.agents._bind).
     sub = UnicodeAttribute(null=True)
+    # "Away until" (epoch seconds) and a note for colleagues: away agents get no assignments and no
+    # notification mail; they are back by themselves once the time has passed (no job clears it).
+    away_until = IntegerAttribute(null=True)
+    away_note = UnicodeAttribute(null=True)
     scope = UnicodeAttribute(default="agent")  # constant: every agent in one index partition
     directory_index = AgentDirectoryIndex()
 

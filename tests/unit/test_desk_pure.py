@@ -43,6 +43,28 @@ def test_who_may_take_and_who_leads_a_team_s_tickets(agent, may_take, leads):
     assert agent.leads("Support") is leads
 
 
+@pytest.mark.parametrize(
+    ("away_until", "active", "away", "available"),
+    [
+        (None, True, False, True),
+        (1_000, True, True, False),
+        (999, True, False, True),  # the time set has passed: back by itself
+        (None, False, False, False),
+    ],
+)
+def test_an_agent_is_away_until_the_time_set_and_then_back(away_until, active, away, available):
+    agent = AgentProfile(
+        email="a@example.com",
+        name="A",
+        role="agent",
+        teams=("Support",),
+        active=active,
+        away_until=away_until,
+    )
+    assert agent.is_away(now=999.5) is away
+    assert agent.is_available(now=999.5) is available
+
+
 def test_a_mailbox_is_found_whatever_the_tag_and_case():
     configured = Directory(
         teams=("Support",), mailboxes=(Mailbox("support@example.com", "Support"),), canned=()

@@ -21,6 +21,16 @@ class AgentProfile:
     teams: tuple[str, ...]
     time_zone: str = "UTC"
     active: bool = True
+    away_until: int | None = None  # epoch seconds; see `is_away`
+    away_note: str | None = None
+
+    def is_away(self, now: float) -> bool:
+        """Away at `now`: set away until a time still ahead. Past times mean back (nothing clears them)."""
+        return self.away_until is not None and now < self.away_until
+
+    def is_available(self, now: float) -> bool:
+        """Active and not away: may get assignments and notification mail."""
+        return self.active and not self.is_away(now)
 
     @property
     def is_admin(self) -> bool:
@@ -48,6 +58,8 @@ def profile_of(row: Agent) -> AgentProfile:
         teams=tuple(row.teams or ()),
         time_zone=row.time_zone,
         active=row.active,
+        away_until=row.away_until,
+        away_note=row.away_note,
     )
 
 
