@@ -143,9 +143,11 @@ def bare_subject(subject: str) -> str:
     return text
 
 
-def reply_subject(subject: str, number: int) -> str:
-    """The "Re: <subject> [#N]" subject; earlier prefixes and tags are removed so they never accumulate."""
-    return f"Re: {bare_subject(subject) or '(no subject)'} [#{number}]"
+def reply_subject(subject: str, number: int, answering: bool = True) -> str:
+    """The "Re: <subject> [#N]" subject; earlier prefixes and tags are removed so they never accumulate.
+    Not `answering` (the thread's first mail: a ticket opened by an agent, a form or a call), no "Re:"."""
+    tagged = f"{bare_subject(subject) or '(no subject)'} [#{number}]"
+    return f"Re: {tagged}" if answering else tagged
 
 
 def new_message_id(domain: str, number: int) -> str:

@@ -180,6 +180,10 @@ def test_reply_subject(subject, expected):
     assert reply_subject(subject, 5) == expected
 
 
+def test_the_first_mail_of_a_thread_answers_nothing():
+    assert reply_subject("Re: Your order", 7, answering=False) == "Your order [#7]"
+
+
 @given(st.text(max_size=120), st.integers(min_value=1, max_value=9_999_999_999))
 @settings(max_examples=200)
 def test_reply_subject_is_idempotent_and_tagged(subject, number):

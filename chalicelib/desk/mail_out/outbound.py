@@ -51,12 +51,14 @@ def ticket_mail(
         if p != requester and p not in own and unmailable_reason(p) is None
     )[:MAX_CC]
     in_reply_to = ticket.last_inbound_message_id
+    # No mail in the thread yet (a ticket an agent, the form or a call opened): nothing to answer.
+    answering = bool(in_reply_to or ticket.references)
     return OutboundMail(
         from_=Address(email=mailbox, name=sender_name),
         to=(Address(email=requester, name=ticket.requester_name or ""),),
         cc=tuple(Address(email=p) for p in cc),
         reply_to=Address(email=plus_address(mailbox, ticket.number), name=ticket.team),
-        subject=reply_subject(ticket.subject, ticket.number),
+        subject=reply_subject(ticket.subject, ticket.number, answering),
         text=f"{text.rstrip()}\n\n{footer(ticket)}",
         html=text_to_html(f"{text.rstrip()}\n\n{footer(ticket)}"),
         message_id=new_message_id(split_address(mailbox)[1], ticket.number),
