@@ -299,6 +299,11 @@ def test_a_repeated_idempotency_key_answers_with_the_first_ticket(
     monkeypatch.setattr(on_behalf, "_earlier", real)
     assert len(customer_mails(sent_mail, "retry@customer.test")) == 1
 
+    reused = post(
+        web_client, "/api/tickets", {**body, "subject": "Another"}, {**key, "idempotency-key": "order-77"}
+    )
+    assert reused.status_code == 422 and f"#{first.json_body['number']}" in reused.json_body["message"]
+
     by_id = post(web_client, "/api/tickets", {**body, "external_id": "crm-5"}, key)
     by_id_again = post(web_client, "/api/tickets", {**body, "external_id": "crm-5"}, key)
     assert by_id.status_code == 201 and by_id_again.json_body["number"] == by_id.json_body["number"]

@@ -39,6 +39,12 @@ class Gone(DeskError):
     status, code = 410, "gone"
 
 
+class Unprocessable(DeskError):
+    """Well-formed, but not what this request may do (an idempotency key reused for another request)."""
+
+    status, code = 422, "unprocessable"
+
+
 class TooMany(DeskError):
     status, code = 429, "too_many_requests"
 

@@ -12,7 +12,9 @@ The customer did not write to us, so what the first message is depends on whethe
   any request.
 Both go through `desk.ticket.opening.open_ticket`, the one path, under an idempotency id made of the
 principal and its `Idempotency-Key` header (or `external_id`): a retried request ends on the ticket
-the first one made (`Opened.duplicate`), even when two race.
+the first one made (`Opened.duplicate`), even when two race; the key reused for another request
+(another customer or subject) is refused with 422, as the Idempotency-Key draft asks, rather than
+answered with a ticket the caller did not ask for.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox, settings
 from chalicelib.desk.agent_work import replies
-from chalicelib.desk.base.errors import DeliveryFailed, Forbidden, InvalidRequest
+from chalicelib.desk.base.errors import DeliveryFailed, Forbidden, InvalidRequest, Unprocessable
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import opening
@@ -127,7 +129,7 @@ def open_for_customer(principal: AgentProfile, request: OpenRequest) -> Opened:
     if request.requester.email in directory.directory().own_addresses:
         raise InvalidRequest("requester.email is one of the desk's own addresses", field="requester.email")
     idempotency = idempotency_id(principal, request.idempotency_key or secrets.token_hex(16))
-    earlier = _earlier(principal, idempotency)
+    earlier = _earlier(principal, idempotency, request)
     if earlier is not None:
         return Opened(earlier, duplicate=True)
     at = utcnow()
@@ -145,7 +147,7 @@ def open_for_customer(principal: AgentProfile, request: OpenRequest) -> Opened:
         ticket = opening.open_ticket(new, first, idempotency, note)
     except TransactWriteError as error:
         if opening.is_duplicate(error):
-            return Opened(_earlier(principal, idempotency) or _missing(), duplicate=True)
+            return Opened(_earlier(principal, idempotency, request) or _missing(), duplicate=True)
         raise
     if request.notify_customer:
         try:
@@ -190,12 +192,21 @@ def _mailbox(request: OpenRequest) -> Mailbox:
     return Mailbox(address=found.address, team=request.team or found.team)
 
 
-def _earlier(principal: AgentProfile, idempotency: str) -> Ticket | None:
+def _earlier(principal: AgentProfile, idempotency: str, request: OpenRequest) -> Ticket | None:
+    """The ticket an earlier request with this key opened, if it was the same request."""
     try:
         number = ThreadIndex.get(idempotency).ticket_number
     except ThreadIndex.DoesNotExist:
         return None
-    return get_ticket(principal, number)
+    ticket = get_ticket(principal, number)
+    if (ticket.requester_email, ticket.subject) != (request.requester.email, request.subject):
+        raise Unprocessable(
+            f"this idempotency key (Idempotency-Key or external_id) opened ticket #{number} for "
+            "another customer or subject: use a new key for a new ticket",
+            field="idempotency_key",
+            ticket=number,
+        )
+    return ticket
 
 
 def _missing() -> Ticket:
