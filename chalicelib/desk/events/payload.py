@@ -43,11 +43,18 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
 def event_json(event: TicketEvent, ticket: Ticket | None) -> dict[str, Any]:
     """The event's JSON; `ticket` as read when it is sent (None: the ticket no longer exists)."""
     return {
+        **event_fields(event),
+        "ticket": ticket_summary(ticket) if ticket is not None else None,
+        "ticket_number": event.ticket_number,
+    }
+
+
+def event_fields(event: TicketEvent) -> dict[str, Any]:
+    """The event itself, without its ticket (a webhook sends the ticket beside it)."""
+    return {
         "id": event.id,
         "type": event.type,
         "at": sortable_time(event.at),
-        "ticket": ticket_summary(ticket) if ticket is not None else None,
-        "ticket_number": event.ticket_number,
         "actor": {"email": event.actor, "name": event.actor_name} if event.actor else None,
         "kind": event.kind,
         "text": event.text,

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.desk.events import TicketEvent
+from chalicelib.desk.events.payload import event_fields, ticket_summary
 from chalicelib.models import Ticket
 
 MAX_TEXT = 16_000
@@ -34,39 +34,20 @@ def scrub(text: str, public_url: str) -> str:
     return re.sub(pattern, LINK_REMOVED, text, flags=re.IGNORECASE)
 
 
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def payload(event: TicketEvent, ticket: Ticket, public_url: str) -> dict[str, Any]:
+    """The event and its ticket in the shape `GET /api/events` uses (`desk.events.payload`), with
+    the customer's links scrubbed, the text cut, and links to the ticket in the agent app and API."""
     text = scrub(event.text, public_url)
     base = public_url.rstrip("/")
     return {
         "event": {
-            "id": event.id,
-            "type": event.type,
-            "at": _iso(event.at),
-            "actor": event.actor,
-            "actor_name": event.actor_name,
-            "kind": event.kind,
-            "channel": event.channel,
-            "internal": event.internal,
+            **event_fields(event),
             "text": text[:MAX_TEXT],
             "text_truncated": len(text) > MAX_TEXT,
             "change": {name: scrub(value, public_url) for name, value in event.change.items()},
-            "mentions": list(event.mentions),
         },
         "ticket": {
-            "number": ticket.number,
-            "subject": ticket.subject,
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "team": ticket.team,
-            "assignee": ticket.assignee,
-            "requester": {"email": ticket.requester_email, "name": ticket.requester_name},
-            "tags": list(ticket.tags or []),
-            "created_at": _iso(ticket.created_at),
-            "updated_at": _iso(ticket.updated_at),
+            **ticket_summary(ticket),
             "links": {
                 "agent_app": f"{base}/tickets/{ticket.number}",
                 "api": f"{base}/api/tickets/{ticket.number}",
