@@ -23,8 +23,15 @@ from chalicelib.desk.webhooks import dispatch, endpoints
 from chalicelib.observability import logger
 from chalicelib.web import auth, params
 from chalicelib.web.params import ticket_number
-from chalicelib.web.serialize import agent_json, api_key_json, message_json, report_json, ticket_json
-from chalicelib.web.webhook_json import delivery_json, endpoint_json
+from chalicelib.web.serialize import (
+    agent_json,
+    api_key_json,
+    delivery_json,
+    endpoint_json,
+    message_json,
+    report_json,
+    ticket_json,
+)
 
 blueprint = Blueprint(__name__)
 

@@ -12,7 +12,8 @@ from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.setup.api_keys import KeyInfo
 from chalicelib.desk.ticket import sla
 from chalicelib.desk.ticket.records import utcnow
-from chalicelib.models import Message, Ticket
+from chalicelib.desk.webhooks.endpoints import Endpoint
+from chalicelib.models import Message, Ticket, WebhookDelivery
 
 
 def _time(value: datetime | None) -> str | None:
@@ -131,4 +132,33 @@ def report_json(report: Report) -> dict[str, Any]:
             for metric in figures.sla_met
         },
         "csat": {"good": figures.csat_good, "bad": figures.csat_bad, "score": figures.csat_score},
+    }
+
+
+def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
+    """A webhook endpoint as admins see it: never its secret (that has its own route)."""
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "include_notes": endpoint.include_notes,
+        "enabled": endpoint.enabled,
+        "created_at": _time(endpoint.created_at),
+        "created_by": endpoint.created_by,
+        "failing_since": _time(endpoint.failing_since),
+        "disabled_reason": endpoint.disabled_reason,
+    }
+
+
+def delivery_json(item: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "key": item.key,
+        "delivery_id": item.delivery_id,
+        "event_id": item.event_id,
+        "event_type": item.event_type,
+        "ticket_number": item.ticket_number,
+        "status": item.status,
+        "created_at": _time(item.created_at),
+        "resend_of": item.resend_of,
+        "attempts": list(item.attempts or []),
     }
