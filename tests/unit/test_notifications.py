@@ -175,7 +175,7 @@ def test_mentions_are_checked_by_id_and_one_who_cannot_see_the_ticket_is_named()
         InvalidRequest, match=r"Carol \(carol@example.com\) cannot see tickets of team Support"
     ):
         mentions.checked(["carol@example.com"], "Support", AGENTS)
-    with pytest.raises(InvalidRequest, match="gone@example.com is not an active agent"):
+    with pytest.raises(InvalidRequest, match=r"gone@example\.com is not an active agent"):
         mentions.checked(["gone@example.com"], "Support", AGENTS)
 
 
