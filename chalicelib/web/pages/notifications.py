@@ -23,7 +23,9 @@ CHANNEL_LABELS: dict[Channel, str] = {"in_app": "In the app", "mail": "By mail"}
 
 @page(blueprint, "/notifications")
 def listing(context: Context) -> Response:
+    """The newest notifications; the bell read afresh here, so it never contradicts the list."""
     agent = context.session.agent
+    inbox.forget_unread(agent.email)
     return context.render("notifications.html", notifications=inbox.recent(agent.email), **sidebar(agent))
 
 

@@ -52,7 +52,7 @@
     var query = function () {
       var at = noteBox.selectionStart;
       var before = noteBox.value.slice(0, at);
-      var match = /(^|\s)@([^\s@]{0,40})$/.exec(before);
+      var match = /(^|\s)@([^@\n]{0,40})$/.exec(before);  // names have spaces
       return match ? { start: at - match[2].length - 1, text: match[2].toLowerCase() } : null;
     };
     var refresh = function () {
