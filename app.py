@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.handlers.inbound import blueprint as inbound_handlers
+from chalicelib.handlers.notifications import blueprint as notification_handlers
 from chalicelib.handlers.schedules import blueprint as scheduled_handlers
 from chalicelib.handlers.sla import blueprint as sla_handlers
 from chalicelib.handlers.ticket_events import blueprint as ticket_event_handlers
@@ -11,6 +12,7 @@ from chalicelib.observability import lambda_context
 from chalicelib.web.api import blueprint as api_routes
 from chalicelib.web.pages.admin import blueprint as admin_pages
 from chalicelib.web.pages.articles import blueprint as article_pages
+from chalicelib.web.pages.notifications import blueprint as notification_pages
 from chalicelib.web.pages.queues import blueprint as queue_pages
 from chalicelib.web.pages.reports import blueprint as report_pages
 from chalicelib.web.pages.security import blueprint as security_pages
@@ -31,6 +33,7 @@ app.register_blueprint(report_pages)
 app.register_blueprint(ticket_pages)
 app.register_blueprint(admin_pages)
 app.register_blueprint(webhook_pages)
+app.register_blueprint(notification_pages)
 app.register_blueprint(article_pages)
 app.register_blueprint(request_form_pages)
 app.register_blueprint(customer_link_pages)
@@ -40,3 +43,4 @@ app.register_blueprint(sla_handlers)
 app.register_blueprint(scheduled_handlers)
 app.register_blueprint(ticket_event_handlers)
 app.register_blueprint(webhook_handlers)
+app.register_blueprint(notification_handlers)

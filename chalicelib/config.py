@@ -61,6 +61,8 @@ class Settings:
     # Loopback over http allowed for webhooks: set by the local runtime and in-process tests only.
     webhook_allow_loopback: bool = False
     max_reply_bytes: int = 256 * 1024
+    notification_queue_url: str = ""  # the queue of delayed notification mail flushes (desk.notifications)
+    notification_mail_window_s: int = 300  # at most one notification mail per agent and ticket this often
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}{short_name}"
@@ -133,4 +135,6 @@ def settings() -> Settings:
         webhook_queue_url=_env("HELPDESK_WEBHOOK_QUEUE_URL", ""),
         webhook_retry_base_s=int(_env("HELPDESK_WEBHOOK_RETRY_BASE_SECONDS", "60")),
         webhook_allow_loopback=_env("HELPDESK_WEBHOOK_ALLOW_LOOPBACK", "") == "1",
+        notification_queue_url=_env("HELPDESK_NOTIFICATION_QUEUE_URL", ""),
+        notification_mail_window_s=int(_env("HELPDESK_NOTIFICATION_MAIL_WINDOW_SECONDS", "300")),
     )

@@ -26,6 +26,8 @@ Tables (all on-demand; the stage's prefix before each name):
 - api_keys   one partition: SHA-256 of an API key's secret → its name, role, teams, last use, revocation.
 - webhooks   the admins' webhook endpoints, in one partition (desk.webhooks.endpoints).
 - webhook_deliveries  endpoint + time-ordered key → one delivery and its attempts (TTL).
+- notifications  agent + key → the agent's in-app notifications (TTL), their exact unread counter,
+             their preferences, and per ticket the notification mail's batching window.
 """
 
 from __future__ import annotations
@@ -255,6 +257,8 @@ class Message(Model):
     merged_from = IntegerAttribute(null=True)  # copied here when that ticket was merged into this one
     # The customer message a ticket was opened with (desk.ticket.opening): the "ticket.created" event.
     opens_ticket = BooleanAttribute(null=True)
+    # A note's mentioned agents, by agent id (their email): a rename keeps them (desk.notifications.mentions).
+    mentions = _text_list(null=True)
     # "<UTC day of key>" on every item but merge copies (which are no new event): the feed index.
     feed_day = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
@@ -467,6 +471,33 @@ class WebhookDelivery(Model):
     expires_at = IntegerAttribute(null=True)
 
 
+class Notification(Model):
+    """One agent's notifications in one partition (chalicelib.desk.notifications): keys
+    `n#<sortable time>#<event id>` (in-app notifications, newest last; TTL), `unread` (the exact
+    count, `tally`), `prefs` (what the agent turned off, `off`) and `mail#<ticket>` (the mail
+    batching window: `window_until`, the `pending` lines, whether a flush is `queued`)."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("notifications")
+
+    agent = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    ticket_number = IntegerAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    event_type = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    actor_name = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    read = BooleanAttribute(null=True)
+    tally = IntegerAttribute(null=True)  # `unread`: the count; `mail#…`: the version
+    off = UnicodeSetAttribute(null=True)
+    window_until = IntegerAttribute(null=True)
+    pending = _text_list(null=True)
+    queued = BooleanAttribute(null=True)
+    expires_at = IntegerAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     Ticket,
     Message,
@@ -481,8 +512,13 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ApiKey,
     WebhookEndpoint,
     WebhookDelivery,
+    Notification,
 )
-TTL_ATTRIBUTES: dict[type[Model], str] = {Ledger: "expires_at", WebhookDelivery: "expires_at"}
+TTL_ATTRIBUTES: dict[type[Model], str] = {
+    Ledger: "expires_at",
+    WebhookDelivery: "expires_at",
+    Notification: "expires_at",
+}
 
 
 @functools.cache

@@ -33,6 +33,7 @@ EVERY_TABLE = (
     "api_keys",
     "webhooks",
     "webhook_deliveries",
+    "notifications",
 )
 # Enough for PynamoDB gets, queries, saves, updates, deletes and TransactWriteItems (which is
 # authorised per item as PutItem/UpdateItem/DeleteItem/ConditionCheckItem). No Scan: no request path scans.
@@ -71,6 +72,10 @@ class FunctionAccess:
     # sends to it (the API's resend; the event consumer's deliveries).
     delivers_webhooks: bool = False
     queues_webhooks: bool = False
+    # Notification mail (infra/notifications.py): queues delayed flushes (the event consumer; the
+    # flush itself when it came early), and receives and deletes them (the flush function).
+    queues_notification_mail: bool = False
+    flushes_notification_mail: bool = False
     # Not packaged by chalice on its own: a second function running this one's package (and
     # handler), made by infra/functions.py; API Gateway sends it only the public routes.
     copy_of: str = ""
@@ -97,6 +102,7 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
             "api_keys",
             "webhooks",
             "webhook_deliveries",
+            "notifications",  # the bell, the notifications list and settings pages
         ),
         # Agents download attachments and a customer message's original (inbound/ or forms/)
         # through links it signs; a long reply's bodies are kept under bodies/.
@@ -143,12 +149,14 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         logical_id="TicketEvents",
         # The stream's consumer (desk.fan_out): reads each event's ticket, claims each consumer's
         # delivery in counters. Its stream read and its failure queue are their own statements.
-        # The consumers (notifications, webhooks) add what they use.
-        tables=("tickets", "counters", "webhooks"),
-        sends_mail=False,
+        # The consumers (notifications, webhooks) add what they use: notifications reads the agents
+        # (directory), their preferences and writes their notifications (notifications), mails
+        # from the desk's own address (directory) and queues delayed flushes.
+        tables=("tickets", "counters", "webhooks", "notifications", "agents", "directory"),
         starts_timers=False,
         consumes_ticket_events=True,
         queues_webhooks=True,  # desk.webhooks.on_event: one delivery message per matching endpoint
+        queues_notification_mail=True,
         # Failures are reported per record and retried by the stream; what is given up on goes to
         # the ticket-event DLQ, whose alarm fires. An unhandled error (a timeout) ends there too.
         alarms_on_errors=False,
@@ -183,6 +191,18 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         # Its handler reports every failure per message (none raises): a timeout or crash brings
         # the batch back and, past maxReceiveCount, to the DLQ, whose alarm is the one to watch.
         # Without its own Errors alarm the stack stays inside CloudWatch's 10 free alarm metrics.
+        alarms_on_errors=False,
+    ),
+    FunctionAccess(
+        name="notification_mail",
+        logical_id="NotificationMail",
+        # A delayed flush of batched notification mail: the window (notifications), whether the
+        # agent may still be mailed (agents), the desk's own address (directory). No ticket read.
+        tables=("notifications", "agents", "directory"),
+        starts_timers=False,
+        queues_notification_mail=True,  # an early flush (a window longer than 15 minutes) again
+        flushes_notification_mail=True,
+        # Failures are redelivered, then end in the flush queue's DLQ, whose alarm fires.
         alarms_on_errors=False,
     ),
 )

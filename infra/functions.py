@@ -40,6 +40,8 @@ from infra.access import FUNCTIONS, TABLE_ACTIONS, FunctionAccess
 from infra.api import API_STAGE
 from infra.auth import AgentDirectory
 from infra.mail import MailBucket, SendingIdentities
+from infra.notifications import statements as notification_statements
+from infra.notifications import wire as wire_notification_mail
 from infra.queues import Queues
 from infra.routes import PROJECT_DIR, public_routes
 from infra.settings import DeploySettings
@@ -229,6 +231,7 @@ def _statements(
             )
         )
     statements += webhook_statements(access, res.webhooks)
+    statements += notification_statements(access, res.queues)
     return statements
 
 
@@ -244,6 +247,7 @@ def _environment(settings: DeploySettings, res: Resources) -> dict[str, str]:
         "HELPDESK_SLA_STATE_MACHINE_ARN": res.timer.arn,
         "HELPDESK_SLA_QUEUE_URL": res.queues.sla_events.queue_url,
         "HELPDESK_WEBHOOK_QUEUE_URL": res.webhooks.deliveries.queue_url,
+        "HELPDESK_NOTIFICATION_QUEUE_URL": res.queues.notification_mail.queue_url,
         # A plain string (the web domain), not the API's URL: every function, the API's own
         # included, can be told it without a circular reference.
         "HELPDESK_PUBLIC_URL": settings.public_url,
@@ -403,6 +407,9 @@ class Functions(Construct):
         ).node.add_dependency(_policy_of(self.roles["sla_events"]))
         wire_webhooks(self, self.function_name("webhook_deliveries"), res.webhooks).node.add_dependency(
             _policy_of(self.roles["webhook_deliveries"])
+        )
+        wire_notification_mail(self, self.function_name("notification_mail"), res.queues).node.add_dependency(
+            _policy_of(self.roles["notification_mail"])
         )
         lambda_.CfnEventInvokeConfig(
             self,

@@ -65,6 +65,7 @@ class Monitoring(Construct):
             ("Inbound mail", queues.inbound_failures),
             ("Ticket events", queues.ticket_event_failures),
             ("Webhook deliveries", webhooks.dead_letters),
+            ("Notification mail", queues.notification_dead_letters),
         ):
             alarm = self._alarm(
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
@@ -79,9 +80,9 @@ class Monitoring(Construct):
                 f"{access.name}: errors in the last 5 minutes",
             )
         # One alarm on the account's Lambda throttles (all functions of this region), not one per
-        # function: 4 dead-letter queues + 6 functions' errors (ticket_events' and webhook_deliveries' end
-        # in their DLQs) + 1 = 11 alarm metrics, one past CloudWatch's always-free 10 ($0.10 a month,
-        # docs/COST.md); the dashboard shows which function it was.
+        # function: 5 dead-letter queues + 6 functions' errors (ticket_events', webhook_deliveries' and
+        # notification_mail's end in their DLQs) + 1 = 12 alarm metrics, two past CloudWatch's
+        # always-free 10 ($0.20 a month, docs/COST.md); the dashboard shows which function it was.
         self._alarm(
             cloudwatch.Metric(
                 namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=PERIOD

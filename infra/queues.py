@@ -23,8 +23,9 @@ def _queue(scope: Construct, construct_id: str, **kwargs: object) -> sqs.Queue:
 
 
 class Queues(Construct):
-    """The SLA event queue (timer → sla_events) with its DLQ, and the inbound function's and the ticket
-    event stream's failure queues."""
+    """The SLA event queue (timer → sla_events) with its DLQ, the inbound function's and the ticket
+    event stream's failure queues, and the notification mail flushes (infra/notifications.py) with
+    their DLQ."""
 
     def __init__(self, scope: Construct, construct_id: str, *, handler_timeout: Duration) -> None:
         super().__init__(scope, construct_id)
@@ -40,7 +41,19 @@ class Queues(Construct):
         # The ticket event stream's on-failure destination: what Lambda gave up on (the batch's
         # shard and sequence numbers, not the records: replay them from the feed or the table).
         self.ticket_event_failures = _queue(self, "TicketEventFailures")
-        for dead_letters in (self.sla_dead_letters, self.inbound_failures, self.ticket_event_failures):
+        self.notification_dead_letters = _queue(self, "NotificationMailDlq")
+        self.notification_mail = _queue(
+            self,
+            "NotificationMail",
+            visibility_timeout=Duration.seconds(handler_timeout.to_seconds() * 6),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=self.notification_dead_letters),
+        )
+        for dead_letters in (
+            self.sla_dead_letters,
+            self.inbound_failures,
+            self.ticket_event_failures,
+            self.notification_dead_letters,
+        ):
             NagSuppressions.add_resource_suppressions(
                 dead_letters,
                 [

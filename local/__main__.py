@@ -58,10 +58,12 @@ def configure_environment(endpoint: str) -> None:
 
 
 def create_queues(stage: str) -> None:
-    """The SLA timer's queue and the webhook delivery queue (with their DLQs), named in the environment."""
+    """The SLA timer's queue, the webhook delivery queue and the notification mail flushes' queue
+    (with their DLQs), named in the environment."""
     os.environ.update(provision.create_sla_resources(stage))
     retry_base_s = int(os.environ["HELPDESK_WEBHOOK_RETRY_BASE_SECONDS"])
     os.environ.update(provision.create_webhook_resources(stage, retry_base_s))
+    os.environ.update(provision.create_notification_resources(stage))
 
 
 def run(options: Options, stop: threading.Event) -> None:
@@ -141,10 +143,14 @@ def start_event_sources(app: Chalice, invoker: AsyncInvoker, running: contextlib
     functions = {f.name: f for f in app.pure_lambda_functions}
     poller = SqsPoller(settings().sla_queue_url, "sla_events", functions["sla_events"])
     webhooks = SqsPoller(settings().webhook_queue_url, "webhook_deliveries", functions["webhook_deliveries"])
+    flushes = SqsPoller(
+        settings().notification_queue_url, "notification_mail", functions["notification_mail"]
+    )
     scheduler = Scheduler(app_schedules(app), invoker, settings().region)
     for job in (
         Periodic("sla-events", SQS_INTERVAL_S, poller.poll),
         Periodic("webhook-deliveries", SQS_INTERVAL_S, webhooks.poll),
+        Periodic("notification-mail", SQS_INTERVAL_S, flushes.poll),
         Periodic("schedules", SCHEDULE_INTERVAL_S, scheduler.tick),
     ):
         job.start()
@@ -190,6 +196,7 @@ Help desk running locally
   SLA timers     Step Functions {settings().sla_state_machine_arn.rpartition(":")[2]} → SQS → sla_events
   Ticket events  the messages table's DynamoDB stream → ticket_events → notifications, webhooks
   Webhooks       SQS FIFO → webhook_deliveries (http to 127.0.0.1 allowed locally)
+  Notifications  in-app (the bell) and mail; batched mail flushes: SQS (delayed) → notification_mail
   Embedded AWS   {aws}   (user pool {ids["user_pool_id"]}, client {ids["client_id"]})
 Press Ctrl-C to stop.
 """,

@@ -140,6 +140,26 @@ def create_webhook_resources(stage: str, retry_base_s: int) -> dict[str, str]:
     return {"HELPDESK_WEBHOOK_QUEUE_URL": queue_url}
 
 
+def notification_queue_name(stage: str) -> str:
+    return f"helpdesk-{stage}-notification-mail"
+
+
+def create_notification_resources(stage: str) -> dict[str, str]:
+    """The queue of delayed notification mail flushes and its DLQ, as infra/notifications.py
+    declares them; the setting naming the queue."""
+    sqs = _client("sqs")
+    dead_letter_url = sqs.create_queue(QueueName=f"{notification_queue_name(stage)}-dlq")["QueueUrl"]
+    dead_letter = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]
+    redrive = {"deadLetterTargetArn": dead_letter["QueueArn"], "maxReceiveCount": SLA_MAX_RECEIVES}
+    queue_url = sqs.create_queue(
+        QueueName=notification_queue_name(stage),
+        Attributes={"VisibilityTimeout": str(SLA_VISIBILITY_TIMEOUT_S), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    return {"HELPDESK_NOTIFICATION_QUEUE_URL": queue_url}
+
+
 def create_storage() -> None:
     """Every table (with TTL), the mail bucket, and a verified SES identity per mailbox domain."""
     from chalicelib.config import settings

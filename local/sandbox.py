@@ -15,7 +15,12 @@ from contextlib import contextmanager
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from infra.signing_key import new_key, parameter_name
-from local.provision import sla_queue_name, sla_state_machine_name, webhook_queue_name
+from local.provision import (
+    notification_queue_name,
+    sla_queue_name,
+    sla_state_machine_name,
+    webhook_queue_name,
+)
 
 STAGE, REGION = "test", "us-east-1"
 IN_PROCESS_ENV = {
@@ -34,6 +39,9 @@ IN_PROCESS_ENV = {
     "HELPDESK_SLA_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{DEFAULT_ACCOUNT_ID}/{sla_queue_name(STAGE)}",
     "HELPDESK_WEBHOOK_QUEUE_URL": (
         f"https://sqs.{REGION}.amazonaws.com/{DEFAULT_ACCOUNT_ID}/{webhook_queue_name(STAGE)}"
+    ),
+    "HELPDESK_NOTIFICATION_QUEUE_URL": (
+        f"https://sqs.{REGION}.amazonaws.com/{DEFAULT_ACCOUNT_ID}/{notification_queue_name(STAGE)}"
     ),
     # Webhook tests' receivers listen on 127.0.0.1, over http; retries wait 1 s, 2 s, 4 s …
     "HELPDESK_WEBHOOK_ALLOW_LOOPBACK": "1",
@@ -63,6 +71,7 @@ def in_process_aws(admin_email: str = "admin@example.com", admin_name: str = "De
         created |= provision.create_webhook_resources(
             STAGE, int(IN_PROCESS_ENV["HELPDESK_WEBHOOK_RETRY_BASE_SECONDS"])
         )
+        created |= provision.create_notification_resources(STAGE)
         exported = {name: IN_PROCESS_ENV[name] for name in created}
         if created != exported:
             raise RuntimeError(f"moto named the queues and timer {created}, settings say {exported}")

@@ -187,7 +187,10 @@ def post_reply(agent: AgentProfile, number: str) -> Response:
 @json_route("/api/tickets/{number}/notes", methods=["POST"])
 def post_note(agent: AgentProfile, number: str) -> Response:
     n, body = ticket_number(number), _body()
-    message = replies.add_note(agent, n, params.text(body.get("body"), BODY_IS_TEXT))
+    mentions = body.get("mentions") or []
+    if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
+        raise InvalidRequest("mentions must be a list of agent email addresses", field="mentions")
+    message = replies.add_note(agent, n, params.text(body.get("body"), BODY_IS_TEXT), mentions)
     return Response(body=message_json(message), status_code=201)
 
 

@@ -67,6 +67,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "automatic": bool(message.automatic),
         "unverified_sender": bool(message.unverified_sender),
         "merged_from": message.merged_from,
+        "mentions": list(message.mentions or ()),
         "event": dict(message.event.as_dict()) if message.event else None,
         "attachments": [
             {

@@ -27,6 +27,7 @@ HANDLERS = {
     "daily_digest": ("chalicelib.handlers.schedules", "daily_digest"),
     "auto_close": ("chalicelib.handlers.schedules", "auto_close"),
     "webhook_deliveries": ("chalicelib.handlers.webhooks", "webhook_deliveries"),
+    "notification_mail": ("chalicelib.handlers.notifications", "notification_mail"),
 }
 MODELS = "chalicelib.models"
 CLIENT = ("chalicelib.aws", "client")
@@ -157,8 +158,10 @@ def test_each_function_gets_exactly_the_tables_and_services_its_entry_points_rea
         assert access.sends_mail == ("sesv2" in found.services), access.name
         assert bool(access.reads or access.writes) == ("s3" in found.services), access.name
         assert access.manages_agents == ("cognito-idp" in found.services), access.name
-        # SQS from the code: only the webhook queue (the SLA queue is read by its event source mapping).
-        assert (access.delivers_webhooks or access.queues_webhooks) == ("sqs" in found.services), access.name
+        # SQS from the code: only the webhook and notification mail queues (the SLA queue and the
+        # flushes are read by their event source mappings).
+        sends_sqs = access.delivers_webhooks or access.queues_webhooks or access.queues_notification_mail
+        assert sends_sqs == ("sqs" in found.services), access.name
         signs = any(module == SIGNING for module, _ in found.symbols)
         assert access.reads_signing_key == signs, access.name
 

@@ -402,8 +402,8 @@ def test_alarms_on_dead_letters_errors_and_throttles_and_a_dashboard(synthesized
         by_metric[alarm["Properties"]["MetricName"]] = by_metric.get(alarm["Properties"]["MetricName"], 0) + 1
         assert alarm["Properties"]["AlarmActions"]
     errors = len([a for a in FUNCTIONS if a.alarms_on_errors])
-    assert by_metric == {"ApproximateNumberOfMessagesVisible": 4, "Errors": errors, "Throttles": 1}
-    assert sum(by_metric.values()) == 11  # CloudWatch's always-free 10, and one paid (docs/COST.md)
+    assert by_metric == {"ApproximateNumberOfMessagesVisible": 5, "Errors": errors, "Throttles": 1}
+    assert sum(by_metric.values()) == 12  # CloudWatch's always-free 10, and two paid (docs/COST.md)
     _only(synthesized.resources("AWS::CloudWatch::Dashboard"))
     _, subscription = _only(synthesized.resources("AWS::SNS::Subscription"))
     assert subscription["Properties"] == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.config import settings
@@ -9,6 +10,8 @@ from chalicelib.desk.base import storage
 from chalicelib.desk.base.errors import Conflict, InvalidRequest, TooLarge
 from chalicelib.desk.mail_out.customer_mail import reply_text
 from chalicelib.desk.mail_out.outbound import send_and_record, ticket_mail
+from chalicelib.desk.notifications.mentions import checked
+from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import sla, transition
 from chalicelib.desk.ticket.records import STATUSES, Status, message_key, utcnow
@@ -63,10 +66,13 @@ def _reply_change(
     return transition.change(ticket, at, agent, status=new_status, before=(sla.agent_replied(ticket, at),))
 
 
-def add_note(agent: AgentProfile, number: int, body: str) -> Message:
-    """An internal note: stored on the thread, never mailed; a long one overflows to S3 like any body."""
+def add_note(agent: AgentProfile, number: int, body: str, mentions: Sequence[str] = ()) -> Message:
+    """An internal note: stored on the thread, never mailed; a long one overflows to S3 like any body.
+    `mentions` (agent ids) are stored on it: each must be allowed to see the ticket, or nothing is
+    added (desk.notifications.mentions); the event stream then tells them."""
     text = _body_text(body)
     ticket = get_ticket(agent, number)
+    mentioned = checked(mentions, ticket.team, directory.agents()) if mentions else ()
     at = utcnow()
     key = message_key(at)
     stored, _, visible, body_key = storage.fit_bodies(
@@ -81,6 +87,7 @@ def add_note(agent: AgentProfile, number: int, body: str) -> Message:
         body_text=stored,
         visible_text=visible,
         body_s3_key=body_key,
+        mentions=list(mentioned) or None,
         created_at=at,
     )
     note.save()

@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.desk import search
 from chalicelib.desk.base.errors import NotFound
+from chalicelib.desk.notifications import inbox
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import queues, sla
@@ -27,10 +28,11 @@ def teams_of(agent: AgentProfile) -> list[str]:
 
 
 def sidebar(agent: AgentProfile) -> dict[str, Any]:
-    """The views with their counts, and the agent's teams; shared by every page with a sidebar."""
+    """The views with their counts, the agent's teams and their unread notifications (the bell);
+    shared by every page with a sidebar."""
     views = (*standard_views(agent.email), *(team_view(team) for team in teams_of(agent)))
     found = queues.count_views(agent, views)
-    return {"views": [(view, found[view.slug]) for view in views]}
+    return {"views": [(view, found[view.slug]) for view in views], "unread": inbox.cached_unread(agent.email)}
 
 
 def _filter(query: dict[str, str]) -> ViewFilter:

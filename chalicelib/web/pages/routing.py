@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 from chalice import Blueprint, Response
 
 from chalicelib.desk.base.errors import DeskError, Forbidden, InvalidRequest, TooLarge, Unauthorized
+from chalicelib.desk.notifications import inbox
 from chalicelib.desk.ticket import queues
 from chalicelib.observability import logger
 from chalicelib.web import params
@@ -75,6 +76,7 @@ def page(blueprint: Blueprint, path: str, methods: tuple[str, ...] = ("GET",)) -
                         lists.setdefault(name, []).append(value)
                     context = Context(session, here, dict(pairs), lists, query)
                     queues.forget_counts()  # whatever this form changes, its author's counts follow
+                    inbox.forget_unread(session.agent.email)  # and their bell
                 return view(context, **segments)
             except DeskError as error:
                 return _error_page(session, error.status, error)

@@ -12,6 +12,7 @@ from chalicelib.config import settings
 from chalicelib.desk.agent_work import merge, replies, ticket_changes
 from chalicelib.desk.base import storage
 from chalicelib.desk.base.errors import Conflict, Gone, InvalidRequest, NotFound
+from chalicelib.desk.notifications import mentions
 from chalicelib.desk.portal import revocation
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
@@ -31,9 +32,13 @@ blueprint = Blueprint(__name__)
 CUSTOMER_TICKETS = 10
 
 
-def _entry(message: Message, remote_images_for: str | None, now: datetime) -> dict[str, Any]:
-    """A thread entry for the template; mail HTML only ever as an isolated frame document."""
+def _entry(
+    message: Message, remote_images_for: str | None, now: datetime, names: dict[str, str]
+) -> dict[str, Any]:
+    """A thread entry for the template; mail HTML only ever as an isolated frame document. A note's
+    mentions are shown by the agents' current names (stored by id, so a rename follows)."""
     data = message_json(message)
+    mentioned = [(email, names.get(email, email)) for email in data["mentions"]]
     html = data["body_html"] if message.kind == "customer" else None
     remote = remote_images_for == message.key
     frame = mailframe.srcdoc(html, remote, _inline_images(message), storage.bucket_origin()) if html else None
@@ -46,6 +51,10 @@ def _entry(message: Message, remote_images_for: str | None, now: datetime) -> di
         "original": _original(message, now),
         # A failed virus scan withholds every attachment: the raw mail is then their only copy.
         "withheld": bool(message.verdicts) and message.verdicts.as_dict().get("virus") == "FAIL",
+        "mentioned": mentioned,
+        "segments": mentions.segments(data["visible_text"] or data["body_text"], [n for _, n in mentioned])
+        if mentioned
+        else None,
     }
 
 
@@ -79,6 +88,16 @@ def assignee_choices(ticket: Ticket, agents: tuple[AgentProfile, ...]) -> list[t
     return choices
 
 
+def mention_choices(ticket: Ticket, agents: tuple[AgentProfile, ...], now: datetime) -> list[dict[str, Any]]:
+    """Whom the note box's `@` offers: the active agents who may see the ticket (its team's, and
+    admins), away ones marked."""
+    return [
+        {"email": a.email, "name": a.name, "away": a.is_away(now.timestamp()), "note": a.away_note or ""}
+        for a in sorted(agents, key=lambda a: a.name.lower())
+        if a.active and a.can_see_team(ticket.team)
+    ]
+
+
 def team_choices(agent: AgentProfile, ticket: Ticket) -> list[str]:
     """The teams the agent may move the ticket to, and always its own team (even one since removed),
     so that saving another field never moves it."""
@@ -102,7 +121,9 @@ def workspace(
     agent = context.session.agent
     images_for = context.query.get("images")
     now = utcnow()
-    thread = [_entry(m, images_for, now) for m in tickets.thread(ticket.number)]
+    everyone = directory.agents()
+    names = {a.email: a.name for a in everyone}
+    thread = [_entry(m, images_for, now, names) for m in tickets.thread(ticket.number)]
     others = tickets.list_tickets(
         agent, tickets.TicketFilter(requester=ticket.requester_email), limit=CUSTOMER_TICKETS
     ).items
@@ -118,7 +139,8 @@ def workspace(
         others=[t for t in others if t.number != ticket.number],
         teams=team_choices(agent, ticket),
         canned=expand_all(setup.canned, ticket, agent),
-        assignees=assignee_choices(ticket, directory.agents()),
+        assignees=assignee_choices(ticket, everyone),
+        mentionable=mention_choices(ticket, everyone, now),
         statuses=[s for s in STATUSES if s != "new" or ticket.status == "new"],  # "new": only as it is
         priorities=PRIORITIES,
         conflict=conflict,
@@ -167,7 +189,9 @@ def reply(context: Context, number: str) -> Response:
 @page(blueprint, "/tickets/{number}/note", methods=("POST",))
 def note(context: Context, number: str) -> Response:
     n = ticket_number(number)
-    replies.add_note(context.session.agent, n, context.form.get("body", ""))
+    replies.add_note(
+        context.session.agent, n, context.form.get("body", ""), context.form_lists.get("mentions", [])
+    )
     return _sent(n, "note")
 
 
