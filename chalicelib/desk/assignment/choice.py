@@ -11,20 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Literal, get_args
 
 from chalicelib.desk.setup import working_hours
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.sla.calendar import is_open
-
-Mode = Literal["off", "round_robin", "fewest_open"]
-MODES: tuple[Mode, ...] = get_args(Mode)
-# What the ticket's history says ("Assigned to … by round robin").
-LABELS: dict[str, str] = {"off": "off", "round_robin": "round robin", "fewest_open": "fewest open"}
-
-
-def is_mode(value: object) -> bool:
-    return value in MODES
 
 
 def at_work(agent: AgentProfile, now: datetime) -> bool:

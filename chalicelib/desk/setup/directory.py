@@ -19,6 +19,8 @@ from chalicelib.mail.addresses import without_plus_tag
 from chalicelib.models import Agent, DirectoryEntry
 
 CACHE_TTL_SECONDS = 60.0
+# A team's auto-assignment (desk.assignment): "off" is also what a team without an entry has.
+ASSIGNMENT_MODES = ("off", "round_robin", "fewest_open")
 
 
 @dataclass(frozen=True)
