@@ -10,14 +10,18 @@ from chalice import Blueprint, Response
 from chalicelib.desk.assignment import away, hand_back
 from chalicelib.desk.base.errors import DeskError
 from chalicelib.desk.setup import directory
-from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket.records import utcnow
 from chalicelib.web.pages.queues import sidebar
+from chalicelib.web.pages.render import redirect
 from chalicelib.web.pages.routing import Context, page
 
 blueprint = Blueprint(__name__)
 
 PATH = "/account/availability"
+DONE = {
+    "away": "You are away: you get no new assignments and no notification mail.",
+    "back": "You are back.",
+}
 
 
 @page(blueprint, PATH)
@@ -30,16 +34,16 @@ def set_away(context: Context) -> Response:
     agent = context.session.agent
     try:
         until = away.parse_until(context.form.get("until", ""), agent.time_zone)
-        me = away.set_away(agent, until, context.form.get("note", ""), utcnow())
+        away.set_away(agent, until, context.form.get("note", ""), utcnow())
     except DeskError as error:
         return _page(context, error.status, error=error.message)
-    return _page(context, me=me, done="You are away: you get no new assignments and no notification mail.")
+    return redirect(f"{PATH}?done=away")  # a new request: the top bar reads the changed profile
 
 
 @page(blueprint, f"{PATH}/back", methods=("POST",))
 def clear_away(context: Context) -> Response:
-    me = away.clear_away(context.session.agent)
-    return _page(context, me=me, done="You are back.")
+    away.clear_away(context.session.agent)
+    return redirect(f"{PATH}?done=back")
 
 
 @page(blueprint, f"{PATH}/hand-back", methods=("POST",))
@@ -52,17 +56,17 @@ def hand_back_tickets(context: Context) -> Response:
     return _page(context, handed=(email, result))
 
 
-def _page(context: Context, status: int = 200, me: AgentProfile | None = None, **shown: Any) -> Response:
+def _page(context: Context, status: int = 200, **shown: Any) -> Response:
     """The form (with the agent's current state), their teams' agents, and what was just done."""
-    agent = context.session.agent
-    me = me or next((a for a in directory.agents() if a.email == agent.email), agent)
+    agent = me = context.session.agent
     now = utcnow().timestamp()
     colleagues = [
         (a, a.is_away(now), hand_back.may_hand_back(agent, a))
         for a in directory.agents()
         if a.active and a.email != agent.email and (agent.is_admin or set(a.teams) & set(agent.teams))
     ]
-    state: dict[str, Any] = {"error": None, "done": None, "handed": None, **shown}
+    done = DONE.get(context.query.get("done", ""))
+    state: dict[str, Any] = {"error": None, "done": done, "handed": None, **shown}
     return context.render(
         "availability.html",
         status,
