@@ -166,6 +166,8 @@ def test_an_agent_sets_away_with_a_note_and_the_picker_marks_them(web_client, de
     number = deliver(raw_mail(sender="picker@customer.test")).ticket_number
     ticket_page = web_client.http.get(f"/tickets/{number}", headers=cookie()).body.decode()
     assert ">Ana (away until " in ticket_page  # still a choice: manual assignment is allowed
+    queue_page = web_client.http.get("/queues/open", headers=cookie()).body.decode()
+    assert ">Ana (away until " in queue_page  # the assignee filter marks them too
     colleagues = web_client.http.get("/account/availability", headers=cookie()).body.decode()
     assert "Conference in Lisbon" in colleagues
     back = post(web_client, "/account/availability/back", {"csrf": csrf_of(shown)}, email="ana@example.com")

@@ -43,7 +43,9 @@ def checked(text: str) -> str:
 def calendar(time_zone: str, text: str | None) -> BusinessCalendar:
     """The agent's working week in their zone (DEFAULT when they have none)."""
     try:
-        return calendar_from_config({"time_zone": time_zone, "hours": parse(text or DEFAULT)})
+        return calendar_from_config(
+            {"time_zone": time_zone, "hours": parse(DEFAULT if text is None else text)}
+        )
     except ValueError as error:
         raise ValueError(str(error).replace("calendar.hours.", "working hours: ")) from None
 
