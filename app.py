@@ -12,6 +12,7 @@ from chalicelib.observability import lambda_context
 from chalicelib.web.api import blueprint as api_routes
 from chalicelib.web.pages.admin import blueprint as admin_pages
 from chalicelib.web.pages.articles import blueprint as article_pages
+from chalicelib.web.pages.availability import blueprint as availability_pages
 from chalicelib.web.pages.notifications import blueprint as notification_pages
 from chalicelib.web.pages.queues import blueprint as queue_pages
 from chalicelib.web.pages.reports import blueprint as report_pages
@@ -28,6 +29,7 @@ app.register_middleware(lambda_context)  # every function: routes and event hand
 app.register_blueprint(api_routes)
 app.register_blueprint(signin_pages)
 app.register_blueprint(security_pages)
+app.register_blueprint(availability_pages)
 app.register_blueprint(queue_pages)
 app.register_blueprint(report_pages)
 app.register_blueprint(ticket_pages)

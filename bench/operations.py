@@ -57,8 +57,26 @@ def report(counter: RequestCounter) -> None:
     )
     agents.forget_profile("admin@example.com")
     measure("agent profile, cold cache (once per 30 s)", lambda: agents.load_agent("admin@example.com"))
+    _auto_assignment(admin, measure)
 
     print("\n## AWS requests per operation")
     for name, calls in rows:
         detail = ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
         print(f"{name:44s} {sum(calls.values()):3d}  ({detail})")
+
+
+def _auto_assignment(admin: Any, measure: Callable[[str, Callable[[], Any]], Any]) -> None:
+    """New mail to a team with auto-assignment on (three agents at work), in a warm container; the
+    row "new mail (with acknowledgement)" above is the same mail with it off (the default)."""
+    from chalicelib.desk.setup import admin as setup_admin
+    from chalicelib.desk.setup import directory
+    from chalicelib.models import Agent
+
+    for name in ("ann", "bob", "cat"):
+        Agent(email=f"{name}.bench@example.com", name=name, teams=["Support"], working_hours="always").save()
+    for mode in ("round_robin", "fewest_open"):
+        setup_admin.set_assignment(admin, "Support", mode)
+        directory.directory(), directory.agents()  # cached for a minute in every container
+        label = mode.replace("_", " ")
+        measure(f"new mail, {label} (3 agents at work)", stored(raw_mail(sender="assign@customer.test")))
+    setup_admin.set_assignment(admin, "Support", "off")

@@ -320,6 +320,8 @@ class Agent(Model):
     # notification mail; they are back by themselves once the time has passed (no job clears it).
     away_until = IntegerAttribute(null=True)
     away_note = UnicodeAttribute(null=True)
+    # When auto-assignment may pick them, in their time zone (desk.setup.working_hours; None: Mon-Fri 9-17).
+    working_hours = UnicodeAttribute(null=True)
     scope = UnicodeAttribute(default="agent")  # constant: every agent in one index partition
     directory_index = AgentDirectoryIndex()
 
@@ -368,7 +370,7 @@ class DirectoryEntry(Model):
     scope = UnicodeAttribute(hash_key=True, default="desk")
     key = UnicodeAttribute(
         range_key=True
-    )  # "<kind>#<name>", kind: team | mailbox | canned | template | brand
+    )  # "<kind>#<name>", kind: team | mailbox | canned | template | brand | assignment (team → mode)
     kind = UnicodeAttribute()
     name = UnicodeAttribute()  # team name | mailbox address | canned reply title
     team = UnicodeAttribute(null=True)  # mailbox: the team its mail goes to

@@ -48,12 +48,16 @@ TABLE_ACTIONS = (
     "dynamodb:UpdateItem",
 )
 
+# What a function may do with a table it only reads (`read_tables`).
+READ_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query")
+
 
 @dataclass(frozen=True)
 class FunctionAccess:
     name: str  # the Chalice function name
     logical_id: str  # its resource in the template chalice package writes
     tables: tuple[str, ...]
+    read_tables: tuple[str, ...] = ()  # READ_ACTIONS only: tables it reads and never writes
     reads: tuple[str, ...] = ()  # bucket prefixes it GETs (presigned links included)
     writes: tuple[str, ...] = ()  # bucket prefixes it PUTs
     sends_mail: bool = True  # SESv2 SendEmail: acknowledgements, replies, notifications, digests
@@ -117,8 +121,10 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         logical_id="PublicHandler",
         # The customers' routes: the request form opens tickets (contacts, numbers in counters,
         # the per-IP limits too), the status page and survey read and answer them, the help
-        # center reads articles. Not agents or tags, and no Cognito at all.
+        # center reads articles. Not tags, and no Cognito at all; agents only read (auto-assignment:
+        # who may take a new ticket), so nothing an anonymous caller could promote itself in.
         tables=("tickets", "messages", "threads", "contacts", "counters", "search", "directory", "articles"),
+        read_tables=("agents",),
         # The request form: presigned POSTs are signed by this role (uploads/), the submit HEADs and
         # copies them to attachments/ and keeps the submission under forms/ (and bodies/ if long).
         reads=(UPLOADS_PREFIX,),
@@ -129,8 +135,9 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="inbound_email",
         logical_id="InboundEmail",
-        # Not agents or tags: ingestion assigns nobody and tags nothing.
+        # Not tags: ingestion tags nothing; agents only read (auto-assignment: who may take a new ticket).
         tables=("tickets", "messages", "threads", "contacts", "counters", "search", "directory", "articles"),
+        read_tables=("agents",),
         reads=(INBOUND_PREFIX,),
         writes=(ATTACHMENTS_PREFIX, BODIES_PREFIX),
         fails_to_queue=True,

@@ -36,7 +36,7 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
-from infra.access import FUNCTIONS, TABLE_ACTIONS, FunctionAccess
+from infra.access import FUNCTIONS, READ_ACTIONS, TABLE_ACTIONS, FunctionAccess
 from infra.api import API_STAGE
 from infra.auth import AgentDirectory
 from infra.mail import MailBucket, SendingIdentities
@@ -129,6 +129,15 @@ def _statements(
             + [arn for name in access.tables for arn in res.tables.index_arns(name)],
         ),
     ]
+    if access.read_tables:
+        statements.append(
+            iam.PolicyStatement(
+                sid="ReadTables",
+                actions=list(READ_ACTIONS),
+                resources=[res.tables.by_name[name].table_arn for name in access.read_tables]
+                + [arn for name in access.read_tables for arn in res.tables.index_arns(name)],
+            )
+        )
     for sid, action, prefixes in (
         ("ReadMail", "s3:GetObject", access.reads),
         ("WriteMail", "s3:PutObject", access.writes),

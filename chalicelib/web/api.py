@@ -6,11 +6,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
 from chalicelib.desk import reports
 from chalicelib.desk.agent_work import merge, replies, ticket_changes
+from chalicelib.desk.assignment import away, hand_back
 from chalicelib.desk.base.errors import DeskError, InvalidRequest
 from chalicelib.desk.events import event_json, feed
 from chalicelib.desk.intake import on_behalf
@@ -236,6 +238,34 @@ def create_api_key(agent: AgentProfile) -> Response:
 @json_route("/api/keys/{key_id}/revoke", methods=["POST"], keys=False)
 def revoke_api_key(agent: AgentProfile, key_id: str) -> dict[str, Any]:
     return api_key_json(api_keys.revoke_key(agent, key_id, utcnow()))
+
+
+# Availability: the agent's own "away until" (not an API key's: a key is never assigned), and a
+# lead's hand-back of an agent's unfinished tickets.
+
+
+@json_route("/api/me/away", methods=["PUT"], keys=False)
+def set_away(agent: AgentProfile) -> dict[str, Any]:
+    """`{until: ISO time (with offset, or wall-clock in the agent's zone), note?}` → the agent."""
+    body = _body()
+    until = away.parse_until(params.field(body.get("until")), agent.time_zone)
+    note = body.get("note") or ""
+    if not isinstance(note, str):
+        raise InvalidRequest("note must be a string", field="note")
+    return agent_json(away.set_away(agent, until, note, utcnow()))
+
+
+@json_route("/api/me/away", methods=["DELETE"], keys=False)
+def clear_away(agent: AgentProfile) -> dict[str, Any]:
+    return agent_json(away.clear_away(agent))
+
+
+@json_route("/api/agents/{email}/hand-back", methods=["POST"])
+def hand_back_tickets(agent: AgentProfile, email: str) -> dict[str, Any]:
+    """Unassign the agent's unfinished tickets: `{changed: [n], skipped: [{number, reason}]}`."""
+    result = hand_back.hand_back(agent, unquote(email), utcnow())
+    skipped = [{"number": n, "reason": why} for n, why in result.skipped.items()]
+    return {"changed": result.changed, "skipped": skipped}
 
 
 # Webhooks (admins only: each service checks the role). docs/WEBHOOKS.md describes what is sent.

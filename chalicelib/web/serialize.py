@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.desk.base import storage
@@ -90,7 +90,13 @@ def agent_json(agent: AgentProfile) -> dict[str, Any]:
         "role": agent.role,
         "teams": list(agent.teams),
         "time_zone": agent.time_zone,
+        "away_until": _epoch_iso(agent.away_until),  # away while ahead (AgentProfile.is_away)
+        "away_note": agent.away_note,
     }
+
+
+def _epoch_iso(value: int | None) -> str | None:
+    return datetime.fromtimestamp(value, UTC).isoformat() if value is not None else None
 
 
 def api_key_json(key: KeyInfo) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.access import EVERY_TABLE, FUNCTIONS, TABLE_ACTIONS
+from infra.access import EVERY_TABLE, FUNCTIONS, READ_ACTIONS, TABLE_ACTIONS
 from infra.tables import table_specs
 from tests.infra.conftest import Synthesized
 
@@ -211,6 +211,14 @@ def test_function_policies_match_the_access_map_with_no_wildcard_action(synthesi
         for name in EVERY_TABLE:
             logical = f"Tables{name.title()}".replace("_", "")  # CDK drops the underscore from ids
             assert (logical in granted) == (name in access.tables), (access.name, name)
+        if access.read_tables:
+            assert sorted(statements["ReadTables"]["Action"]) == sorted(READ_ACTIONS)
+            read = _text(statements["ReadTables"]["Resource"])
+            for name in EVERY_TABLE:
+                logical = f"Tables{name.title()}".replace("_", "")
+                assert (logical in read) == (name in access.read_tables), (access.name, name)
+        else:
+            assert "ReadTables" not in statements
         assert "/index/*" not in granted
         prefixes = {
             "ReadMail": access.reads,

@@ -30,6 +30,7 @@ LAYERS = (
     "notifications",
     "webhooks",
     "agent_work",
+    "assignment",
     "rules",  # planned
     "intake",
     "service_levels",

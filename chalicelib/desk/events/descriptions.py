@@ -14,7 +14,9 @@ def describe_event(event: dict[str, str]) -> str:
     labels = {
         "status": f"Status changed from {old} to {new}",
         "priority": f"Priority changed from {old} to {new}",
-        "assignee": f"Assignee changed from {old} to {new}",
+        "assignee": f"Assigned to {new} by {event['by'].replace('_', ' ')}"
+        if event.get("by")
+        else f"Assignee changed from {old} to {new}",
         "team": f"Moved from team {old} to {new}",
         "tags": f"Tags changed from [{event.get('from', '')}] to [{event.get('to', '')}]",
         "follow_up": f"Follow-up of closed ticket #{event.get('to')}",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox
+from chalicelib.desk.assignment import auto
 from chalicelib.desk.base import storage
 from chalicelib.desk.base.note_text import from_mail, listed
 from chalicelib.desk.base.transactions import retry_on_race
@@ -325,6 +326,7 @@ def _open_ticket(
         references=tuple(extended_references(mail.references, mail.message_id)),
         follow_up_of=follow_up_of.number if follow_up_of else None,
     )
+    new = auto.assigned(new, message.created_at)
     ticket = opening.open_ticket(new, message, idempotency_id, note="\n".join([*notes, *copy_notes]))
     if delivery.is_spam:
         return IngestResult("created", ticket.number, note="spam verdict: kept out of the queue")

@@ -30,6 +30,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox, settings
 from chalicelib.desk.agent_work import replies
+from chalicelib.desk.assignment import auto
 from chalicelib.desk.base.errors import DeliveryFailed, Forbidden, InvalidRequest, Unprocessable
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
@@ -133,7 +134,9 @@ def open_for_customer(principal: AgentProfile, request: OpenRequest) -> Opened:
     if earlier is not None:
         return Opened(earlier, duplicate=True)
     at = utcnow()
-    new = opening.NewTicket(subject=request.subject, requester=request.requester, mailbox=mailbox)
+    new = auto.assigned(
+        opening.NewTicket(subject=request.subject, requester=request.requester, mailbox=mailbox), at
+    )
     if request.notify_customer:
         event = {"type": "opened", "from": "", "to": request.requester.email, "channel": request.channel}
         first, note = event_message(0, principal, at, event), ""

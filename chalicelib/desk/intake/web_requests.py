@@ -16,6 +16,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.config import Mailbox, settings
+from chalicelib.desk.assignment import auto
 from chalicelib.desk.base import ratelimit, storage
 from chalicelib.desk.base.errors import InvalidRequest, NotFound, TooMany
 from chalicelib.desk.intake import acknowledgement
@@ -135,7 +136,7 @@ def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str 
         attachments=_stored_attachments(uploads, blob_prefix) or None,
         raw_s3_key=raw_key,
     )
-    new = opening.NewTicket(subject=form.subject, requester=requester, mailbox=mailbox)
+    new = auto.assigned(opening.NewTicket(subject=form.subject, requester=requester, mailbox=mailbox), at)
     try:
         ticket = opening.open_ticket(new, message, idempotency_id)
     except TransactWriteError as error:

@@ -8,12 +8,13 @@ from typing import Literal, get_args
 from zoneinfo import available_timezones
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chalicelib.desk.base.transactions import condition_failed, is_race
-from chalicelib.desk.setup import branding, directory, mail_templates
+from chalicelib.desk.setup import branding, directory, mail_templates, working_hours
 from chalicelib.desk.setup.agents import AgentProfile, forget_profile
 from chalicelib.desk.setup.logins import create_login
 from chalicelib.mail.addresses import plus_parts, split_address
@@ -64,18 +65,51 @@ def invite_agent(actor: AgentProfile, email: str, name: str, role: Role, teams: 
     return password
 
 
-def update_agent(actor: AgentProfile, email: str, role: Role, teams: list[str], time_zone: str) -> None:
+def update_agent(
+    actor: AgentProfile,
+    email: str,
+    role: Role,
+    teams: list[str],
+    time_zone: str,
+    *,
+    working_hours: str | None = None,
+) -> None:
+    """Role, teams, zone and (when given; "" for the default) the hours auto-assignment may pick them in."""
     require_admin(actor)
     _check(role, teams)
     if time_zone not in available_timezones():
         raise InvalidRequest(f"{time_zone!r} is not a time zone")
     if email == actor.email and role != "admin":
         raise InvalidRequest("you cannot remove your own admin role")
-    Agent(email=email).update(
-        actions=[Agent.role.set(role), Agent.teams.set(teams), Agent.time_zone.set(time_zone)],
-        condition=Agent.email.exists(),
-    )
+    actions: list[Action] = [Agent.role.set(role), Agent.teams.set(teams), Agent.time_zone.set(time_zone)]
+    if working_hours is not None:
+        actions.append(_working_hours_action(working_hours))
+    Agent(email=email).update(actions=actions, condition=Agent.email.exists())
     _changed(email)
+
+
+def _working_hours_action(text: str) -> Action:
+    if not text.strip() or " ".join(text.lower().split()) == working_hours.DEFAULT:
+        return Agent.working_hours.remove()
+    try:
+        return Agent.working_hours.set(working_hours.checked(text))
+    except ValueError as error:
+        raise InvalidRequest(str(error), field="working_hours") from None
+
+
+def set_assignment(actor: AgentProfile, team: str, mode: str) -> None:
+    """A team's auto-assignment: off, round_robin or fewest_open (desk.assignment)."""
+    require_admin(actor)
+    _check_team(team)
+    if mode not in directory.ASSIGNMENT_MODES:
+        raise InvalidRequest(
+            f"assignment must be one of {', '.join(directory.ASSIGNMENT_MODES)}", field="assignment"
+        )
+    if mode == "off":
+        DirectoryEntry(scope="desk", key=f"assignment#{team}").delete()
+    else:
+        directory.entry("assignment", team, body=mode).save()
+    directory.forget()
 
 
 def set_active(actor: AgentProfile, email: str, active: bool) -> None:

@@ -23,6 +23,7 @@ class AgentProfile:
     active: bool = True
     away_until: int | None = None  # epoch seconds; see `is_away`
     away_note: str | None = None
+    working_hours: str | None = None  # desk.setup.working_hours text; None: its DEFAULT
 
     def is_away(self, now: float) -> bool:
         """Away at `now`: set away until a time still ahead. Past times mean back (nothing clears them)."""
@@ -60,6 +61,7 @@ def profile_of(row: Agent) -> AgentProfile:
         active=row.active,
         away_until=row.away_until,
         away_note=row.away_note,
+        working_hours=row.working_hours,
     )
 
 

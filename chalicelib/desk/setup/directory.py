@@ -19,6 +19,8 @@ from chalicelib.mail.addresses import without_plus_tag
 from chalicelib.models import Agent, DirectoryEntry
 
 CACHE_TTL_SECONDS = 60.0
+# A team's auto-assignment (desk.assignment): "off" is also what a team without an entry has.
+ASSIGNMENT_MODES = ("off", "round_robin", "fewest_open")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Directory:
     canned: tuple[CannedReply, ...]
     templates: dict[str, str] = field(default_factory=dict)  # mail template name → an admin's text
     brand: str = ""  # the branding as JSON (desk.setup.branding), "" until an admin sets it
+    assignment: dict[str, str] = field(default_factory=dict)  # team → auto-assignment mode (absent: off)
 
     def mailbox_for(self, address: str) -> Mailbox | None:
         """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
@@ -87,7 +90,15 @@ def _read_directory() -> Directory:
     canned = tuple(CannedReply(title=e.name, body=e.body or "") for e in entries if e.kind == "canned")
     templates = {e.name: e.body or "" for e in entries if e.kind == "template"}
     brand = next((e.body or "" for e in entries if e.kind == "brand"), "")
-    return Directory(teams=teams, mailboxes=mailboxes, canned=canned, templates=templates, brand=brand)
+    assignment = {e.name: e.body or "off" for e in entries if e.kind == "assignment"}
+    return Directory(
+        teams=teams,
+        mailboxes=mailboxes,
+        canned=canned,
+        templates=templates,
+        brand=brand,
+        assignment=assignment,
+    )
 
 
 def _seed() -> list[DirectoryEntry]:

@@ -44,6 +44,10 @@ class NewTicket:
     last_inbound_message_id: str | None = None
     references: tuple[str, ...] = ()
     follow_up_of: int | None = None
+    # Who it opens assigned to (auto-assignment decides above this layer) and how ("round_robin"):
+    # written in the creating transaction with its assignee event, "Assigned to … by round robin".
+    assignee: str | None = None
+    assigned_by: str | None = None
 
 
 def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str = "") -> Ticket:
@@ -62,7 +66,8 @@ def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str
         participants=set(new.participants) or None,
         mailbox=new.mailbox.address,
         team=new.mailbox.team,
-        **view_keys(new.status, new.mailbox.team, None),
+        assignee=new.assignee,
+        **view_keys(new.status, new.mailbox.team, new.assignee),
         created_at=at,
         updated_at=at,
         last_inbound_message_id=new.last_inbound_message_id,
@@ -85,6 +90,9 @@ def open_ticket(new: NewTicket, message: Message, idempotency_id: str, note: str
         if new.follow_up_of is not None:
             event = {"type": "follow_up", "from": "", "to": str(new.follow_up_of)}
             transaction.save(event_message(number, None, at, event))
+        if new.assignee:
+            event = {"type": "assignee", "from": "", "to": new.assignee, "by": new.assigned_by or ""}
+            transaction.save(event_message(number, None, at + timedelta(microseconds=2), event))
         transaction.update(
             Contact(email=new.requester.email), actions=contact_actions(new.requester, at, new_ticket=True)
         )

@@ -32,6 +32,7 @@ def _overview(
         directory=directory.directory(),
         agents=directory.agents(),
         roles=admin.ROLES,
+        assignment_modes=directory.ASSIGNMENT_MODES,
         placeholders=PLACEHOLDERS,
         template_placeholders=mail_templates.TEMPLATE_PLACEHOLDERS,
         template_titles=mail_templates.TITLES,
@@ -68,6 +69,7 @@ def update_agent(context: Context) -> Response:
         _role(form),
         context.form_lists.get("teams", []),
         form.get("time_zone", "UTC"),
+        working_hours=form.get("working_hours"),
     )
     return redirect("/admin")
 
@@ -81,6 +83,14 @@ def set_active(context: Context) -> Response:
 @page(blueprint, "/admin/teams", methods=("POST",))
 def add_team(context: Context) -> Response:
     admin.add_team(context.session.agent, context.form.get("name", ""))
+    return redirect("/admin#teams")
+
+
+@page(blueprint, "/admin/teams/assignment", methods=("POST",))
+def set_assignment(context: Context) -> Response:
+    admin.set_assignment(
+        context.session.agent, context.form.get("team", ""), context.form.get("assignment", "")
+    )
     return redirect("/admin#teams")
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalice import Response
 
+from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.web.mailframe import page_policy
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -28,6 +30,16 @@ def local_time(value: datetime | str | None, time_zone: str) -> str:
     return value.astimezone(zone).strftime("%-d %b %Y %H:%M")
 
 
+def epoch_time(value: int | None, time_zone: str) -> str:
+    """Epoch seconds (an agent's `away_until`) as `local_time` shows a timestamp."""
+    return local_time(datetime.fromtimestamp(value, UTC), time_zone) if value is not None else ""
+
+
+def away_label(agent: AgentProfile, now: float, time_zone: str) -> str:
+    """How pickers mark an away agent ("" when available): " (away until 24 Dec 2026 17:00)"."""
+    return f" (away until {epoch_time(agent.away_until, time_zone)})" if agent.is_away(now) else ""
+
+
 @functools.cache
 def _environment() -> Any:
     import jinja2
@@ -40,6 +52,8 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     environment.filters["local_time"] = local_time
+    environment.filters["epoch_time"] = epoch_time
+    environment.globals["now_epoch"] = time.time  # the top bar's "Away" (AgentProfile.is_away)
     return environment
 
 

@@ -23,7 +23,7 @@ from chalicelib.desk.ticket.records import PRIORITIES, STATUSES, utcnow
 from chalicelib.models import Message, Ticket
 from chalicelib.web import mailframe, params
 from chalicelib.web.pages.queues import sidebar, teams_of
-from chalicelib.web.pages.render import redirect
+from chalicelib.web.pages.render import away_label, redirect
 from chalicelib.web.pages.routing import Context, page
 from chalicelib.web.params import ticket_number
 from chalicelib.web.serialize import message_json
@@ -76,11 +76,14 @@ def _original_gone() -> Gone:
     )
 
 
-def assignee_choices(ticket: Ticket, agents: tuple[AgentProfile, ...]) -> list[tuple[str, str]]:
+def assignee_choices(
+    ticket: Ticket, agents: tuple[AgentProfile, ...], now: float = 0.0, time_zone: str = "UTC"
+) -> list[tuple[str, str]]:
     """(address, label) of whom the ticket can go to. The current assignee is always a choice, marked
     when no longer eligible: otherwise the select would show "Nobody", and saving any other field
-    of the form would silently unassign them."""
-    choices = [(a.email, a.name) for a in agents if a.may_take(ticket.team)]
+    of the form would silently unassign them. Away agents stay choices (a manual assignment is the
+    agent's call), marked "away until …" at `now` in the viewer's `time_zone`."""
+    choices = [(a.email, a.name + away_label(a, now, time_zone)) for a in agents if a.may_take(ticket.team)]
     if ticket.assignee and ticket.assignee not in dict(choices):
         known = next((a for a in agents if a.email == ticket.assignee), None)
         why = "deactivated" if known and not known.active else f"not in {ticket.team}"
@@ -139,7 +142,7 @@ def workspace(
         others=[t for t in others if t.number != ticket.number],
         teams=team_choices(agent, ticket),
         canned=expand_all(setup.canned, ticket, agent),
-        assignees=assignee_choices(ticket, everyone),
+        assignees=assignee_choices(ticket, everyone, now.timestamp(), agent.time_zone),
         mentionable=mention_choices(ticket, everyone, now),
         statuses=[s for s in STATUSES if s != "new" or ticket.status == "new"],  # "new": only as it is
         priorities=PRIORITIES,
