@@ -30,6 +30,7 @@ LAYERS = (
     "notifications",
     "webhooks",
     "agent_work",
+    "follow_up",
     "rules",  # planned
     "intake",
     "service_levels",
