@@ -65,7 +65,9 @@ def snooze(agent: AgentProfile, number: int, until: datetime, now: datetime | No
     try:
         with write_transaction() as transaction:
             transaction.update(ticket, actions=actions)
-            for item in (*changed.events, event_message(number, agent, at, event)):
+            # Just after the status change it comes with, so the thread reads in that order.
+            later = at + timedelta(microseconds=1)
+            for item in (*changed.events, event_message(number, agent, later, event)):
                 transaction.save(item)
     except TransactWriteError as error:
         if not is_race(error):
