@@ -295,8 +295,7 @@ def test_the_ticket_page_snoozes_and_dates_and_the_queue_shows_both(web_client, 
     assert Ticket.get(assigned).snoozed_until == datetime(day.year, day.month, day.day, 10, 15, tzinfo=UTC)
     past = (utcnow() - timedelta(days=3)).date().isoformat()  # overdue at any instant the test runs
     assert (
-        post(web_client, f"/tickets/{assigned}/due-date", {"csrf": csrf, "due_date": past}).status_code
-        == 303
+        post(web_client, f"/tickets/{assigned}/due-date", {"csrf": csrf, "due_date": past}).status_code == 303
     )
     shown = web_client.http.get(f"/tickets/{assigned}", headers=cookie()).body.decode()
     assert "Snoozed until" in shown and f'value="{past}"' in shown
