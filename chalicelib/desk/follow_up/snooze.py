@@ -89,7 +89,9 @@ def wake(number: int, version: int) -> str:
         return "ticket gone"
     if ticket.snooze_version != version or ticket.snoozed_until is None or ticket.status != "pending":
         return "stale: the snooze was replaced or ended"
-    at = utcnow()
+    # The snooze ends at its time: a timer firing a moment early (moto's Wait does, by milliseconds)
+    # records that time, so the history never calls the timer's own wake-up early.
+    at = max(utcnow(), ticket.snoozed_until)
     changed = transition.change(ticket, at, None, status="open")
     with write_transaction() as transaction:
         transaction.update(ticket, actions=changed.actions, condition=Ticket.snooze_version == version)
