@@ -48,6 +48,7 @@ class Settings:
     public_url: str
     sla_state_machine_arn: str = ""
     sla_queue_url: str = ""
+    follow_up_state_machine_arn: str = ""  # snooze wake-ups and due-date reminders (desk.follow_up)
     sla_policies: str = ""  # JSON list of policies (chalicelib.sla.policy); empty: the default policy
     secret_key: str = ""  # a fixed signing key (tests, local); empty: the SSM parameter below
     signing_key_parameter: str = ""  # the SSM SecureString holding the signing key (desk.base.signing)
@@ -125,6 +126,7 @@ def settings() -> Settings:
         public_url=_env("HELPDESK_PUBLIC_URL", LOCAL_PUBLIC_URL if stage == "local" else "").rstrip("/"),
         sla_state_machine_arn=_env("HELPDESK_SLA_STATE_MACHINE_ARN", ""),
         sla_queue_url=_env("HELPDESK_SLA_QUEUE_URL", ""),
+        follow_up_state_machine_arn=_env("HELPDESK_FOLLOW_UP_STATE_MACHINE_ARN", ""),
         sla_policies=_env("HELPDESK_SLA_POLICIES", ""),
         secret_key=_env("HELPDESK_SECRET_KEY", ""),
         signing_key_parameter=_env("HELPDESK_SIGNING_KEY_PARAMETER", ""),

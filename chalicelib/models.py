@@ -106,6 +106,9 @@ QueueIndex = _index("queue_sla", "queue", "sla_sort", text_range=True)
 TeamQueueIndex = _index("team_queue_sla", "team_queue", "sla_sort", text_range=True)
 AssigneeQueueIndex = _index("assignee_queue_sla", "assignee_queue", "sla_sort", text_range=True)
 UnassignedIndex = _index("unassigned_sla", "unassigned", "sla_sort", text_range=True)
+# Sparse: `due_scope` is set only while a ticket has a due date and still needs work
+# (chalicelib.desk.ticket.queue_keys.due_scope), so "due today" and "overdue" are one bounded Query.
+DueIndex = _index("due_date", "due_scope", "due_date", text_range=True)
 
 
 class CountedIndex(GlobalSecondaryIndex):
@@ -172,6 +175,14 @@ class Ticket(Model):
     assignee_queue = UnicodeAttribute(null=True)
     unassigned = UnicodeAttribute(null=True)
     counted = UnicodeAttribute(null=True)  # "ticket" while a sidebar view counts it, else absent
+    # Follow-ups (chalicelib.desk.follow_up): pending until `snoozed_until`, when the timer of
+    # `snooze_version` opens it again (any other status change clears it, so that timer does nothing);
+    # a due date ("YYYY-MM-DD"), its reminder timer's `due_version` and the due index's key.
+    snoozed_until = UTCDateTimeAttribute(null=True)
+    snooze_version = IntegerAttribute(default=0)
+    due_date = UnicodeAttribute(null=True)
+    due_version = IntegerAttribute(default=0)
+    due_scope = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     status_index = StatusIndex()
@@ -185,6 +196,7 @@ class Ticket(Model):
     assignee_queue_index = AssigneeQueueIndex()
     unassigned_index = UnassignedIndex()
     counted_index = CountedIndex()
+    due_index = DueIndex()
 
 
 class AttachmentRef(MapAttribute):

@@ -62,6 +62,8 @@ class FunctionAccess:
     writes: tuple[str, ...] = ()  # bucket prefixes it PUTs
     sends_mail: bool = True  # SESv2 SendEmail: acknowledgements, replies, notifications, digests
     starts_timers: bool = True  # states:StartExecution on the SLA timer
+    # ... on the follow-up timer: snoozing and setting due dates (desk.follow_up) are agents' actions.
+    starts_follow_up_timers: bool = False
     manages_agents: bool = False  # Cognito admin calls and SES domain verification (desk.setup.admin)
     consumes_sla_events: bool = False
     # Reads the messages table's stream (the ticket events) and sends what it gave up on to its DLQ.
@@ -115,6 +117,7 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         manages_agents=True,
         reads_signing_key=True,
         queues_webhooks=True,  # an admin's resend
+        starts_follow_up_timers=True,  # snooze, due dates
     ),
     FunctionAccess(
         name="public_handler",
@@ -148,6 +151,8 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         logical_id="SlaEvents",
         # counters: the once-only guard of each event; agents: who is notified. The notice is sent,
         # not recorded as a ticket message, so no threads. It mails agents only: no customer link.
+        # The follow-up timers' events (wake a snoozed ticket, remind of a due date) share its queue
+        # and need nothing more.
         tables=("tickets", "messages", "agents", "counters"),
         consumes_sla_events=True,
     ),

@@ -46,7 +46,7 @@ from infra.queues import Queues
 from infra.routes import PROJECT_DIR, public_routes
 from infra.settings import DeploySettings
 from infra.tables import Tables
-from infra.timer import SlaTimer
+from infra.timer import FollowUpTimer, SlaTimer
 from infra.webhooks import FUNCTION_TIMEOUT as WEBHOOK_FUNCTION_TIMEOUT
 from infra.webhooks import WebhookQueues
 from infra.webhooks import statements as webhook_statements
@@ -73,6 +73,7 @@ class Resources:
     identities: SendingIdentities
     queues: Queues
     timer: SlaTimer
+    follow_up_timer: FollowUpTimer
     agents: AgentDirectory
     webhooks: WebhookQueues
 
@@ -162,6 +163,14 @@ def _statements(
         statements.append(
             iam.PolicyStatement(
                 sid="StartTimers", actions=["states:StartExecution"], resources=[res.timer.arn]
+            )
+        )
+    if access.starts_follow_up_timers:
+        statements.append(
+            iam.PolicyStatement(
+                sid="StartFollowUpTimers",
+                actions=["states:StartExecution"],
+                resources=[res.follow_up_timer.arn],
             )
         )
     if access.manages_agents:
@@ -255,6 +264,7 @@ def _environment(settings: DeploySettings, res: Resources) -> dict[str, str]:
         "HELPDESK_USER_POOL_CLIENT_ID": res.agents.client.user_pool_client_id,
         "HELPDESK_SLA_STATE_MACHINE_ARN": res.timer.arn,
         "HELPDESK_SLA_QUEUE_URL": res.queues.sla_events.queue_url,
+        "HELPDESK_FOLLOW_UP_STATE_MACHINE_ARN": res.follow_up_timer.arn,
         "HELPDESK_WEBHOOK_QUEUE_URL": res.webhooks.deliveries.queue_url,
         "HELPDESK_NOTIFICATION_QUEUE_URL": res.queues.notification_mail.queue_url,
         # A plain string (the web domain), not the API's URL: every function, the API's own

@@ -15,7 +15,7 @@ from infra.monitoring import Monitoring
 from infra.queues import Queues
 from infra.settings import DeploySettings
 from infra.tables import Tables
-from infra.timer import SlaTimer
+from infra.timer import FollowUpTimer, SlaTimer
 from infra.web import WebDomain
 from infra.webhooks import WebhookQueues
 
@@ -50,6 +50,7 @@ class HelpdeskStack(Stack):
         timer = SlaTimer(
             self, "SlaTimer", prefix=prefix, tickets=tables.by_name["tickets"], queue=queues.sla_events
         )
+        follow_up_timer = FollowUpTimer(self, "FollowUpTimer", prefix=prefix, queue=queues.sla_events)
         agents = AgentDirectory(self, "Agents", prefix=prefix)
         webhooks = WebhookQueues(self, "Webhooks")
         res = Resources(
@@ -58,6 +59,7 @@ class HelpdeskStack(Stack):
             identities=identities,
             queues=queues,
             timer=timer,
+            follow_up_timer=follow_up_timer,
             agents=agents,
             webhooks=webhooks,
         )

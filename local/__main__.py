@@ -194,6 +194,7 @@ Help desk running locally
   Schedules
 {schedules}
   SLA timers     Step Functions {settings().sla_state_machine_arn.rpartition(":")[2]} → SQS → sla_events
+  Follow-ups     Step Functions {settings().follow_up_state_machine_arn.rpartition(":")[2]} → SQS → sla_events
   Ticket events  the messages table's DynamoDB stream → ticket_events → notifications, webhooks
   Webhooks       SQS FIFO → webhook_deliveries (http to 127.0.0.1 allowed locally)
   Notifications  in-app (the bell) and mail; batched mail flushes: SQS (delayed) → notification_mail

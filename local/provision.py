@@ -4,8 +4,9 @@ Used by the local runtime against its embedded moto server and by the service te
 `moto.mock_aws()`. Split in two because PynamoDB models read settings on import: the Cognito part
 (`create_identity`) runs first and imports nothing of chalicelib, so its ids can be put into the
 environment before `chalicelib.models` is imported by `create_storage` and `seed_admin`.
-The SLA timer and its queue (`create_sla_resources`) import only `chalicelib.sla.timer`, which reads
-no settings, so their ARN and URL can go into the environment before settings are first read too.
+The SLA timer and its queue (`create_sla_resources`) import only `chalicelib.sla.timer` and
+`chalicelib.desk.follow_up.timer` (the follow-up timer shares the queue), which read no settings,
+so their ARNs and URL can go into the environment before settings are first read too.
 Every step is idempotent except the user pool, which is created anew on each start.
 """
 
@@ -78,11 +79,17 @@ def sla_state_machine_name(stage: str) -> str:
     return f"helpdesk-{stage}-sla-timer"
 
 
+def follow_up_state_machine_name(stage: str) -> str:
+    return f"helpdesk-{stage}-follow-up-timer"
+
+
 def create_sla_resources(stage: str) -> dict[str, str]:
-    """The SLA event queue (with its DLQ) and the timer state machine; the settings naming them.
+    """The SLA event queue (with its DLQ), the SLA timer state machine and the follow-up timer
+    (snooze wake-ups, due-date reminders: it sends to the same queue); the settings naming them.
 
     Both creates return the existing resource when called again with the same attributes.
     """
+    from chalicelib.desk.follow_up import timer as follow_up_timer
     from chalicelib.sla import timer
 
     sqs = _client("sqs")
@@ -102,7 +109,18 @@ def create_sla_resources(stage: str) -> dict[str, str]:
         roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/{name}",  # moto checks only its shape
         type="STANDARD",
     )["stateMachineArn"]
-    return {"HELPDESK_SLA_STATE_MACHINE_ARN": state_machine_arn, "HELPDESK_SLA_QUEUE_URL": queue_url}
+    follow_up = follow_up_state_machine_name(stage)
+    follow_up_arn = _client("stepfunctions").create_state_machine(
+        name=follow_up,
+        definition=follow_up_timer.definition(),
+        roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/{follow_up}",
+        type="STANDARD",
+    )["stateMachineArn"]
+    return {
+        "HELPDESK_SLA_STATE_MACHINE_ARN": state_machine_arn,
+        "HELPDESK_SLA_QUEUE_URL": queue_url,
+        "HELPDESK_FOLLOW_UP_STATE_MACHINE_ARN": follow_up_arn,
+    }
 
 
 def webhook_queue_name(stage: str) -> str:

@@ -16,6 +16,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from infra.signing_key import new_key, parameter_name
 from local.provision import (
+    follow_up_state_machine_name,
     notification_queue_name,
     sla_queue_name,
     sla_state_machine_name,
@@ -35,6 +36,9 @@ IN_PROCESS_ENV = {
     "HELPDESK_PUBLIC_URL": "https://desk.example.test",
     "HELPDESK_SLA_STATE_MACHINE_ARN": (
         f"arn:aws:states:{REGION}:{DEFAULT_ACCOUNT_ID}:stateMachine:{sla_state_machine_name(STAGE)}"
+    ),
+    "HELPDESK_FOLLOW_UP_STATE_MACHINE_ARN": (
+        f"arn:aws:states:{REGION}:{DEFAULT_ACCOUNT_ID}:stateMachine:{follow_up_state_machine_name(STAGE)}"
     ),
     "HELPDESK_SLA_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{DEFAULT_ACCOUNT_ID}/{sla_queue_name(STAGE)}",
     "HELPDESK_WEBHOOK_QUEUE_URL": (

@@ -1,4 +1,5 @@
-"""SLA timers after a restart: executions in flight are not kept, the clocks on the tickets are.
+"""SLA and follow-up timers after a restart: executions in flight are not kept, the clocks (and
+snoozes, due dates) on the tickets are.
 
 Arming again starts one execution per running metric at the ticket's current `sla_version`; a
 warning or breach already recorded at that version makes the state machine's condition fail, so
@@ -13,13 +14,17 @@ log = logging.getLogger("local.timers")
 
 
 def rearm_sla_timers() -> None:
-    """Arm every stored ticket's running SLA metrics (a Scan: local state is small)."""
+    """Arm every stored ticket's running SLA metrics, snooze and due reminder (a Scan: local state
+    is small)."""
+    from chalicelib.desk.follow_up.rearm import rearm
     from chalicelib.desk.ticket import sla
+    from chalicelib.desk.ticket.records import utcnow
     from chalicelib.models import Ticket
 
-    tickets = 0
+    tickets, now = 0, utcnow()
     for ticket in Ticket.scan():
         sla.arm(ticket, sla.state_of(ticket))
+        rearm(ticket, now)
         tickets += 1
     if tickets:
         log.info("SLA timers armed again for %d stored tickets", tickets)

@@ -1,4 +1,5 @@
-"""SQS → Lambda: SLA timer events (warning, breach) from the timer state machine.
+"""SQS → Lambda: SLA timer events (warning, breach) from the timer state machine, and the follow-up
+timers' (a snooze ends, a due date's morning), which share the queue.
 
 Wired to the queue by infra/ (an event source mapping with partial batch responses), not by
 `@app.on_sqs_message`, whose queue name would have to be known when app.py is imported.
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
+from chalicelib.desk.follow_up import events as follow_up
 from chalicelib.desk.service_levels.escalation import SlaEvent, handle
 from chalicelib.observability import logger, with_lambda_context
 
@@ -23,7 +25,8 @@ blueprint = Blueprint(__name__)
 def handle_record(record: SQSRecord) -> str:
     """One message; raising marks it failed, so SQS redelivers it alone (then its DLQ)."""
     try:
-        outcome = handle(SlaEvent.from_body(record.body))
+        wanted = follow_up.FollowUpEvent.from_body(record.body)
+        outcome = follow_up.handle(wanted) if wanted else handle(SlaEvent.from_body(record.body))
     except Exception:
         logger.exception("SLA event failed", extra={"message_id": record.message_id})
         raise

@@ -15,6 +15,7 @@ from chalicelib.desk.agent_work import merge, replies, ticket_changes
 from chalicelib.desk.assignment import away, hand_back
 from chalicelib.desk.base.errors import DeskError, InvalidRequest
 from chalicelib.desk.events import event_json, feed
+from chalicelib.desk.follow_up import due_dates, snooze
 from chalicelib.desk.intake import on_behalf
 from chalicelib.desk.portal import revocation
 from chalicelib.desk.setup import api_keys, directory
@@ -116,6 +117,10 @@ def list_tickets(agent: AgentProfile) -> dict[str, Any]:
     status = params.optional_one_of(query.get("status"), STATUSES, "status")
     sort = params.one_of(query.get("sort") or "updated", tickets.SORTS, "sort")
     limit = params.query_number(query, "limit", 25)
+    due = params.optional_one_of(query.get("due"), due_dates.DUE_FILTERS, "due")
+    if due:  # the due index: today and overdue in the agent's zone (no other filter applies)
+        found = due_dates.list_due(agent, due, cursor=query.get("cursor") or None, limit=limit)
+        return {"items": [ticket_json(t) for t in found.items], "next_cursor": found.next_cursor}
     page = tickets.list_tickets(
         agent,
         tickets.TicketFilter(
@@ -157,6 +162,21 @@ def update_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
     changes = ticket_changes.parse_changes(body, frozenset(directory.directory().teams))
     version = params.version(body.get("version"))
     return ticket_json(ticket_changes.update_ticket(agent, ticket_number(number), version, changes))
+
+
+@json_route("/api/tickets/{number}/snooze", methods=["POST"])
+def snooze_ticket(agent: AgentProfile, number: str) -> dict[str, Any]:
+    """Pending until `pick` ("tomorrow", "next_monday": 9:00 in the agent's zone) or `until`."""
+    body = _body()
+    until = snooze.until_of(agent, body.get("pick"), body.get("until"), utcnow())
+    return ticket_json(snooze.snooze(agent, ticket_number(number), until))
+
+
+@json_route("/api/tickets/{number}/due-date", methods=["PUT"])
+def set_due_date(agent: AgentProfile, number: str) -> dict[str, Any]:
+    """`{"due_date": "YYYY-MM-DD"}`, or null to clear it."""
+    due = due_dates.due_of(_body().get("due_date"))
+    return ticket_json(due_dates.set_due_date(agent, ticket_number(number), due))
 
 
 @json_route("/api/tickets/{number}/merge", methods=["POST"])

@@ -37,6 +37,8 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "created_at": _time(ticket.created_at),
         "updated_at": _time(ticket.updated_at),
         "version": ticket.version,
+        "snoozed_until": _time(ticket.snoozed_until),
+        "due_date": ticket.due_date,
         "sla": sla.summary(ticket, utcnow()),
         "csat": (
             {"rating": ticket.csat_rating, "comment": ticket.csat_comment, "at": _time(ticket.csat_at)}

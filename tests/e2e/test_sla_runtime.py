@@ -148,7 +148,7 @@ def recipients(mail) -> list[str]:
 def timers_done(runtime: Runtime, numbers: list[int]) -> bool:
     """Every timer execution of these tickets ended and the SLA queue is empty (nothing in flight)."""
     sfn, sqs = aws(runtime, "stepfunctions"), aws(runtime, "sqs")
-    [machine] = sfn.list_state_machines()["stateMachines"]
+    [machine] = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("-sla-timer")]
     executions = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
     ours = [e for e in executions if any(e["name"].startswith(f"ticket-{n}-") for n in numbers)]
     queue = sqs.get_queue_url(QueueName="helpdesk-local-sla-events")["QueueUrl"]

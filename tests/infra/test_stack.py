@@ -68,10 +68,17 @@ def test_cfn_lint_is_clean(synthesized: Synthesized):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _machine(synthesized: Synthesized, name: str) -> dict[str, Any]:
+    machines = synthesized.resources("AWS::StepFunctions::StateMachine").values()
+    (machine,) = [m for m in machines if m["Properties"]["StateMachineName"] == f"helpdesk-test-{name}"]
+    return machine
+
+
 def test_state_machine_definition_is_the_file_byte_for_byte(synthesized: Synthesized):
     from chalicelib.sla.timer import DEFINITION_PATH
 
-    _, machine = _only(synthesized.resources("AWS::StepFunctions::StateMachine"))
+    assert len(synthesized.resources("AWS::StepFunctions::StateMachine")) == 2
+    machine = _machine(synthesized, "sla-timer")
     assert machine["Properties"]["StateMachineType"] == "STANDARD"
     definition = machine["Properties"]["DefinitionString"]
     assert isinstance(definition, str)
@@ -79,7 +86,7 @@ def test_state_machine_definition_is_the_file_byte_for_byte(synthesized: Synthes
 
 
 def test_state_machine_role_allows_only_its_two_integrations(synthesized: Synthesized):
-    _, machine = _only(synthesized.resources("AWS::StepFunctions::StateMachine"))
+    machine = _machine(synthesized, "sla-timer")
     statements = _policy_of(synthesized, machine["Properties"]["RoleArn"]["Fn::GetAtt"][0])
     tickets = next(k for k, r in synthesized.resources("AWS::DynamoDB::Table").items() if "Tickets" in k)
     sla_queue = next(k for k in synthesized.resources("AWS::SQS::Queue") if k.startswith("QueuesSlaEvents3"))
@@ -87,6 +94,34 @@ def test_state_machine_role_allows_only_its_two_integrations(synthesized: Synthe
         ("dynamodb:UpdateItem", {"Fn::GetAtt": [tickets, "Arn"]}),
         ("sqs:SendMessage", {"Fn::GetAtt": [sla_queue, "Arn"]}),
     ]
+
+
+def test_the_follow_up_timer_is_its_file_and_may_only_send_to_the_sla_queue(synthesized: Synthesized):
+    from chalicelib.desk.follow_up.timer import DEFINITION_PATH
+
+    machine = _machine(synthesized, "follow-up-timer")
+    assert machine["Properties"]["StateMachineType"] == "STANDARD"
+    assert machine["Properties"]["DefinitionString"].encode("utf-8") == DEFINITION_PATH.read_bytes()
+    statements = _policy_of(synthesized, machine["Properties"]["RoleArn"]["Fn::GetAtt"][0])
+    sla_queue = next(k for k in synthesized.resources("AWS::SQS::Queue") if k.startswith("QueuesSlaEvents3"))
+    assert [(s["Action"], s["Resource"]) for s in statements] == [
+        ("sqs:SendMessage", {"Fn::GetAtt": [sla_queue, "Arn"]}),
+    ]
+    # Only the API starts follow-up timers (an agent snoozes or dates a ticket), on that machine only.
+    functions = synthesized.resources("AWS::Serverless::Function")
+    machine_id = next(
+        k for k, m in synthesized.resources("AWS::StepFunctions::StateMachine").items() if m is machine
+    )
+    for access in FUNCTIONS:
+        statements = {s["Sid"]: s for s in _policy_of(synthesized, _role_id(functions[access.logical_id]))}
+        assert ("StartFollowUpTimers" in statements) == access.starts_follow_up_timers, access.name
+        if access.starts_follow_up_timers:
+            started = statements["StartFollowUpTimers"]
+            assert started["Action"] == "states:StartExecution"
+            assert started["Resource"] == {"Fn::GetAtt": [machine_id, "Arn"]}
+        env = functions[access.logical_id]["Properties"]["Environment"]["Variables"]
+        assert env["HELPDESK_FOLLOW_UP_STATE_MACHINE_ARN"] == {"Fn::GetAtt": [machine_id, "Arn"]}
+    assert [a.name for a in FUNCTIONS if a.starts_follow_up_timers] == ["api_handler"]
 
 
 def test_every_model_has_its_table_keys_indexes_and_ttl(synthesized: Synthesized):

@@ -31,6 +31,7 @@ LAYERS = (
     "webhooks",
     "agent_work",
     "assignment",
+    "follow_up",
     "rules",  # planned
     "intake",
     "service_levels",

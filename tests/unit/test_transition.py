@@ -190,3 +190,29 @@ def test_the_queue_keys_always_follow_the_new_status_team_and_assignee(
         if old != new
     }
     assert moved.changed == bool(changed)
+
+
+def test_leaving_pending_ends_a_snooze_and_says_so():
+    snoozed = ticket("pending")
+    snoozed.snoozed_until = AT + timedelta(days=1)
+    moved = transition.change(snoozed, AT, None, status="open")
+    assert written(moved.actions)["snoozed_until"] is None
+    woke = [m.event.as_dict() for m in moved.events if m.event["type"] == "woke"]
+    assert woke == [{"type": "woke", "until": "2026-03-03T10:00:00.000000Z", "early": "1"}]
+    # On time (the timer's own wake-up) it is no early wake.
+    on_time = transition.change(snoozed, AT + timedelta(days=1), None, status="open")
+    assert [m.event["early"] for m in on_time.events if m.event["type"] == "woke"] == [""]
+    # Staying pending (a reply that sets pending) keeps the snooze.
+    assert "snoozed_until" not in written(transition.change(snoozed, AT, ADA, priority="high").actions)
+
+
+def test_the_due_index_holds_a_dated_ticket_only_while_it_needs_work():
+    dated = ticket("open")
+    dated.due_date, dated.due_scope = "2026-03-05", "due"
+    assert written(transition.change(dated, AT, ADA, status="solved").actions)["due_scope"] is None
+    assert "due_scope" not in written(transition.change(dated, AT, ADA, status="pending").actions)
+    done = ticket("solved")
+    done.due_date = "2026-03-05"
+    assert written(transition.change(done, AT, ADA, status="open").actions)["due_scope"] == "due"
+    undated = ticket("open")
+    assert "due_scope" not in written(transition.change(undated, AT, ADA, status="solved").actions)

@@ -7,6 +7,13 @@ described exactly as the thread shows it, without the stored `body_text` being r
 from __future__ import annotations
 
 
+def _when(value: str | None) -> str:
+    """A stored instant (fixed-width UTC) as "2026-12-09 08:00 UTC"; a date stays a date."""
+    if not value:
+        return "nobody"
+    return f"{value[:10]} {value[11:16]} UTC" if len(value) > 10 else value
+
+
 def describe_event(event: dict[str, str]) -> str:
     """The one line for a history event map ({"type", "from", "to", ...})."""
     kind, old, new = event["type"], event.get("from") or "nobody", event.get("to") or "nobody"
@@ -27,6 +34,21 @@ def describe_event(event: dict[str, str]) -> str:
         "customer_solved": f"Marked solved by the customer on the status page (was {old})",
         "links_revoked": "Customer links revoked: the status and survey links mailed so far open nothing",
         "opened": f"Opened for {event.get('to')} ({event.get('channel')}); mailed to them below",
+        "snoozed": f"Snoozed until {_when(event.get('to'))}"
+        + (f" (was until {_when(event.get('from'))})" if event.get("from") else ""),
+        "woke": (
+            f"Woke up early: no longer snoozed until {_when(event.get('until'))}"
+            if event.get("early")
+            else f"Woke up: snoozed until {_when(event.get('until'))}"
+        ),
+        "due_date": (
+            f"Due date cleared (was {event.get('from')})"
+            if not event.get("to")
+            else f"Due date set to {event.get('to')}"
+            + (f" (was {event['from']})" if event.get("from") else "")
+        ),
+        "due_reminder": f"Reminder: due today ({event.get('to')})",
+        "follow_up_mailed": f"{event.get('about', '')} mailed to {event.get('to', '')}",
         "csat": f"The customer rated the support {new}" + (f" (was {old})" if event.get("from") else ""),
     }
     return labels.get(kind, kind)

@@ -30,6 +30,15 @@ _NEWEST_FIRST = frozenset({"solved", "closed", "spam"})
 COUNTED_QUEUES = frozenset({"open", "pending", "on_hold", "spam"})
 
 
+# Statuses whose due date still matters: the due index (Ticket.due_scope) holds only these.
+DUE_STATUSES = frozenset({"new", "open", "pending", "on_hold"})
+
+
+def due_scope(status: str, due_date: str | None) -> str | None:
+    """The due index's key: "due" while the ticket has a due date and still needs work, else None."""
+    return "due" if due_date and status in DUE_STATUSES else None
+
+
 def queue_of(status: str) -> str:
     return "open" if status in ACTIVE_STATUSES else status
 

@@ -17,9 +17,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from chalicelib.desk.base.times import sortable_time
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import sla
-from chalicelib.desk.ticket.queue_keys import view_key_actions
+from chalicelib.desk.ticket.queue_keys import due_scope, view_key_actions
 from chalicelib.desk.ticket.records import event_message
 from chalicelib.models import Message, Ticket
 
@@ -82,6 +83,8 @@ def change(
             if kind is not None:
                 events.append({"type": kind, "from": old or "", "to": new or ""})
     changed = bool(actions)
+    if new_status != ticket.status:
+        actions += _follow_up_actions(ticket, new_status, at, events)
     if (new_status, new_team, new_assignee) != (ticket.status, ticket.team, ticket.assignee):
         actions += view_key_actions(ticket, new_status, new_team, new_assignee)
     status_changes = (
@@ -91,3 +94,20 @@ def change(
     actions += sla.touch(ticket, at, sla_step)
     messages = [event_message(ticket.number, actor, at, event) for event in events]
     return Transition(actions, messages, sla_step, changed)
+
+
+def _follow_up_actions(
+    ticket: Ticket, new_status: str, at: datetime, events: list[dict[str, str]]
+) -> list[Any]:
+    """A new status moves the ticket in or out of the due index, and ends a snooze unless it stays
+    pending: whatever woke it (the customer, an agent, the timer), the snooze's timer then finds
+    nothing to do (chalicelib.desk.follow_up)."""
+    actions: list[Any] = []
+    scope = due_scope(new_status, ticket.due_date)
+    if scope != due_scope(ticket.status, ticket.due_date):
+        actions.append(Ticket.due_scope.set(scope) if scope else Ticket.due_scope.remove())
+    if ticket.snoozed_until is not None and new_status != "pending":
+        actions.append(Ticket.snoozed_until.remove())
+        early = "1" if at < ticket.snoozed_until else ""
+        events.append({"type": "woke", "until": sortable_time(ticket.snoozed_until), "early": early})
+    return actions

@@ -8,6 +8,8 @@ from chalice import Blueprint, Response
 
 from chalicelib.desk import search
 from chalicelib.desk.base.errors import NotFound
+from chalicelib.desk.follow_up import due_dates
+from chalicelib.desk.follow_up.times import local_day, zone
 from chalicelib.desk.notifications import inbox
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
@@ -20,6 +22,11 @@ from chalicelib.web.pages.routing import Context, page
 
 blueprint = Blueprint(__name__)
 PAGE_SIZE = 25
+# The due-date filters (desk.follow_up.due_dates): pages of the due index, not queue views.
+DUE_VIEWS = {
+    "due-today": View("due-today", "Due today", "due", "today", empty="Nothing is due today."),
+    "overdue": View("overdue", "Overdue", "due", "overdue", empty="Nothing is overdue."),
+}
 
 
 def teams_of(agent: AgentProfile) -> list[str]:
@@ -52,6 +59,8 @@ def _show(context: Context, view: View, page_of_tickets: queues.Page) -> Respons
         tickets=page_of_tickets.items,
         slas={t.number: sla.summary(t, now) for t in page_of_tickets.items},
         next_cursor=page_of_tickets.next_cursor,
+        today=local_day(now, zone(agent.time_zone)).isoformat(),
+        due_views=DUE_VIEWS.values(),
         statuses=STATUSES,
         priorities=PRIORITIES,
         assignees=[a for a in directory.agents() if a.active],
@@ -67,6 +76,11 @@ def home(context: Context) -> Response:
 @page(blueprint, "/queues/{slug}")
 def queue(context: Context, slug: str) -> Response:
     agent = context.session.agent
+    if slug in DUE_VIEWS:
+        due = DUE_VIEWS[slug]
+        which: due_dates.DueFilter = "today" if due.hash_value == "today" else "overdue"
+        found = due_dates.list_due(agent, which, cursor=context.query.get("cursor"), limit=PAGE_SIZE)
+        return _show(context, due, found)
     view = find_view(slug, agent.email)
     if view is None or view.slug.startswith("team:"):
         raise NotFound(f"there is no view {slug!r}")

@@ -12,6 +12,8 @@ from chalicelib.config import settings
 from chalicelib.desk.agent_work import merge, replies, ticket_changes
 from chalicelib.desk.base import storage
 from chalicelib.desk.base.errors import Conflict, Gone, InvalidRequest, NotFound
+from chalicelib.desk.follow_up import due_dates, snooze
+from chalicelib.desk.follow_up.times import QUICK_PICKS, quick_pick, zone
 from chalicelib.desk.notifications import mentions
 from chalicelib.desk.portal import revocation
 from chalicelib.desk.setup import directory
@@ -148,6 +150,7 @@ def workspace(
         priorities=PRIORITIES,
         conflict=conflict,
         draft=draft,
+        quick_picks=[(pick, quick_pick(pick, now, zone(agent.time_zone))) for pick in QUICK_PICKS],
         view=context.query.get("view", ""),
         **sidebar(agent),
     )
@@ -220,6 +223,30 @@ def update(context: Context, number: str) -> Response:
         ticket_changes.update_ticket(agent, n, params.version(_version(context)), changes)
     except Conflict:
         return _as_it_is_now(context, n, "nothing was overwritten. Check and retry.")
+    return redirect(f"/tickets/{n}")
+
+
+@page(blueprint, "/tickets/{number}/snooze", methods=("POST",))
+def snooze_ticket(context: Context, number: str) -> Response:
+    """A quick pick (the button pressed) or the chosen local date and time, in the agent's zone."""
+    agent, n = context.session.agent, ticket_number(number)
+    until = snooze.until_of(agent, context.form.get("pick"), context.form.get("until"), utcnow())
+    try:
+        snooze.snooze(agent, n, until)
+    except Conflict:
+        return _as_it_is_now(context, n, "it was not snoozed. Check and retry.")
+    return redirect(f"/tickets/{n}")
+
+
+@page(blueprint, "/tickets/{number}/due-date", methods=("POST",))
+def set_due_date(context: Context, number: str) -> Response:
+    """The date chosen, or none when "Clear" was pressed."""
+    agent, n = context.session.agent, ticket_number(number)
+    chosen = "" if context.form.get("clear") else context.form.get("due_date", "")
+    try:
+        due_dates.set_due_date(agent, n, due_dates.due_of(chosen))
+    except Conflict:
+        return _as_it_is_now(context, n, "the due date was not changed. Check and retry.")
     return redirect(f"/tickets/{n}")
 
 
