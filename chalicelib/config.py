@@ -61,6 +61,9 @@ class Settings:
     # Loopback over http allowed for webhooks: set by the local runtime and in-process tests only.
     webhook_allow_loopback: bool = False
     max_reply_bytes: int = 256 * 1024
+    # The two rules a desk starts with (desk.rules.store.DEFAULTS) until an admin saves the list;
+    # off for tests whose mail must not depend on the hour (the out-of-hours rule).
+    shipped_rules: bool = True
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}{short_name}"
@@ -133,4 +136,5 @@ def settings() -> Settings:
         webhook_queue_url=_env("HELPDESK_WEBHOOK_QUEUE_URL", ""),
         webhook_retry_base_s=int(_env("HELPDESK_WEBHOOK_RETRY_BASE_SECONDS", "60")),
         webhook_allow_loopback=_env("HELPDESK_WEBHOOK_ALLOW_LOOPBACK", "") == "1",
+        shipped_rules=_env("HELPDESK_SHIPPED_RULES", "1") == "1",
     )

@@ -364,7 +364,7 @@ class DirectoryEntry(Model):
     scope = UnicodeAttribute(hash_key=True, default="desk")
     key = UnicodeAttribute(
         range_key=True
-    )  # "<kind>#<name>", kind: team | mailbox | canned | template | brand
+    )  # "<kind>#<name>", kind: team | mailbox | canned | template | brand | rules (one item: the list)
     kind = UnicodeAttribute()
     name = UnicodeAttribute()  # team name | mailbox address | canned reply title
     team = UnicodeAttribute(null=True)  # mailbox: the team its mail goes to

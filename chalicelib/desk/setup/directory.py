@@ -1,4 +1,5 @@
-"""Who and what the desk is made of: teams, mailboxes, canned replies, mail templates and agents, cached.
+"""Who and what the desk is made of: teams, mailboxes, canned replies, mail templates, rules and
+agents, cached.
 
 Ingestion and every page need these on each request; they change a few times a year. One Query
 reads all of the setup (one partition) and one Query all agents; each container keeps them for
@@ -34,6 +35,7 @@ class Directory:
     canned: tuple[CannedReply, ...]
     templates: dict[str, str] = field(default_factory=dict)  # mail template name → an admin's text
     brand: str = ""  # the branding as JSON (desk.setup.branding), "" until an admin sets it
+    rules: str | None = None  # the ordered rules as JSON (desk.rules.store), None until an admin saves them
 
     def mailbox_for(self, address: str) -> Mailbox | None:
         """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
@@ -87,7 +89,10 @@ def _read_directory() -> Directory:
     canned = tuple(CannedReply(title=e.name, body=e.body or "") for e in entries if e.kind == "canned")
     templates = {e.name: e.body or "" for e in entries if e.kind == "template"}
     brand = next((e.body or "" for e in entries if e.kind == "brand"), "")
-    return Directory(teams=teams, mailboxes=mailboxes, canned=canned, templates=templates, brand=brand)
+    rules = next((e.body or "[]" for e in entries if e.kind == "rules"), None)
+    return Directory(
+        teams=teams, mailboxes=mailboxes, canned=canned, templates=templates, brand=brand, rules=rules
+    )
 
 
 def _seed() -> list[DirectoryEntry]:
