@@ -94,5 +94,6 @@ def change(
     )
     sla_step = sla.step(ticket, *before, *status_changes, *after, at=at, priority=new_priority, team=new_team)
     actions += sla.touch(ticket, at, sla_step)
-    messages = [event_message(ticket.number, None if "rule" in event else actor, at, event) for event in events]
+    # A change a rule made is the rule's, not the agent's whose change ran it.
+    messages = [event_message(ticket.number, None if "rule" in e else actor, at, e) for e in events]
     return Transition(actions, messages, sla_step, changed)
