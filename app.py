@@ -16,6 +16,7 @@ from chalicelib.web.pages.availability import blueprint as availability_pages
 from chalicelib.web.pages.notifications import blueprint as notification_pages
 from chalicelib.web.pages.queues import blueprint as queue_pages
 from chalicelib.web.pages.reports import blueprint as report_pages
+from chalicelib.web.pages.rules import blueprint as rule_pages
 from chalicelib.web.pages.security import blueprint as security_pages
 from chalicelib.web.pages.signin import blueprint as signin_pages
 from chalicelib.web.pages.ticket import blueprint as ticket_pages
@@ -36,6 +37,7 @@ app.register_blueprint(ticket_pages)
 app.register_blueprint(admin_pages)
 app.register_blueprint(webhook_pages)
 app.register_blueprint(notification_pages)
+app.register_blueprint(rule_pages)
 app.register_blueprint(article_pages)
 app.register_blueprint(request_form_pages)
 app.register_blueprint(customer_link_pages)

@@ -58,6 +58,7 @@ def report(counter: RequestCounter) -> None:
     agents.forget_profile("admin@example.com")
     measure("agent profile, cold cache (once per 30 s)", lambda: agents.load_agent("admin@example.com"))
     _auto_assignment(admin, measure)
+    _rules(admin, measure)
 
     print("\n## AWS requests per operation")
     for name, calls in rows:
@@ -80,3 +81,26 @@ def _auto_assignment(admin: Any, measure: Callable[[str, Callable[[], Any]], Any
         label = mode.replace("_", " ")
         measure(f"new mail, {label} (3 agents at work)", stored(raw_mail(sender="assign@customer.test")))
     setup_admin.set_assignment(admin, "Support", "off")
+
+
+def _rules(admin: Any, measure: Callable[[str, Callable[[], Any]], Any]) -> None:
+    """New mail with no rule, 20 rules (none matching) and a 21st on the customer's earlier tickets,
+    the setup cached each time (as in a warm container); the rules are removed again after."""
+    from chalicelib.desk.rules import store
+    from chalicelib.desk.setup import directory
+
+    def new_mail() -> Callable[[], Any]:
+        ingest = stored(raw_mail(sender="rules.bench@customer.test"))
+        directory.directory()
+        return ingest
+
+    words = {"conditions": [{"field": "subject", "op": "contains_any", "value": ["outage"]}]}
+    measure("new mail, no rules", new_mail())
+    for n in range(20):
+        store.create(admin, {"name": f"Rule {n}", **words, "actions": [{"type": "add_tags", "value": ["x"]}]})
+    measure("new mail, 20 rules active", new_mail())
+    regulars = [{"field": "earlier_tickets", "op": "at_least", "value": 5}]
+    store.create(admin, {"name": "Regulars", "conditions": regulars, "actions": [{"type": "stop"}]})
+    measure("new mail, 21 rules, one on earlier tickets", new_mail())
+    for rule in store.stored():
+        store.delete(admin, rule.id)

@@ -380,9 +380,9 @@ class DirectoryEntry(Model):
         table_name = _settings.table_name("directory")
 
     scope = UnicodeAttribute(hash_key=True, default="desk")
-    key = UnicodeAttribute(
-        range_key=True
-    )  # "<kind>#<name>", kind: team | mailbox | canned | template | brand | assignment (team → mode)
+    # "<kind>#<name>", kind: team | mailbox | canned | template | brand | assignment (team → mode) |
+    # rules (one item: the list)
+    key = UnicodeAttribute(range_key=True)
     kind = UnicodeAttribute()
     name = UnicodeAttribute()  # team name | mailbox address | canned reply title
     team = UnicodeAttribute(null=True)  # mailbox: the team its mail goes to

@@ -73,6 +73,7 @@ class Runtime:
             "HELPDESK_ADMIN_EMAIL": self.admin_email,
             "HELPDESK_ADMIN_PASSWORD": self.admin_password,
             "PYTHONUNBUFFERED": "1",
+            "HELPDESK_SHIPPED_RULES": "0",  # mail that does not depend on the hour; a runtime may turn it on
             **self.env,
         }
         self.output.clear()

@@ -18,7 +18,10 @@ from chalicelib.desk.events import event_json, feed
 from chalicelib.desk.follow_up import due_dates, snooze
 from chalicelib.desk.intake import on_behalf
 from chalicelib.desk.portal import revocation
+from chalicelib.desk.rules import store as rules_store
+from chalicelib.desk.rules import trial
 from chalicelib.desk.setup import api_keys, directory
+from chalicelib.desk.setup.admin import require_admin
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import tickets
 from chalicelib.desk.ticket.records import STATUSES, utcnow
@@ -361,3 +364,60 @@ def resend_webhook(agent: AgentProfile, endpoint_id: str) -> Response:
     """`{delivery: <key of a logged delivery>}` → 202 and the new delivery's id."""
     again = dispatch.resend(agent, endpoint_id, params.field(_body().get("delivery")))
     return Response(body={"delivery_id": again.delivery_id, "key": again.key}, status_code=202)
+
+
+# Rules (admins): the ordered list, each rule's JSON as desk.rules.store keeps it.
+def _rule_json(stored: rules_store.StoredRule) -> dict[str, Any]:
+    return {**stored.data, "problem": stored.problem or None}
+
+
+@json_route("/api/rules", methods=["GET"])
+def list_rules(agent: AgentProfile) -> dict[str, Any]:
+    require_admin(agent)
+    return {"items": [_rule_json(s) for s in rules_store.stored()]}
+
+
+@json_route("/api/rules", methods=["POST"])
+def create_rule(agent: AgentProfile) -> Response:
+    """A rule (`name, enabled, triggers, match, conditions, actions`) added at the end."""
+    rule = rules_store.create(agent, _body())
+    return Response(body=rule.to_json(), status_code=201)
+
+
+@json_route("/api/rules/{rule_id}", methods=["PUT"])
+def replace_rule(agent: AgentProfile, rule_id: str) -> dict[str, Any]:
+    return rules_store.update(agent, rule_id, _body()).to_json()
+
+
+@json_route("/api/rules/{rule_id}", methods=["PATCH"])
+def enable_rule(agent: AgentProfile, rule_id: str) -> dict[str, Any]:
+    """`{enabled}`: switch a rule on or off."""
+    rules_store.set_enabled(agent, rule_id, _flag(_body(), "enabled", True))
+    return _rule_json(rules_store.get(rule_id))
+
+
+@json_route("/api/rules/{rule_id}", methods=["DELETE"])
+def delete_rule(agent: AgentProfile, rule_id: str) -> Response:
+    rules_store.delete(agent, rule_id)
+    return Response(body="", status_code=204)
+
+
+@json_route("/api/rule-order", methods=["PUT"])
+def reorder_rules(agent: AgentProfile) -> dict[str, Any]:
+    """`{order: [rule id, ...]}`, every rule once."""
+    order = _body().get("order")
+    if not isinstance(order, list) or not all(isinstance(i, str) for i in order):
+        raise InvalidRequest("order must be a list of rule ids", field="order")
+    rules_store.reorder(agent, order)
+    return {"items": [_rule_json(s) for s in rules_store.stored()]}
+
+
+@json_route("/api/rules/{rule_id}/test", methods=["POST"])
+def test_rule(agent: AgentProfile, rule_id: str) -> dict[str, Any]:
+    """Which of the last 50 tickets the stored rule would have matched when they opened."""
+    require_admin(agent)
+    stored = rules_store.get(rule_id)
+    if stored.rule is None:
+        raise InvalidRequest(stored.problem)
+    result = trial.trial(agent, stored.rule)
+    return {"tested": result.tested, "matched": [ticket_json(t) for t in result.matched]}

@@ -2,7 +2,7 @@
 
 chalicelib/desk is split by capability; each package (or top-level module) has a layer, and a
 module may import only from its own package and the packages below it (LAYERS, lowest first).
-Around desk: the pure packages (mail, sla) import nothing of desk, web or handlers; desk imports
+Around desk: the pure packages (mail, sla, rules) import nothing of desk, web or handlers; desk imports
 neither web nor handlers; web and handlers use desk but not each other. Every import counts,
 lazy ones inside functions and type-only ones included: a dependency is a dependency.
 """
@@ -17,8 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DESK = "chalicelib.desk"
-# The desk's capabilities, lowest first. The planned one (rules) has its place in the order before
-# it has a module. fan_out (the ticket event stream's consumers, each once) is above every one.
+# The desk's capabilities, lowest first. fan_out (the ticket event stream's consumers, each once) is
+# above every one. rules (stored rules, their facts and effects) sits below agent_work, whose changes
+# it is evaluated in, and intake.
 LAYERS = (
     "base",
     "setup",
@@ -29,10 +30,10 @@ LAYERS = (
     "mail_out",
     "notifications",
     "webhooks",
+    "rules",
     "agent_work",
     "assignment",
     "follow_up",
-    "rules",  # planned
     "intake",
     "service_levels",
     "search",
@@ -43,6 +44,7 @@ LAYERS = (
 FORBIDDEN = {
     "chalicelib.mail": ("chalicelib.desk", "chalicelib.web", "chalicelib.handlers"),
     "chalicelib.sla": ("chalicelib.desk", "chalicelib.web", "chalicelib.handlers"),
+    "chalicelib.rules": ("chalicelib.desk", "chalicelib.web", "chalicelib.handlers"),
     "chalicelib.desk": ("chalicelib.web", "chalicelib.handlers"),
     "chalicelib.web": ("chalicelib.handlers",),
     "chalicelib.handlers": ("chalicelib.web",),
@@ -139,6 +141,10 @@ def test_every_desk_module_is_in_a_layered_unit():
         ("chalicelib.desk.base.errors", "chalicelib.desk.attic.old", True),
         ("chalicelib.mail.parse", "chalicelib.desk.base.storage", True),  # pure code imports desk
         ("chalicelib.sla.clock", "chalicelib.web.api", True),
+        ("chalicelib.rules.engine", "chalicelib.desk.setup.directory", True),
+        ("chalicelib.rules.engine", "chalicelib.handlers.inbound", True),
+        ("chalicelib.desk.agent_work.ticket_changes", "chalicelib.desk.rules.store", False),
+        ("chalicelib.desk.rules.store", "chalicelib.desk.intake.inbound", True),
         ("chalicelib.desk.base.errors", "chalicelib.web.api", True),
         ("chalicelib.web.api", "chalicelib.handlers.sla", True),
         ("chalicelib.handlers.sla", "chalicelib.web.session", True),

@@ -12,6 +12,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.desk.base.errors import Conflict, Forbidden, InvalidRequest
 from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.mail_out import notices
+from chalicelib.desk.rules import effects, evaluation
 from chalicelib.desk.setup.agents import AgentProfile, profile_of
 from chalicelib.desk.ticket import sla, transition
 from chalicelib.desk.ticket.records import (
@@ -23,6 +24,7 @@ from chalicelib.desk.ticket.records import (
     is_status,
     utcnow,
 )
+from chalicelib.desk.ticket.rule_writes import by_rule, rule_notes
 from chalicelib.desk.ticket.tags import tag_links
 from chalicelib.desk.ticket.tickets import get_ticket
 from chalicelib.models import Agent, Ticket, write_transaction
@@ -110,29 +112,43 @@ def update_ticket(agent: AgentProfile, number: int, version: int, changes: Ticke
     if changes.assign and changes.assignee:
         _check_assignee(changes.assignee, changes.team or ticket.team)
     at = utcnow()
+    assignee = changes.assignee if changes.assign else transition.KEEP
+    if not _changes_anything(ticket, changes):
+        return ticket
+    decided = evaluation.on_agent_change(
+        ticket,
+        status=changes.status or ticket.status,
+        priority=changes.priority or ticket.priority,
+        team=changes.team or ticket.team,
+        assignee=ticket.assignee if assignee is transition.KEEP else assignee,
+        tags=changes.tags if changes.tags is not None else tuple(ticket.tags or ()),
+        at=at,
+    )
     changed = transition.change(
         ticket,
         at,
         agent,
-        status=changes.status,
-        team=changes.team,
-        assignee=changes.assignee if changes.assign else transition.KEEP,
-        priority=changes.priority,
+        status=decided.status or changes.status,
+        team=decided.team or changes.team,
+        assignee=decided.assignee if decided.assign else assignee,
+        priority=decided.priority or changes.priority,
+        by_rule=by_rule(decided),
     )
-    tagging = _tagging(ticket, changes.tags)
-    if not changed.changed and tagging is None:
-        return ticket
+    tags = decided.tags if decided.tags is not None else changes.tags
+    tagging = _tagging(ticket, tags)
     actions, events = list(changed.actions), list(changed.events)
     if tagging is not None:
         actions.append(tagging[0])
-        events.append(event_message(number, agent, at, tagging[1]))
+        tag_event = tagging[1] | ({"rule": by_rule(decided)["tags"]} if decided.tags is not None else {})
+        events.append(event_message(number, None if "rule" in tag_event else agent, at, tag_event))
+    events += rule_notes(number, ticket.mailbox, at, decided)
     try:
         with write_transaction() as transaction:
             transaction.update(ticket, actions=actions)
             for event in events:
                 transaction.save(event)
-            if changes.tags is not None:
-                tag_links(transaction, number, ticket.tags or (), changes.tags)
+            if tags is not None:
+                tag_links(transaction, number, ticket.tags or (), tags)
     except TransactWriteError as error:
         if not is_race(error):
             raise
@@ -140,9 +156,22 @@ def update_ticket(agent: AgentProfile, number: int, version: int, changes: Ticke
     updated = Ticket.get(number)
     if changed.sla_step.moved:
         sla.arm(updated, changed.sla_step.state)
-    if changes.status == "solved" and ticket.status != "solved":
+    if updated.status == "solved" and ticket.status != "solved":
         notices.solved(updated)
+    if effects.after_write(decided):
+        effects.carry_out(updated, decided)
     return updated
+
+
+def _changes_anything(ticket: Ticket, changes: TicketChanges) -> bool:
+    """Whether the agent's changes move a field or the tags (rules run only on a real change)."""
+    return (
+        (changes.status is not None and changes.status != ticket.status)
+        or (changes.priority is not None and changes.priority != ticket.priority)
+        or (changes.team is not None and changes.team != ticket.team)
+        or (changes.assign and changes.assignee != ticket.assignee)
+        or _tagging(ticket, changes.tags) is not None
+    )
 
 
 def _stale_message(number: int) -> str:

@@ -26,11 +26,13 @@ COUNT_LIMIT = 500
 
 
 def assigned(new: NewTicket, now: datetime) -> NewTicket:
-    """`new` with the assignee its team's mode picks; unchanged when it has one already, is spam,
+    """`new` with the assignee its team's mode picks, after the rules (`new.decided`): in the team
+    they chose; unchanged when it has an assignee already (a rule's too), opens as spam or solved,
     the mode is off or nobody is eligible."""
-    if new.assignee or new.status == "spam":
+    decided = new.decided
+    if new.assignee or decided.assign or (decided.status or new.status) in ("spam", "solved", "closed"):
         return new
-    team = new.mailbox.team
+    team = decided.team or new.mailbox.team
     mode = directory.directory().assignment.get(team, "off")
     if mode == "off":
         return new

@@ -6,6 +6,21 @@ described exactly as the thread shows it, without the stored `body_text` being r
 
 from __future__ import annotations
 
+# What a rule did, by the history event's type ("rule": its mails and notifications).
+_BY_RULE = {
+    "status": "set status {to}",
+    "priority": "set priority {to}",
+    "assignee": "assigned {to}",
+    "team": "moved to team {to}",
+    "tags": "set tags [{to}]",
+}
+_RULE_ACTIONS = {
+    "send_template": "sent the mail template {to}",
+    "send_canned": "sent the canned reply {to}",
+    "notify_agent": "notified {to}",
+    "notify_team": "notified team {to}",
+}
+
 
 def _when(value: str | None) -> str:
     """A stored instant (fixed-width UTC) as "2026-12-09 08:00 UTC"; a date stays a date."""
@@ -15,8 +30,14 @@ def _when(value: str | None) -> str:
 
 
 def describe_event(event: dict[str, str]) -> str:
-    """The one line for a history event map ({"type", "from", "to", ...})."""
+    """The one line for a history event map ({"type", "from", "to", ...}); a change a rule made
+    names it ({"rule": "Outage", ...}: "Rule 'Outage' set priority urgent")."""
     kind, old, new = event["type"], event.get("from") or "nobody", event.get("to") or "nobody"
+    if "rule" in event:
+        pattern = _RULE_ACTIONS.get(event.get("action", ""), "") if kind == "rule" else _BY_RULE.get(kind, "")
+        done = pattern.format(to=event.get("to", "")) or kind
+        failed = f" (not sent: {event['failed']})" if event.get("failed") else ""
+        return f"Rule '{event['rule']}' {done}{failed}"
     metric = event.get("metric", "").replace("_", " ")
     labels = {
         "status": f"Status changed from {old} to {new}",

@@ -29,6 +29,7 @@ from chalicelib.desk.base.note_text import from_mail, listed
 from chalicelib.desk.base.transactions import retry_on_race
 from chalicelib.desk.intake import acknowledgement
 from chalicelib.desk.mail_out.outbound import MAX_CC
+from chalicelib.desk.rules import effects, evaluation
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import opening
 from chalicelib.desk.ticket.records import attachment_ref, customer_message, utcnow
@@ -120,7 +121,16 @@ def ingest_mail(mail: ParsedMail, raw: bytes, delivery: Delivery) -> IngestResul
                     notes=notes,
                     follow_up_of=ticket,
                 )
-            return _append(ticket, mail, sender, message, idempotency_id, verified=verified, notes=notes)
+            return _append(
+                ticket,
+                mail,
+                sender,
+                message,
+                idempotency_id,
+                verified=verified,
+                notes=notes,
+                null_sender=delivery.null_sender,
+            )
         except TransactWriteError as error:
             if not opening.is_duplicate(error):
                 raise
@@ -316,24 +326,44 @@ def _open_ticket(
             f"This mail refers to ticket #{referenced}, but its sender could not be verified, so it "
             "opened a ticket of its own: merge it there if it belongs to that ticket.",
         )
+    mailbox = _mailbox(mail, delivery)
+    decided = evaluation.NOTHING
+    if not delivery.is_spam:
+        decided = evaluation.on_created(
+            mailbox=mailbox.address,
+            team=mailbox.team,
+            channel="email",
+            sender=sender.email,
+            subject=mail.subject,
+            body=mail.visible_text or mail.text,
+            at=message.created_at,
+            has_attachments=bool(message.attachments),
+            headers=mail.headers,
+        )
     new = opening.NewTicket(
         subject=mail.subject,
         requester=sender,
-        mailbox=_mailbox(mail, delivery),
+        mailbox=mailbox,
         status="spam" if delivery.is_spam else "new",
         participants=participants,
         last_inbound_message_id=mail.message_id,
         references=tuple(extended_references(mail.references, mail.message_id)),
         follow_up_of=follow_up_of.number if follow_up_of else None,
+        decided=decided,
     )
     new = auto.assigned(new, message.created_at)
     ticket = opening.open_ticket(new, message, idempotency_id, note="\n".join([*notes, *copy_notes]))
     if delivery.is_spam:
         return IngestResult("created", ticket.number, note="spam verdict: kept out of the queue")
     try:
-        acknowledged, note = acknowledgement.acknowledge(
-            ticket, mail, mail.visible_text or mail.text, null_sender=delivery.null_sender
-        )
+        if effects.mails_customer(decided):  # the rules' answer takes the acknowledgement's place
+            acknowledged = effects.carry_out(ticket, decided, mail=mail, null_sender=delivery.null_sender)
+            note = "" if acknowledged else "the rules' mail was not sent (see the ticket's events)"
+        else:
+            effects.carry_out(ticket, decided, mail=mail, null_sender=delivery.null_sender)
+            acknowledged, note = acknowledgement.acknowledge(
+                ticket, mail, mail.visible_text or mail.text, null_sender=delivery.null_sender
+            )
     except Exception as error:  # the ticket is committed; a retry would only find a duplicate
         logger.exception("acknowledgement failed", extra={"ticket": ticket.number})
         acknowledged, note = False, f"acknowledgement failed: {error}"
@@ -349,6 +379,7 @@ def _append(
     *,
     verified: bool,
     notes: list[str],
+    null_sender: bool = False,
 ) -> IngestResult:
     """The mail joins the ticket. Its sender and the people it copies join the ticket's people only
     when the sender is authenticated and already takes part or is one of ours: knowing a thread id
@@ -361,6 +392,15 @@ def _append(
     elif sender.email in present or _our_organisation(sender.email):
         candidates = [p for p in (sender, *_copied(mail, sender)) if p.email not in present]
         newcomers, copy_notes = _joining(candidates, MAX_CC - len(ticket.participants or ()))
+    decided = evaluation.on_customer_reply(
+        ticket,
+        status="open" if ticket.status in opening.REOPENING_STATUSES else ticket.status,
+        channel="email",
+        body=mail.visible_text or mail.text,
+        at=message.created_at,
+        has_attachments=bool(message.attachments),
+        headers=mail.headers,
+    )
     opening.append_message(
         ticket,
         sender,
@@ -369,7 +409,10 @@ def _append(
         message_id=mail.message_id,
         newcomers=newcomers,
         note="\n".join([*notes, *copy_notes]),
+        decided=decided,
     )
+    if effects.after_write(decided):
+        effects.carry_out(Ticket.get(ticket.number), decided, mail=mail, null_sender=null_sender)
     return IngestResult("appended", ticket.number)
 
 

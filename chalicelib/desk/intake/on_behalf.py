@@ -32,6 +32,7 @@ from chalicelib.config import Mailbox, settings
 from chalicelib.desk.agent_work import replies
 from chalicelib.desk.assignment import auto
 from chalicelib.desk.base.errors import DeliveryFailed, Forbidden, InvalidRequest, Unprocessable
+from chalicelib.desk.rules import effects, evaluation
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import opening
@@ -134,8 +135,20 @@ def open_for_customer(principal: AgentProfile, request: OpenRequest) -> Opened:
     if earlier is not None:
         return Opened(earlier, duplicate=True)
     at = utcnow()
+    decided = evaluation.on_created(
+        mailbox=mailbox.address,
+        team=mailbox.team,
+        channel=request.channel,
+        sender=request.requester.email,
+        subject=request.subject,
+        body=request.text,
+        at=at,
+    )
     new = auto.assigned(
-        opening.NewTicket(subject=request.subject, requester=request.requester, mailbox=mailbox), at
+        opening.NewTicket(
+            subject=request.subject, requester=request.requester, mailbox=mailbox, decided=decided
+        ),
+        at,
     )
     if request.notify_customer:
         event = {"type": "opened", "from": "", "to": request.requester.email, "channel": request.channel}
@@ -163,6 +176,8 @@ def open_for_customer(principal: AgentProfile, request: OpenRequest) -> Opened:
                 ticket=ticket.number,
             ) from None
         ticket = Ticket.get(ticket.number)
+    if effects.after_write(decided):
+        effects.carry_out(ticket, decided)
     return Opened(ticket, duplicate=False)
 
 

@@ -31,6 +31,7 @@ from chalicelib.desk.intake.request_form import (
     upload_key,
     uploaded_filename,
 )
+from chalicelib.desk.rules import effects, evaluation
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import opening
 from chalicelib.desk.ticket.records import attachment_ref, customer_message, utcnow
@@ -136,14 +137,31 @@ def submit(form: RequestForm, mailbox: Mailbox, source_ip: str, user_agent: str 
         attachments=_stored_attachments(uploads, blob_prefix) or None,
         raw_s3_key=raw_key,
     )
-    new = auto.assigned(opening.NewTicket(subject=form.subject, requester=requester, mailbox=mailbox), at)
+    decided = evaluation.on_created(
+        mailbox=mailbox.address,
+        team=mailbox.team,
+        channel="web",
+        sender=requester.email,
+        subject=form.subject,
+        body=form.message,
+        at=at,
+        has_attachments=bool(uploads),
+    )
+    new = auto.assigned(
+        opening.NewTicket(subject=form.subject, requester=requester, mailbox=mailbox, decided=decided), at
+    )
     try:
         ticket = opening.open_ticket(new, message, idempotency_id)
     except TransactWriteError as error:
         if opening.is_duplicate(error):
             return Submitted(ThreadIndex.get(idempotency_id).ticket_number, duplicate=True)
         raise
-    acknowledged, note = acknowledgement.acknowledge(ticket, None, form.message)
+    if effects.mails_customer(decided):  # the rules' answer takes the acknowledgement's place
+        acknowledged = effects.carry_out(ticket, decided)
+        note = "" if acknowledged else "the rules' mail was not sent (see the ticket's events)"
+    else:
+        effects.carry_out(ticket, decided)
+        acknowledged, note = acknowledgement.acknowledge(ticket, None, form.message)
     if note:
         logger.info("no acknowledgement", extra={"ticket": ticket.number, "reason": note})
     return Submitted(ticket.number, duplicate=False, acknowledged=acknowledged)

@@ -1,4 +1,5 @@
-"""Who and what the desk is made of: teams, mailboxes, canned replies, mail templates and agents, cached.
+"""Who and what the desk is made of: teams, mailboxes, canned replies, mail templates, rules and
+agents, cached.
 
 Ingestion and every page need these on each request; they change a few times a year. One Query
 reads all of the setup (one partition) and one Query all agents; each container keeps them for
@@ -37,6 +38,7 @@ class Directory:
     templates: dict[str, str] = field(default_factory=dict)  # mail template name → an admin's text
     brand: str = ""  # the branding as JSON (desk.setup.branding), "" until an admin sets it
     assignment: dict[str, str] = field(default_factory=dict)  # team → auto-assignment mode (absent: off)
+    rules: str | None = None  # the ordered rules as JSON (desk.rules.store), None until an admin saves them
 
     def mailbox_for(self, address: str) -> Mailbox | None:
         """The mailbox an address belongs to, ignoring a `+tag` in its local part."""
@@ -91,6 +93,7 @@ def _read_directory() -> Directory:
     templates = {e.name: e.body or "" for e in entries if e.kind == "template"}
     brand = next((e.body or "" for e in entries if e.kind == "brand"), "")
     assignment = {e.name: e.body or "off" for e in entries if e.kind == "assignment"}
+    rules = next((e.body or "[]" for e in entries if e.kind == "rules"), None)
     return Directory(
         teams=teams,
         mailboxes=mailboxes,
@@ -98,6 +101,7 @@ def _read_directory() -> Directory:
         templates=templates,
         brand=brand,
         assignment=assignment,
+        rules=rules,
     )
 
 

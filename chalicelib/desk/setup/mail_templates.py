@@ -1,8 +1,9 @@
 """The mails customers get, as templates an admin can edit: acknowledgement, reply, solved, closed,
-survey.
+survey, out of hours.
 
 Templates use the canned replies' placeholders ({{customer.first_name}}, {{ticket.number}} …) plus a
-few of their own. Defaults live here; an admin's version is a directory entry (kind `template`),
+few of their own, among them the team's opening hours ({{hours.open_now}}, {{hours.next_open}}).
+Defaults live here; an admin's version is a directory entry (kind `template`),
 read with the rest of the desk's setup. `render` is pure: callers gather the values.
 """
 
@@ -37,6 +38,15 @@ DEFAULTS: dict[str, str] = {
         "If you need anything else, simply reply: we will open a new request that links to this one.\n\n"
         "{{team.name}}"
     ),
+    "out_of_hours": (
+        "Hello {{customer.first_name}},\n\n"
+        "Thank you for writing to us. We have received your request and opened ticket #{{ticket.number}}:\n\n"
+        "    {{ticket.subject}}\n\n"
+        "Our {{team.name}} team is out of office at the moment. We are back {{hours.next_open}} "
+        "and will answer you then.\n"
+        "To add anything, reply to this message and keep [#{{ticket.number}}] in the subject.\n\n"
+        "{{team.name}}"
+    ),
     "survey": (
         "How would you rate the help you received?\n"
         "  Good, I'm satisfied: {{survey.good_url}}\n"
@@ -49,7 +59,10 @@ TITLES = {
     "solved": "Solved notice (solved without a reply)",
     "closed": "Closing notice (a solved ticket closed after the waiting days)",
     "survey": "Satisfaction survey (in the solving mail)",
+    "out_of_hours": "Out-of-hours acknowledgement (sent by the rule of that name)",
 }
+# The templates a rule may send by itself (reply and survey only exist inside other mails).
+RULE_TEMPLATES = ("acknowledgement", "out_of_hours", "solved", "closed")
 # What templates may use: the canned replies' placeholders and the customer mails' own.
 TEMPLATE_PLACEHOLDERS = (
     *PLACEHOLDERS,
@@ -60,6 +73,8 @@ TEMPLATE_PLACEHOLDERS = (
     "survey.good_url",
     "survey.bad_url",
     "help.suggestions",
+    "hours.open_now",  # "yes" or "no": the team's SLA calendar at the time of sending
+    "hours.next_open",  # "now", or when it opens next in the calendar zone ("Monday 8 December at 09:00 CET")
 )
 _BLANK_RUNS = re.compile(r"\n{3,}")
 MAX_TEMPLATE_CHARS = 10_000

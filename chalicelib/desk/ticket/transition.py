@@ -11,7 +11,7 @@ belongs to, or out of order in its queue: a writer adds its own actions (referen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -57,6 +57,7 @@ def change(
     before: Sequence[sla.Transition] = (),
     after: Sequence[sla.Transition] = (),
     status_event: str | None = "status",
+    by_rule: Mapping[str, str] | None = None,
 ) -> Transition:
     """The ticket moved to the given values at `at` by `actor` (None: the help desk or the
     customer). None (KEEP for `assignee`) leaves a field as it is, and so does its current value.
@@ -65,6 +66,7 @@ def change(
     status change (an agent's reply comes before the status it sets; a customer's message after
     the reopening it causes). `status_event` is the history event's type for a status change
     ("customer_solved" from the status page), None when the caller records it its own way (a merge).
+    `by_rule` names the rule that set a field (event type → rule name): its event says so.
     """
     new_status = status or ticket.status
     new_team = team or ticket.team
@@ -81,7 +83,10 @@ def change(
         if new != old:
             actions.append(attribute.set(new) if new is not None else attribute.remove())
             if kind is not None:
-                events.append({"type": kind, "from": old or "", "to": new or ""})
+                event = {"type": kind, "from": old or "", "to": new or ""}
+                if by_rule and kind in by_rule:
+                    event["rule"] = by_rule[kind]
+                events.append(event)
     changed = bool(actions)
     if new_status != ticket.status:
         actions += _follow_up_actions(ticket, new_status, at, events)
@@ -92,7 +97,8 @@ def change(
     )
     sla_step = sla.step(ticket, *before, *status_changes, *after, at=at, priority=new_priority, team=new_team)
     actions += sla.touch(ticket, at, sla_step)
-    messages = [event_message(ticket.number, actor, at, event) for event in events]
+    # A change a rule made is the rule's, not the agent's whose change ran it.
+    messages = [event_message(ticket.number, None if "rule" in e else actor, at, e) for e in events]
     return Transition(actions, messages, sla_step, changed)
 
 
