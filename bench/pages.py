@@ -15,6 +15,7 @@ def report(counter: Any) -> None:
     from chalicelib.config import settings
     from chalicelib.desk.base import storage
     from chalicelib.desk.intake.inbound import ingest
+    from chalicelib.desk.notifications import inbox
     from chalicelib.desk.setup import directory
     from chalicelib.desk.setup.agents import load_agent
     from chalicelib.desk.ticket import queues
@@ -51,11 +52,13 @@ def report(counter: Any) -> None:
             "/search?q=order",
             "/admin",
             "/reports",
+            "/notifications",
         ):
             for label in ("cold", "warm"):
                 if label == "cold":
                     directory.forget()
                     queues.forget_counts()
+                    inbox.forget_unread()  # the bell: one GetItem, kept as long as the counts
                 with counter.measure() as delta:
                     status = client.http.get(path, headers=headers).status_code
                 calls = ", ".join(f"{name.split(':')[1]} x{n}" for name, n in sorted(delta.items()))

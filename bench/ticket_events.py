@@ -83,7 +83,7 @@ def report(counter: RequestCounter) -> None:
 
     records, arn = _records(_lifecycle())
     events = [from_stream_image(r["dynamodb"]["NewImage"]) for r in records]
-    kinds = collections.Counter(e.type for e in events if e is not None)
+    kinds: collections.Counter[str] = collections.Counter(e.type for e in events if e is not None)
     by_type: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     calls: collections.Counter[str] = collections.Counter()
     for record, event in zip(records, events, strict=True):

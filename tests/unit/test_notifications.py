@@ -190,3 +190,17 @@ def test_a_renamed_agent_stays_mentioned_and_is_highlighted_by_the_current_name(
         (", not @Rob", False),
     ]
     assert mentions.segments("<b>@Ada</b>", ["Ada"]) == [("<b>", False), ("@Ada", True), ("</b>", False)]
+
+
+def test_a_mail_names_the_ticket_without_anything_a_reply_could_thread_on():
+    from chalicelib.desk.notifications import mail
+
+    one = mail.line(_event("ticket.customer_replied"), "customer_replied")
+    assert one == "10:00 UTC · The customer replied:\nhello"
+    by = mail.line(_event("ticket.assigned", actor="Bob", kind="event"), "assigned")
+    assert by.startswith("10:00 UTC · Assigned to you by Bob:")
+    assert mail.mail_subject(7, "Lamp", (one,)) == "The customer replied: Lamp (ticket 7)"
+    assert mail.mail_subject(7, "Lamp", (one, by)) == "2 updates: Lamp (ticket 7)"
+    text = mail.compose_text(7, "Lamp", (one, by))
+    assert "/tickets/7\n" in text and "[#" not in text and "/t/" not in text
+    assert text.index("The customer replied") < text.index("Assigned to you")
