@@ -15,7 +15,9 @@ from typing import Literal, get_args
 
 from chalicelib.rules.headers import IMPORTANCES
 
-Trigger = Literal["created", "customer_replied", "agent_changed"]
+# "pending": a time rule, run by the hourly schedule over tickets pending for `after_hours`
+# business hours since their last change (desk.rules.timed), once per ticket and pending stretch.
+Trigger = Literal["created", "customer_replied", "agent_changed", "pending"]
 TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
 
 # Condition fields, by the kind of value they compare.
@@ -48,6 +50,7 @@ MAX_RULES = 100
 MAX_NAME = 80
 MAX_ITEMS = 20  # conditions, actions, values in one list
 MAX_TEXT = 2_000
+MAX_AFTER_HOURS = 10_000
 
 
 class RuleError(ValueError):
@@ -97,6 +100,7 @@ class Rule:
     match: Literal["all", "any"] = "all"
     conditions: tuple[Condition, ...] = ()
     actions: tuple[Action, ...] = field(default_factory=tuple)
+    after_hours: int | None = None  # time rules ("pending"): business hours since the last change
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -107,6 +111,7 @@ class Rule:
             "match": self.match,
             "conditions": [{"field": c.field, "op": c.op, "value": _json(c.value)} for c in self.conditions],
             "actions": [{"type": a.type, "value": _json(a.value)} for a in self.actions],
+            **({"after_hours": self.after_hours} if self.after_hours is not None else {}),
         }
 
 
@@ -118,7 +123,8 @@ def parse_rule(data: object, vocabulary: Vocabulary, *, rule_id: str) -> Rule:
     """The rule `data` describes (JSON values), or RuleError naming the first bad field."""
     if not isinstance(data, Mapping):
         raise RuleError("rule", "must be an object")
-    unknown = sorted(set(data) - {"id", "name", "enabled", "triggers", "match", "conditions", "actions"})
+    known = {"id", "name", "enabled", "triggers", "match", "conditions", "actions", "after_hours"}
+    unknown = sorted(set(data) - known)
     if unknown:
         raise RuleError(unknown[0], "is not a field of a rule")
     name = data.get("name")
@@ -130,6 +136,18 @@ def parse_rule(data: object, vocabulary: Vocabulary, *, rule_id: str) -> Rule:
     triggers = _strings(data.get("triggers", ["created"]), "triggers")
     if not triggers or any(t not in TRIGGERS for t in triggers):
         raise RuleError("triggers", f"must be one or more of {', '.join(TRIGGERS)}")
+    after_hours = data.get("after_hours")
+    if "pending" in triggers:
+        if len(triggers) > 1:
+            raise RuleError("triggers", "a time rule (pending) has no other trigger")
+        if (
+            not isinstance(after_hours, int)
+            or isinstance(after_hours, bool)
+            or not 1 <= after_hours <= MAX_AFTER_HOURS
+        ):
+            raise RuleError("after_hours", f"a time rule needs 1 to {MAX_AFTER_HOURS} business hours")
+    elif after_hours is not None:
+        raise RuleError("after_hours", "only a time rule (trigger pending) waits")
     match = data.get("match", "all")
     if match not in ("all", "any"):
         raise RuleError("match", "must be all or any")
@@ -145,6 +163,7 @@ def parse_rule(data: object, vocabulary: Vocabulary, *, rule_id: str) -> Rule:
         match=match,
         conditions=tuple(_condition(c, f"conditions[{i}]") for i, c in enumerate(conditions)),
         actions=tuple(_action(a, f"actions[{i}]", vocabulary) for i, a in enumerate(actions)),
+        after_hours=after_hours if isinstance(after_hours, int) else None,
     )
 
 
