@@ -70,6 +70,7 @@ class Vocabulary:
     priorities: tuple[str, ...]
     templates: frozenset[str] = frozenset()
     canned: frozenset[str] = frozenset()
+    agents: frozenset[str] | None = None  # the active agents' addresses; None: not checked
 
 
 # A condition's value: texts (choices, words, tags), a flag, a count, or "inside"/"outside".
@@ -245,6 +246,8 @@ def _action(data: object, where: str, vocabulary: Vocabulary) -> Action:
         if "@" not in value or len(value) > 254 or any(ch.isspace() for ch in value):
             raise RuleError(at, "must be an agent's email address")
         value = value.lower()
+        if vocabulary.agents is not None and value not in vocabulary.agents:
+            raise RuleError(at, f"{value} is not an active agent")
     if kind == "add_note" and len(value) > MAX_TEXT:
         raise RuleError(at, f"at most {MAX_TEXT} characters")
     return Action(kind, value)

@@ -17,6 +17,7 @@ VOCABULARY = Vocabulary(
     priorities=("low", "normal", "high", "urgent"),
     templates=frozenset({"acknowledgement", "out_of_hours"}),
     canned=frozenset({"Thanks"}),
+    agents=frozenset({"lead@example.com", "bo@example.com"}),
 )
 FACTS = Facts(
     trigger="created",
@@ -279,6 +280,10 @@ def test_a_rule_round_trips_through_json():
         ({"name": "x", "actions": [{"type": "set_status", "value": "new"}]}, "actions[0].value"),
         ({"name": "x", "actions": [{"type": "send_template", "value": "nope"}]}, "actions[0].value"),
         ({"name": "x", "actions": [{"type": "set_assignee", "value": "bob"}]}, "actions[0].value"),
+        (
+            {"name": "x", "actions": [{"type": "notify_agent", "value": "nobody@example.com"}]},
+            "actions[0].value",
+        ),
         ({"name": "x", "actions": [{"type": "add_tags", "value": ["a#b"]}]}, "actions[0].value"),
         ({"name": "x", "triggers": ["pending"], "actions": [{"type": "stop"}]}, "after_hours"),
         (
