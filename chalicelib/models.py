@@ -153,6 +153,10 @@ class Ticket(Model):
     csat_at = UTCDateTimeAttribute(null=True)
     # Carried in the customer's signed links (desk.portal.links): bumped to revoke every link made before.
     link_version = IntegerAttribute(default=0)
+    # Time rules (desk.rules.timed): the ids of those that ran in this pending stretch, valid while
+    # the ticket's version is still `time_rules_version` (any other write moves it: a new stretch).
+    time_rules = _text_list(null=True)
+    time_rules_version = IntegerAttribute(null=True)
     scope = UnicodeAttribute(default="ticket")
     # SLA clock (chalicelib.sla.clock.SlaState as a map), its version (timers of older versions are
     # stale) and the earliest running due time (NO_SLA_DUE when none runs) for SLA-first queues.

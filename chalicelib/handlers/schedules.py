@@ -1,4 +1,5 @@
-"""EventBridge schedules: the digest hourly (it finds each team's 08:xx), auto-close on weekday mornings.
+"""EventBridge schedules: the digest hourly (it finds each team's 08:xx) and, on the same schedule,
+the time rules (desk.rules.timed); auto-close on weekday mornings.
 
 One cron serves every team, and teams' calendars differ in zone, so the digest runs every hour of
 every day (east of UTC a Monday morning is still Sunday in UTC) and sends only to the teams whose
@@ -11,6 +12,7 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
+from chalicelib.desk.rules import timed
 from chalicelib.desk.service_levels import digest
 from chalicelib.desk.service_levels.auto_close import close_solved
 from chalicelib.desk.ticket.records import utcnow
@@ -22,9 +24,12 @@ blueprint = Blueprint(__name__)
 @with_lambda_context
 @blueprint.schedule(Cron(0, "*", "*", "*", "?", "*"), name="daily_digest")
 def daily_digest(event: Any) -> dict[str, Any]:
-    sent = digest.send_digests(utcnow())
+    now = utcnow()
+    sent = digest.send_digests(now)
     logger.info("digests sent", extra={"teams": sent})
-    return {"teams": sent}
+    acted = timed.run(now)
+    logger.info("time rules run", extra={"tickets": acted})
+    return {"teams": sent, "time_rules": acted}
 
 
 @with_lambda_context

@@ -67,6 +67,7 @@ class Outcome:
     notify_agents: tuple[str, ...] = ()
     notify_teams: tuple[str, ...] = ()
     taken: tuple[Taken, ...] = field(default_factory=tuple)
+    fired: tuple[str, ...] = ()  # the ids of the rules that matched, in order
 
     @property
     def empty(self) -> bool:
@@ -111,6 +112,7 @@ def evaluate(rules: Sequence[Rule], facts: Facts) -> Outcome:
     for rule in rules:
         if not rule.enabled or not matches(rule, facts):
             continue
+        outcome = replace(outcome, fired=(*outcome.fired, rule.id))
         stop = False
         for action in rule.actions:
             if action.type == "stop":

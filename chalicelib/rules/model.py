@@ -15,7 +15,9 @@ from typing import Literal, get_args
 
 from chalicelib.rules.headers import IMPORTANCES
 
-Trigger = Literal["created", "customer_replied", "agent_changed"]
+# "pending": a time rule, run by the hourly schedule over tickets pending for `after_hours`
+# business hours since their last change (desk.rules.timed), once per ticket and pending stretch.
+Trigger = Literal["created", "customer_replied", "agent_changed", "pending"]
 TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
 
 # Condition fields, by the kind of value they compare.
@@ -48,6 +50,7 @@ MAX_RULES = 100
 MAX_NAME = 80
 MAX_ITEMS = 20  # conditions, actions, values in one list
 MAX_TEXT = 2_000
+MAX_AFTER_HOURS = 10_000
 
 
 class RuleError(ValueError):
@@ -67,6 +70,7 @@ class Vocabulary:
     priorities: tuple[str, ...]
     templates: frozenset[str] = frozenset()
     canned: frozenset[str] = frozenset()
+    agents: frozenset[str] | None = None  # the active agents' addresses; None: not checked
 
 
 # A condition's value: texts (choices, words, tags), a flag, a count, or "inside"/"outside".
@@ -97,6 +101,7 @@ class Rule:
     match: Literal["all", "any"] = "all"
     conditions: tuple[Condition, ...] = ()
     actions: tuple[Action, ...] = field(default_factory=tuple)
+    after_hours: int | None = None  # time rules ("pending"): business hours since the last change
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -107,6 +112,7 @@ class Rule:
             "match": self.match,
             "conditions": [{"field": c.field, "op": c.op, "value": _json(c.value)} for c in self.conditions],
             "actions": [{"type": a.type, "value": _json(a.value)} for a in self.actions],
+            **({"after_hours": self.after_hours} if self.after_hours is not None else {}),
         }
 
 
@@ -118,7 +124,8 @@ def parse_rule(data: object, vocabulary: Vocabulary, *, rule_id: str) -> Rule:
     """The rule `data` describes (JSON values), or RuleError naming the first bad field."""
     if not isinstance(data, Mapping):
         raise RuleError("rule", "must be an object")
-    unknown = sorted(set(data) - {"id", "name", "enabled", "triggers", "match", "conditions", "actions"})
+    known = {"id", "name", "enabled", "triggers", "match", "conditions", "actions", "after_hours"}
+    unknown = sorted(set(data) - known)
     if unknown:
         raise RuleError(unknown[0], "is not a field of a rule")
     name = data.get("name")
@@ -130,6 +137,18 @@ def parse_rule(data: object, vocabulary: Vocabulary, *, rule_id: str) -> Rule:
     triggers = _strings(data.get("triggers", ["created"]), "triggers")
     if not triggers or any(t not in TRIGGERS for t in triggers):
         raise RuleError("triggers", f"must be one or more of {', '.join(TRIGGERS)}")
+    after_hours = data.get("after_hours")
+    if "pending" in triggers:
+        if len(triggers) > 1:
+            raise RuleError("triggers", "a time rule (pending) has no other trigger")
+        if (
+            not isinstance(after_hours, int)
+            or isinstance(after_hours, bool)
+            or not 1 <= after_hours <= MAX_AFTER_HOURS
+        ):
+            raise RuleError("after_hours", f"a time rule needs 1 to {MAX_AFTER_HOURS} business hours")
+    elif after_hours is not None:
+        raise RuleError("after_hours", "only a time rule (trigger pending) waits")
     match = data.get("match", "all")
     if match not in ("all", "any"):
         raise RuleError("match", "must be all or any")
@@ -145,6 +164,7 @@ def parse_rule(data: object, vocabulary: Vocabulary, *, rule_id: str) -> Rule:
         match=match,
         conditions=tuple(_condition(c, f"conditions[{i}]") for i, c in enumerate(conditions)),
         actions=tuple(_action(a, f"actions[{i}]", vocabulary) for i, a in enumerate(actions)),
+        after_hours=after_hours if isinstance(after_hours, int) else None,
     )
 
 
@@ -226,6 +246,8 @@ def _action(data: object, where: str, vocabulary: Vocabulary) -> Action:
         if "@" not in value or len(value) > 254 or any(ch.isspace() for ch in value):
             raise RuleError(at, "must be an agent's email address")
         value = value.lower()
+        if vocabulary.agents is not None and value not in vocabulary.agents:
+            raise RuleError(at, f"{value} is not an active agent")
     if kind == "add_note" and len(value) > MAX_TEXT:
         raise RuleError(at, f"at most {MAX_TEXT} characters")
     return Action(kind, value)

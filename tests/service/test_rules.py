@@ -285,3 +285,15 @@ def test_twenty_rules_cost_a_new_mail_no_request_and_earlier_tickets_one(admin, 
         },
     )
     assert cost() == before + 1  # the customer's contact
+
+
+def test_a_rule_assigns_an_active_agent_and_refuses_a_stranger(deliver, admin):
+    with pytest.raises(InvalidRequest) as refused:
+        store.create(
+            admin, {"name": "A", "actions": [{"type": "set_assignee", "value": "nobody@example.com"}]}
+        )
+    assert refused.value.details["field"] == "actions[0].value"
+    store.create(admin, {"name": "Mine", "actions": [{"type": "set_assignee", "value": "admin@example.com"}]})
+    ticket = Ticket.get(deliver(raw_mail()).ticket_number)
+    assert ticket.assignee == "admin@example.com" and ticket.assignee_queue
+    assert rule_lines(ticket.number) == ["Rule 'Mine' assigned admin@example.com"]

@@ -17,6 +17,7 @@ VOCABULARY = Vocabulary(
     priorities=("low", "normal", "high", "urgent"),
     templates=frozenset({"acknowledgement", "out_of_hours"}),
     canned=frozenset({"Thanks"}),
+    agents=frozenset({"lead@example.com", "bo@example.com"}),
 )
 FACTS = Facts(
     trigger="created",
@@ -279,7 +280,26 @@ def test_a_rule_round_trips_through_json():
         ({"name": "x", "actions": [{"type": "set_status", "value": "new"}]}, "actions[0].value"),
         ({"name": "x", "actions": [{"type": "send_template", "value": "nope"}]}, "actions[0].value"),
         ({"name": "x", "actions": [{"type": "set_assignee", "value": "bob"}]}, "actions[0].value"),
+        (
+            {"name": "x", "actions": [{"type": "notify_agent", "value": "nobody@example.com"}]},
+            "actions[0].value",
+        ),
         ({"name": "x", "actions": [{"type": "add_tags", "value": ["a#b"]}]}, "actions[0].value"),
+        ({"name": "x", "triggers": ["pending"], "actions": [{"type": "stop"}]}, "after_hours"),
+        (
+            {
+                "name": "x",
+                "triggers": ["pending", "created"],
+                "after_hours": 2,
+                "actions": [{"type": "stop"}],
+            },
+            "triggers",
+        ),
+        ({"name": "x", "after_hours": 2, "actions": [{"type": "stop"}]}, "after_hours"),
+        (
+            {"name": "x", "triggers": ["pending"], "after_hours": 0, "actions": [{"type": "stop"}]},
+            "after_hours",
+        ),
     ],
 )
 def test_a_bad_rule_is_refused_naming_the_field(data: dict[str, object], field: str):
@@ -287,3 +307,20 @@ def test_a_bad_rule_is_refused_naming_the_field(data: dict[str, object], field: 
         parse_rule(data, VOCABULARY, rule_id="x")
     assert refused.value.field == field
     assert str(refused.value).startswith(f"{field}: ")
+
+
+def test_a_time_rule_waits_and_matches_only_its_trigger():
+    waiting = parse_rule(
+        {
+            "name": "Remind",
+            "triggers": ["pending"],
+            "after_hours": 24,
+            "actions": [{"type": "send_template", "value": "out_of_hours"}],
+        },
+        VOCABULARY,
+        rule_id="t",
+    )
+    assert waiting.after_hours == 24 and parse_rule(waiting.to_json(), VOCABULARY, rule_id="t") == waiting
+    assert not matches(waiting, FACTS)
+    outcome = evaluate([waiting], replace(FACTS, trigger="pending", status="pending"))
+    assert outcome.fired == ("t",) and outcome.templates == ("out_of_hours",)

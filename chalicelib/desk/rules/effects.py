@@ -82,7 +82,7 @@ def _notify(ticket: Ticket, taken: Taken) -> str:
     if taken.kind == "notify_agent":
         chosen = [a for a in people if a.email == taken.new]
     else:
-        chosen = [a for a in people if a.may_take(taken.new)]
+        chosen = [a for a in people if taken.new in a.teams]
     if not chosen:
         return "nobody available to notify"
     text = (

@@ -63,8 +63,9 @@ class StoredRule:
         return str(self.data.get("id", ""))
 
 
-def vocabulary() -> Vocabulary:
-    """What rules may name in today's setup."""
+def vocabulary(*, with_agents: bool = False) -> Vocabulary:
+    """What rules may name in today's setup; the agents (a read of their own, when the cache has
+    none) are checked when a rule is saved, not each time the rules run."""
     setup = directory.directory()
     return Vocabulary(
         teams=frozenset(setup.teams),
@@ -72,6 +73,7 @@ def vocabulary() -> Vocabulary:
         priorities=PRIORITIES,
         templates=frozenset(RULE_TEMPLATES),
         canned=frozenset(c.title for c in setup.canned),
+        agents=frozenset(a.email for a in directory.agents() if a.active) if with_agents else None,
     )
 
 
@@ -107,7 +109,7 @@ def _parsed(text: str, words: Vocabulary) -> tuple[StoredRule, ...]:
 def checked(data: object, rule_id: str) -> Rule:
     """The rule an admin sent, or InvalidRequest naming the field at fault."""
     try:
-        return parse_rule(data, vocabulary(), rule_id=rule_id)
+        return parse_rule(data, vocabulary(with_agents=True), rule_id=rule_id)
     except RuleError as error:
         raise InvalidRequest(str(error), field=error.field) from None
 

@@ -1,5 +1,5 @@
 """The mails customers get, as templates an admin can edit: acknowledgement, reply, solved, closed,
-survey, out of hours.
+survey, out of hours, reminder.
 
 Templates use the canned replies' placeholders ({{customer.first_name}}, {{ticket.number}} …) plus a
 few of their own, among them the team's opening hours ({{hours.open_now}}, {{hours.next_open}}).
@@ -47,6 +47,12 @@ DEFAULTS: dict[str, str] = {
         "To add anything, reply to this message and keep [#{{ticket.number}}] in the subject.\n\n"
         "{{team.name}}"
     ),
+    "reminder": (
+        "Hello {{customer.first_name}},\n\n"
+        'We are waiting for your answer on your request #{{ticket.number}} "{{ticket.subject}}".\n'
+        "Simply reply to this mail; if we do not hear from you, we will consider it solved.\n\n"
+        "{{team.name}}"
+    ),
     "survey": (
         "How would you rate the help you received?\n"
         "  Good, I'm satisfied: {{survey.good_url}}\n"
@@ -60,9 +66,10 @@ TITLES = {
     "closed": "Closing notice (a solved ticket closed after the waiting days)",
     "survey": "Satisfaction survey (in the solving mail)",
     "out_of_hours": "Out-of-hours acknowledgement (sent by the rule of that name)",
+    "reminder": "Reminder (a time rule's mail to a customer whose ticket waits for them)",
 }
 # The templates a rule may send by itself (reply and survey only exist inside other mails).
-RULE_TEMPLATES = ("acknowledgement", "out_of_hours", "solved", "closed")
+RULE_TEMPLATES = ("acknowledgement", "out_of_hours", "reminder", "solved", "closed")
 # What templates may use: the canned replies' placeholders and the customer mails' own.
 TEMPLATE_PLACEHOLDERS = (
     *PLACEHOLDERS,

@@ -163,7 +163,9 @@ def rule_from_form(form: dict[str, str], lists: dict[str, list[str]]) -> dict[st
             continue
         text = form.get(f"act_value_{row}", "").strip()
         actions.append({"type": kind, "value": _split(text) if kind in LIST_VALUED else text})
+    waits = form.get("after_hours", "").strip()
     return {
+        **({"after_hours": int(waits) if waits.isdigit() else waits} if waits else {}),
         "name": form.get("name", ""),
         "enabled": form.get("enabled") == "1",
         "triggers": lists.get("triggers", []),
@@ -178,6 +180,7 @@ def form_from_rule(data: dict[str, object]) -> dict[str, str]:
     form = {"name": str(data.get("name", "")), "match": str(data.get("match", "all"))}
     form["enabled"] = "1" if data.get("enabled", True) else "0"
     form["triggers"] = ",".join(_texts(data.get("triggers")))
+    form["after_hours"] = _shown(data.get("after_hours", ""))
     for row, condition in enumerate(_objects(data.get("conditions"))[:ROWS]):
         form[f"cond_field_{row}"] = str(condition.get("field", ""))
         form[f"cond_op_{row}"] = str(condition.get("op", ""))
