@@ -124,9 +124,20 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         logical_id="PublicHandler",
         # The customers' routes: the request form opens tickets (contacts, numbers in counters,
         # the per-IP limits too), the status page and survey read and answer them, the help
-        # center reads articles. Not tags, and no Cognito at all; agents only read (auto-assignment:
-        # who may take a new ticket), so nothing an anonymous caller could promote itself in.
-        tables=("tickets", "messages", "threads", "contacts", "counters", "search", "directory", "articles"),
+        # center reads articles; tags: the rules tag a new ticket in its creating write. No Cognito at
+        # all; agents only read (auto-assignment: who may take a new ticket), so nothing an anonymous
+        # caller could promote itself in.
+        tables=(
+            "tickets",
+            "messages",
+            "threads",
+            "contacts",
+            "counters",
+            "tags",
+            "search",
+            "directory",
+            "articles",
+        ),
         read_tables=("agents",),
         # The request form: presigned POSTs are signed by this role (uploads/), the submit HEADs and
         # copies them to attachments/ and keeps the submission under forms/ (and bodies/ if long).
@@ -138,8 +149,19 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="inbound_email",
         logical_id="InboundEmail",
-        # Not tags: ingestion tags nothing; agents only read (auto-assignment: who may take a new ticket).
-        tables=("tickets", "messages", "threads", "contacts", "counters", "search", "directory", "articles"),
+        # tags: the rules tag new tickets and replies in their write; agents only read
+        # (auto-assignment: who may take a new ticket).
+        tables=(
+            "tickets",
+            "messages",
+            "threads",
+            "contacts",
+            "counters",
+            "tags",
+            "search",
+            "directory",
+            "articles",
+        ),
         read_tables=("agents",),
         reads=(INBOUND_PREFIX,),
         writes=(ATTACHMENTS_PREFIX, BODIES_PREFIX),
@@ -176,10 +198,15 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="daily_digest",
         logical_id="DailyDigest",
-        # Reads the teams' waiting tickets and mails their leads; writes nothing to a ticket, only
-        # its claim on each team's day (counters), so a repeated run sends no second digest.
-        tables=("tickets", "agents", "directory", "counters"),
-        starts_timers=False,
+        # Reads the teams' waiting tickets and mails their leads, claiming each team's day (counters)
+        # so a repeated run sends no second digest. The same hourly run carries out the time rules
+        # (desk.rules.timed): a pending ticket's template mail is recorded like every sent mail
+        # (messages, threads, bodies/), its changes are events, its tags the per-tag links, and
+        # the rules' conditions read the customer's contact; a rule's priority moves the SLA timers
+        # and its mail carries the signed status link.
+        tables=("tickets", "messages", "threads", "contacts", "agents", "directory", "counters", "tags"),
+        writes=(BODIES_PREFIX,),
+        reads_signing_key=True,
     ),
     FunctionAccess(
         name="auto_close",

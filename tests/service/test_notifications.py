@@ -234,7 +234,7 @@ def test_the_bell_the_list_and_the_settings_pages(agents, deliver, web_client, s
     after = web_client.http.get("/queues/open", headers=cookie("ada@example.com")).body.decode()
     assert 'id="bell-count"' not in after and "<title>(" not in after
     settings = web_client.http.get("/account/notifications", headers=cookie("ada@example.com")).body.decode()
-    assert settings.count("checked") == 10  # five topics, two channels, all on by default
+    assert settings.count("checked") == 12  # six topics, two channels, all on by default
     saved = post(
         web_client,
         "/account/notifications",
@@ -283,3 +283,26 @@ def test_requests_per_event(agents, deliver, flushes, requests_made, update):
     with requests_made.measure() as made:
         on_event(acknowledgement, ticket)
     assert dict(made) == {}
+
+
+def test_a_rule_s_notify_team_is_told_through_notifications_and_a_team_that_cannot_see_it_is_not(
+    agents, admin, deliver, sent_mail, flushes
+):
+    from chalicelib.desk.rules import store
+
+    words = [{"field": "subject", "op": "contains_any", "value": ["refund"]}]
+    actions = [
+        {"type": "notify_team", "value": "Support"},
+        {"type": "notify_agent", "value": "carol@example.com"},
+    ]
+    store.create(admin, {"name": "Refunds", "conditions": words, "actions": actions})
+    number = deliver(raw_mail(subject="Refund please")).ticket_number
+    stream()
+    for member in ("ada@example.com", "bob@example.com"):
+        assert sorted(n.reason for n in inbox.recent(member)) == ["new_ticket", "rule"]
+    assert inbox.unread_count("carol@example.com") == 0  # Billing may not see a Support ticket
+    lines = [m.body_text for m in Message.query(number) if m.kind == "event"]
+    assert "Rule 'Refunds' notified team Support" in lines
+    assert (
+        "Rule 'Refunds' notified carol@example.com (not sent: nobody active who may see the ticket)" in lines
+    )

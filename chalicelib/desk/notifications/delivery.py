@@ -12,21 +12,14 @@ import time
 
 from chalicelib.desk.events import TicketEvent
 from chalicelib.desk.notifications import inbox, mail, preferences
-from chalicelib.desk.notifications.recipients import Recipient, candidate_emails, recipients
+from chalicelib.desk.notifications.recipients import Recipient, candidate_emails, concerns_anyone, recipients
 from chalicelib.desk.setup import directory
 from chalicelib.models import Ticket
-
-# The event types some topic follows (desk.notifications.recipients).
-NOTIFYING = frozenset(
-    {"ticket.created", "ticket.assigned", "ticket.customer_replied", "ticket.note_added", "sla.warning"}
-)
 
 
 def on_event(event: TicketEvent, ticket: Ticket, now: float | None = None) -> list[Recipient]:
     """Tell every agent the event concerns; returns who was told."""
-    if event.type not in NOTIFYING:
-        return []
-    if event.type == "ticket.note_added" and not event.mentions:
+    if not concerns_anyone(event, ticket.assignee):  # pure: most events stop here, with no request
         return []
     at = time.time() if now is None else now
     agents = directory.agents()

@@ -41,6 +41,7 @@ HEADLINES: dict[Topic, str] = {
     "customer_replied": "The customer replied",
     "mentioned": "You were mentioned",
     "sla_warning": "SLA warning",
+    "rule": "A rule asks you to look",
 }
 
 

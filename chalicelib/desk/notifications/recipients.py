@@ -17,7 +17,7 @@ from typing import Literal, get_args
 from chalicelib.desk.events import TicketEvent
 from chalicelib.desk.setup.agents import AgentProfile
 
-Topic = Literal["new_ticket", "assigned", "customer_replied", "mentioned", "sla_warning"]
+Topic = Literal["new_ticket", "assigned", "customer_replied", "mentioned", "sla_warning", "rule"]
 Channel = Literal["in_app", "mail"]
 TOPICS: tuple[Topic, ...] = get_args(Topic)
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
@@ -27,6 +27,7 @@ TOPIC_LABELS: dict[Topic, str] = {
     "customer_replied": "The customer replied on my ticket",
     "mentioned": "I am mentioned in a note",
     "sla_warning": "An SLA warning on my ticket",
+    "rule": "A rule asks me (or my team) to look at a ticket",
 }
 
 
@@ -54,6 +55,7 @@ class Recipient:
 
 
 TEAM = ""  # stands for "every member of the ticket's team" among the candidates
+TEAM_PREFIX = "team:"  # "team:<name>": every member of that team (a rule's "notify team")
 
 
 def _candidates(event: TicketEvent, assignee: str | None) -> list[tuple[str, Topic]]:
@@ -69,7 +71,26 @@ def _candidates(event: TicketEvent, assignee: str | None) -> list[tuple[str, Top
         named = [(email, "mentioned") for email in event.mentions]
     elif event.type == "sla.warning":
         named = [(assignee, "sla_warning")]
+    elif event.change.get("type") == "rule" and not event.change.get("failed"):
+        action, to = event.change.get("action"), event.change.get("to", "")
+        if action == "notify_agent":
+            named = [(to, "rule")]
+        elif action == "notify_team" and to:
+            named = [(TEAM_PREFIX + to, "rule")]
     return [(email, topic) for email, topic in named if email]
+
+
+def concerns_anyone(event: TicketEvent, assignee: str | None) -> bool:
+    """Whether some topic follows the event at all (a note without mentions, a status change: no)."""
+    return bool(_candidates(event, assignee))
+
+
+def _members(candidate: str, team: str, agents: Iterable[AgentProfile]) -> list[AgentProfile]:
+    """The agents a candidate stands for: the ticket's team, a named team, or one address."""
+    if candidate == TEAM or candidate.startswith(TEAM_PREFIX):
+        named = team if candidate == TEAM else candidate.removeprefix(TEAM_PREFIX)
+        return [a for a in agents if named in a.teams]
+    return [a for a in agents if a.email.lower() == candidate.lower()]
 
 
 def recipients(
@@ -83,15 +104,10 @@ def recipients(
 ) -> list[Recipient]:
     """Each agent to tell about `event` once (the first topic that names them), with the channels
     their preferences and availability allow; nobody with no channel left."""
-    by_email = {a.email.lower(): a for a in agents}
+    everyone = list(agents)
     found: dict[str, Recipient] = {}
-    for email, topic in _candidates(event, assignee):
-        if email == TEAM:
-            chosen = [a for a in by_email.values() if team in a.teams]
-        else:
-            agent = by_email.get(email.lower())
-            chosen = [agent] if agent is not None else []
-        for agent in chosen:
+    for candidate, topic in _candidates(event, assignee):
+        for agent in _members(candidate, team, everyone):
             key = agent.email.lower()
             if key in found or not agent.active or not agent.can_see_team(team):
                 continue
@@ -109,10 +125,6 @@ def candidate_emails(
     event: TicketEvent, team: str, assignee: str | None, agents: Iterable[AgentProfile]
 ) -> list[str]:
     """The agents whose preferences `recipients` may need (so only theirs are read)."""
-    emails: list[str] = []
-    for email, _ in _candidates(event, assignee):
-        if email == TEAM:
-            emails += [a.email.lower() for a in agents if team in a.teams]
-        else:
-            emails.append(email.lower())
+    everyone = list(agents)
+    emails = [a.email.lower() for c, _ in _candidates(event, assignee) for a in _members(c, team, everyone)]
     return list(dict.fromkeys(emails))

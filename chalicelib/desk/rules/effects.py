@@ -1,22 +1,19 @@
 """What rules do after the write that created or changed the ticket: mail the customer (a template
-or a canned reply, under the loop rules of every automatic answer) and notify agents. Each is an
-event on the ticket naming the rule, with why a mail was not sent when it was not.
+or a canned reply, under the loop rules of every automatic answer) and notify agents (the event
+alone: `desk.notifications` tells them from the stream). Each is an event on the ticket naming the
+rule, with why a mail was not sent when it was not.
 """
 
 from __future__ import annotations
 
-import time
-
 from chalicelib.desk.mail_out.auto_replies import block_reason, send_auto_reply
 from chalicelib.desk.mail_out.customer_mail import template_text
-from chalicelib.desk.mail_out.outbound import agent_mail, send
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.canned import expand, ticket_values
 from chalicelib.desk.ticket.records import event_message, utcnow
-from chalicelib.mail.message import Address, ParsedMail
+from chalicelib.mail.message import ParsedMail
 from chalicelib.models import Ticket
 from chalicelib.observability import logger
-from chalicelib.origin import public_url
 from chalicelib.rules.engine import Outcome, Taken
 
 CUSTOMER_MAILS = ("send_template", "send_canned")
@@ -76,29 +73,16 @@ def _mail_customer(ticket: Ticket, taken: Taken, mail: ParsedMail | None, null_s
 
 
 def _notify(ticket: Ticket, taken: Taken) -> str:
-    """Mail the agent, or the team's available members; '' when sent, else why not."""
-    now = time.time()
-    people = [a for a in directory.agents() if a.is_available(now)]
+    """'' when someone active may be told, else why nobody. The telling itself is the recorded
+    event's: the notifications package reads it from the event stream and tells the agent (or the
+    team's members) in the app and by mail, by their preferences and availability, like any
+    other notification."""
+    people = [a for a in directory.agents() if a.active and a.can_see_team(ticket.team)]
     if taken.kind == "notify_agent":
         chosen = [a for a in people if a.email == taken.new]
     else:
         chosen = [a for a in people if taken.new in a.teams]
-    if not chosen:
-        return "nobody available to notify"
-    text = (
-        f"Rule '{taken.rule}' asks you to look at ticket #{ticket.number}:\n\n"
-        f"    {ticket.subject}\n"
-        f"    Requester: {ticket.requester_email}   Priority: {ticket.priority}   Team: {ticket.team}\n\n"
-        f"{public_url()}/tickets/{ticket.number}\n"
-    )
-    recipients = tuple(Address(email=a.email, name=a.name) for a in chosen)
-    subject = f"[#{ticket.number}] Rule '{taken.rule}': {ticket.subject}"
-    try:
-        send(agent_mail(ticket.mailbox, recipients, subject, text, ticket.number))
-    except Exception as error:
-        logger.exception("rule notification failed", extra={"ticket": ticket.number, "rule": taken.rule})
-        return f"sending failed: {error}"
-    return ""
+    return "" if chosen else "nobody active who may see the ticket"
 
 
 def _record(ticket: Ticket, taken: Taken, failed: str) -> None:
