@@ -193,8 +193,9 @@ def test_only_signing_functions_read_the_signing_key(synthesized: Synthesized):
     assert synthesized.resources("AWS::SSM::Parameter") == {}
     functions = synthesized.resources("AWS::Serverless::Function")
     signers = {a.logical_id for a in FUNCTIONS if a.reads_signing_key}
-    # The agents' and the public pages (CSRF, links), the acknowledgement and the closing notice.
-    assert signers == {"APIHandler", "PublicHandler", "InboundEmail", "AutoClose"}
+    # The agents' and the public pages (CSRF, links), the acknowledgement, the closing notice and
+    # the time rules' mails (the hourly run): each carries the status link.
+    assert signers == {"APIHandler", "PublicHandler", "InboundEmail", "AutoClose", "DailyDigest"}
     for access in FUNCTIONS:
         env = functions[access.logical_id]["Properties"]["Environment"]["Variables"]
         assert "HELPDESK_SECRET_KEY" not in env

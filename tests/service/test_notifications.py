@@ -244,7 +244,7 @@ def test_the_bell_the_list_and_the_settings_pages(agents, deliver, web_client, s
     assert saved.status_code == 200 and saved.body.decode().count("checked") == 2
     assert preferences.of("ada@example.com").off == frozenset(
         f"{t}:{c}"
-        for t in ("new_ticket", "assigned", "customer_replied", "mentioned", "sla_warning")
+        for t in ("new_ticket", "assigned", "customer_replied", "mentioned", "sla_warning", "rule")
         for c in ("in_app", "mail")
     ) - {"assigned:mail", "mentioned:in_app"}
     other = web_client.http.get("/notifications", headers=cookie("bob@example.com")).body.decode()
