@@ -87,6 +87,22 @@ class FunctionAccess:
     copy_of: str = ""
 
 
+# What opening a ticket writes, whichever channel (mail, the form): the ticket, its thread and thread
+# ids, the contact, the number (counters, also the rate limits), the rules' tags, the search terms;
+# the setup and the articles (the acknowledgement's suggestions) it reads.
+OPENS_TICKETS = (
+    "tickets",
+    "messages",
+    "threads",
+    "contacts",
+    "counters",
+    "tags",
+    "search",
+    "directory",
+    "articles",
+)
+
+
 FUNCTIONS: tuple[FunctionAccess, ...] = (
     FunctionAccess(
         name="api_handler",
@@ -127,17 +143,7 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         # center reads articles; tags: the rules tag a new ticket in its creating write. No Cognito at
         # all; agents only read (auto-assignment: who may take a new ticket), so nothing an anonymous
         # caller could promote itself in.
-        tables=(
-            "tickets",
-            "messages",
-            "threads",
-            "contacts",
-            "counters",
-            "tags",
-            "search",
-            "directory",
-            "articles",
-        ),
+        tables=OPENS_TICKETS,
         read_tables=("agents",),
         # The request form: presigned POSTs are signed by this role (uploads/), the submit HEADs and
         # copies them to attachments/ and keeps the submission under forms/ (and bodies/ if long).
@@ -151,17 +157,7 @@ FUNCTIONS: tuple[FunctionAccess, ...] = (
         logical_id="InboundEmail",
         # tags: the rules tag new tickets and replies in their write; agents only read
         # (auto-assignment: who may take a new ticket).
-        tables=(
-            "tickets",
-            "messages",
-            "threads",
-            "contacts",
-            "counters",
-            "tags",
-            "search",
-            "directory",
-            "articles",
-        ),
+        tables=OPENS_TICKETS,
         read_tables=("agents",),
         reads=(INBOUND_PREFIX,),
         writes=(ATTACHMENTS_PREFIX, BODIES_PREFIX),
