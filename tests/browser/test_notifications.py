@@ -55,7 +55,7 @@ def test_the_bell_counts_lists_and_clears(page, runtime):
 def test_the_settings_page_keeps_what_is_turned_off(page, runtime):
     page.goto(f"{runtime.http_url}/account/notifications")
     box = page.locator("input[value='new_ticket:mail']")
-    assert box.is_checked() and page.locator("input[type=checkbox]").count() == 10
+    assert box.is_checked() and page.locator("input[type=checkbox]").count() == 12  # 6 topics x 2
     box.uncheck()
     page.click("form.preferences button")
     page.wait_for_selector("text=Saved.")
