@@ -51,6 +51,8 @@ MAX_NAME = 80
 MAX_ITEMS = 20  # conditions, actions, values in one list
 MAX_TEXT = 2_000
 MAX_AFTER_HOURS = 10_000
+MAX_TAG_LENGTH = 40
+TAG_RULE = f"1 to {MAX_TAG_LENGTH} characters without , # < > or quotes"
 
 
 class RuleError(ValueError):
@@ -253,9 +255,17 @@ def _action(data: object, where: str, vocabulary: Vocabulary) -> Action:
     return Action(kind, value)
 
 
-def _tag(tag: str, where: str) -> str:
-    """The ticket's tag rule (lower-case, dash-separated, no , # < > or quotes)."""
+def tag_slug(tag: str) -> str | None:
+    """A ticket's tag as stored (lower-case, dash-separated), or None when `tag` cannot be one
+    (`TAG_RULE`): the one rule for the tags agents set and the tags rules set."""
     slug = "-".join(tag.lower().split())
-    if not slug or len(slug) > 40 or any(ch in slug for ch in ",#<>\"'"):
-        raise RuleError(where, f"tag {tag!r} must be 1 to 40 characters without , # < > or quotes")
+    if not slug or len(slug) > MAX_TAG_LENGTH or any(ch in slug for ch in ",#<>\"'"):
+        return None
+    return slug
+
+
+def _tag(tag: str, where: str) -> str:
+    slug = tag_slug(tag)
+    if slug is None:
+        raise RuleError(where, f"tag {tag!r} must be {TAG_RULE}")
     return slug

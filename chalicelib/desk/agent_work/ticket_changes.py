@@ -28,10 +28,10 @@ from chalicelib.desk.ticket.rule_writes import by_rule, rule_notes
 from chalicelib.desk.ticket.tags import tag_links
 from chalicelib.desk.ticket.tickets import get_ticket
 from chalicelib.models import Agent, Ticket, write_transaction
+from chalicelib.rules.model import TAG_RULE, tag_slug
 from chalicelib.sla.policy import is_priority
 
 MAX_TAGS = 20
-MAX_TAG_LENGTH = 40
 # What an agent may set the status to: "new" is only ever a ticket as it arrived.
 SETTABLE_STATUSES: tuple[Status, ...] = tuple(s for s in STATUSES if s != "new")
 
@@ -83,11 +83,9 @@ def normalise_tags(tags: object) -> tuple[str, ...]:
         raise InvalidRequest("tags must be a list of strings")
     cleaned: list[str] = []
     for tag in tags:
-        slug = "-".join(tag.lower().split())
-        if not slug or len(slug) > MAX_TAG_LENGTH or any(ch in slug for ch in ",#<>\"'"):
-            raise InvalidRequest(
-                f"tag {tag!r} must be 1 to {MAX_TAG_LENGTH} characters without , # < > or quotes"
-            )
+        slug = tag_slug(tag)
+        if slug is None:
+            raise InvalidRequest(f"tag {tag!r} must be {TAG_RULE}")
         if slug not in cleaned:
             cleaned.append(slug)
     if len(cleaned) > MAX_TAGS:
