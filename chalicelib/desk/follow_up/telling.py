@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.desk.mail_out.outbound import agent_mail, send
+from chalicelib.desk.mail_out.outbound import send, ticket_alert
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket.records import event_message, utcnow
 from chalicelib.mail.message import Address
 from chalicelib.models import Ticket
 from chalicelib.observability import logger
-from chalicelib.origin import public_url
 
 
 def recipients(ticket: Ticket, now: float) -> list[Address]:
@@ -34,15 +33,9 @@ def tell(ticket: Ticket, about: str, headline: str) -> list[Address]:
     to = recipients(ticket, time.time())
     if not to:
         return []
-    text = (
-        f"{headline}\n\n"
-        f"    {ticket.subject}\n"
-        f"    Requester: {ticket.requester_email}   Priority: {ticket.priority}   Team: {ticket.team}\n\n"
-        f"{public_url()}/tickets/{ticket.number}\n"
-    )
     subject = f"[#{ticket.number}] {about}: {ticket.subject}"
     try:
-        send(agent_mail(ticket.mailbox, tuple(to), subject, text, ticket.number))
+        send(ticket_alert(ticket, tuple(to), subject, headline))
     except Exception:
         logger.exception("follow-up mail not sent", extra={"ticket": ticket.number, "about": about})
         return []

@@ -32,6 +32,7 @@ from chalicelib.mail.threading import (
 )
 from chalicelib.mail.wire import is_outbound_id, unmailable_reason, wire_address
 from chalicelib.models import Message, Ticket, write_transaction
+from chalicelib.origin import public_url
 
 MAX_CC = 20  # participants copied on one mail, besides the requester
 _RECORD_ATTEMPTS = 5  # concurrent changes to one ticket are rare; five is plenty
@@ -82,6 +83,18 @@ def agent_mail(
         message_id=new_message_id(split_address(mailbox)[1], number),
         auto_submitted="auto-generated",
     )
+
+
+def ticket_alert(ticket: Ticket, to: tuple[Address, ...], subject: str, headline: str) -> OutboundMail:
+    """An `agent_mail` about a ticket (SLA alerts, wake-ups, due reminders): the headline, then the
+    ticket's subject, requester, priority and team, and its link in the agent app."""
+    text = (
+        f"{headline}\n\n"
+        f"    {ticket.subject}\n"
+        f"    Requester: {ticket.requester_email}   Priority: {ticket.priority}   Team: {ticket.team}\n\n"
+        f"{public_url()}/tickets/{ticket.number}\n"
+    )
+    return agent_mail(ticket.mailbox, to, subject, text, ticket.number)
 
 
 def send(mail: OutboundMail) -> str:

@@ -18,14 +18,13 @@ from typing import Literal
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk.base.transactions import condition_failed
-from chalicelib.desk.mail_out.outbound import agent_mail, send
+from chalicelib.desk.mail_out.outbound import send, ticket_alert
 from chalicelib.desk.setup import directory
 from chalicelib.desk.ticket import sla, transition
 from chalicelib.desk.ticket.records import PRIORITIES, event_message, utcnow
 from chalicelib.mail.message import Address
 from chalicelib.models import Ledger, Ticket, write_transaction
 from chalicelib.observability import logger
-from chalicelib.origin import public_url
 from chalicelib.sla.policy import Escalation, Metric
 
 METRIC_LABELS = {
@@ -114,15 +113,12 @@ def _notify(ticket: Ticket, event: SlaEvent, recipients: list[Address]) -> bool:
     """Mail the recipients; False (logged) when SES refused: the event stands either way."""
     label = METRIC_LABELS[event.metric]
     headline = "SLA warning" if event.type == "warning" else "SLA breached"
-    text = (
+    said = (
         f"{headline}: the {label} target of ticket #{ticket.number} "
-        f"{'is due' if event.type == 'warning' else 'was due'} at {event.due_at}.\n\n"
-        f"    {ticket.subject}\n"
-        f"    Requester: {ticket.requester_email}   Priority: {ticket.priority}   Team: {ticket.team}\n\n"
-        f"{public_url()}/tickets/{ticket.number}\n"
+        f"{'is due' if event.type == 'warning' else 'was due'} at {event.due_at}."
     )
     subject = f"[#{ticket.number}] {headline}: {label} — {ticket.subject}"
-    mail = agent_mail(ticket.mailbox, tuple(recipients), subject, text, ticket.number)
+    mail = ticket_alert(ticket, tuple(recipients), subject, said)
     try:
         send(mail)
     except Exception:
