@@ -8,9 +8,11 @@ version check is the consumer's (chalicelib.desk.follow_up.events), inside its c
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypedDict
+
+from chalicelib.sla.timer import timestamp  # the same Wait state, the same whole seconds
 
 DEFINITION_PATH = Path(__file__).with_name("timer.asl.json")
 Kind = Literal["wake", "due"]
@@ -38,14 +40,6 @@ def execution_name(ticket_number: int, kind: Kind, version: int) -> str:
     if type(ticket_number) is not int or type(version) is not int or min(ticket_number, version) < 0:
         raise ValueError("ticket_number and version must be non-negative integers")
     return f"ticket-{ticket_number}-{kind}-v{version}"
-
-
-def timestamp(value: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SSZ`; a fraction would be cut by the Wait state, so it is refused."""
-    value = value.astimezone(UTC)
-    if value.microsecond:
-        raise ValueError(f"timer instants are whole seconds, got {value.isoformat()}")
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def execution_input(ticket_number: int, kind: Kind, version: int, at: datetime, queue_url: str) -> TimerInput:
