@@ -42,7 +42,7 @@ from infra.auth import AgentDirectory
 from infra.mail import MailBucket, SendingIdentities
 from infra.notifications import statements as notification_statements
 from infra.notifications import wire as wire_notification_mail
-from infra.queues import Queues
+from infra.queues import Queues, consuming, feed, sending
 from infra.routes import PROJECT_DIR, public_routes
 from infra.settings import DeploySettings
 from infra.tables import Tables
@@ -195,18 +195,7 @@ def _statements(
             )
         )
     if access.consumes_sla_events:
-        statements.append(
-            iam.PolicyStatement(
-                sid="ConsumeSlaEvents",
-                actions=[
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:DeleteMessage",
-                    "sqs:GetQueueAttributes",
-                    "sqs:ReceiveMessage",
-                ],
-                resources=[res.queues.sla_events.queue_arn],
-            )
-        )
+        statements.append(consuming("ConsumeSlaEvents", res.queues.sla_events))
     if access.consumes_ticket_events:
         statements.append(
             iam.PolicyStatement(
@@ -222,21 +211,9 @@ def _statements(
                 resources=[res.tables.by_name["messages"].table_stream_arn or ""],
             )
         )
-        statements.append(
-            iam.PolicyStatement(
-                sid="TicketEventFailures",
-                actions=["sqs:SendMessage"],
-                resources=[res.queues.ticket_event_failures.queue_arn],
-            )
-        )
+        statements.append(sending("TicketEventFailures", res.queues.ticket_event_failures))
     if access.fails_to_queue:
-        statements.append(
-            iam.PolicyStatement(
-                sid="OnFailureDestination",
-                actions=["sqs:SendMessage"],
-                resources=[res.queues.inbound_failures.queue_arn],
-            )
-        )
+        statements.append(sending("OnFailureDestination", res.queues.inbound_failures))
     if access.reads_signing_key:
         statements.append(
             iam.PolicyStatement(
@@ -416,13 +393,8 @@ class Functions(Construct):
 
     def _wire(self, res: Resources) -> None:
         self._wire_ticket_events(res)
-        lambda_.CfnEventSourceMapping(
-            self,
-            "SlaEventsMapping",
-            function_name=self.function_name("sla_events"),
-            event_source_arn=res.queues.sla_events.queue_arn,
-            batch_size=10,
-            function_response_types=["ReportBatchItemFailures"],
+        feed(
+            self, "SlaEventsMapping", self.function_name("sla_events"), res.queues.sla_events, 10
         ).node.add_dependency(_policy_of(self.roles["sla_events"]))
         wire_webhooks(self, self.function_name("webhook_deliveries"), res.webhooks).node.add_dependency(
             _policy_of(self.roles["webhook_deliveries"])

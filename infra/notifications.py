@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.access import FunctionAccess
-from infra.queues import Queues
+from infra.queues import Queues, consuming, feed, sending
 
 BATCH_SIZE = 10
 
@@ -22,36 +22,12 @@ def statements(access: FunctionAccess, queues: Queues) -> list[iam.PolicyStateme
     """The notification queue grants of one function, as infra/access.py says."""
     found = []
     if access.flushes_notification_mail:
-        found.append(
-            iam.PolicyStatement(
-                sid="FlushNotificationMail",
-                actions=[
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:DeleteMessage",
-                    "sqs:GetQueueAttributes",
-                    "sqs:ReceiveMessage",
-                ],
-                resources=[queues.notification_mail.queue_arn],
-            )
-        )
+        found.append(consuming("FlushNotificationMail", queues.notification_mail))
     if access.queues_notification_mail:
-        found.append(
-            iam.PolicyStatement(
-                sid="QueueNotificationMail",
-                actions=["sqs:SendMessage"],
-                resources=[queues.notification_mail.queue_arn],
-            )
-        )
+        found.append(sending("QueueNotificationMail", queues.notification_mail))
     return found
 
 
 def wire(scope: Construct, function_name: str, queues: Queues) -> lambda_.CfnEventSourceMapping:
     """The flush function on its queue, with partial batch responses."""
-    return lambda_.CfnEventSourceMapping(
-        scope,
-        "NotificationMailMapping",
-        function_name=function_name,
-        event_source_arn=queues.notification_mail.queue_arn,
-        batch_size=BATCH_SIZE,
-        function_response_types=["ReportBatchItemFailures"],
-    )
+    return feed(scope, "NotificationMailMapping", function_name, queues.notification_mail, BATCH_SIZE)

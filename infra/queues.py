@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 RETENTION = Duration.days(14)  # the longest SQS keeps a message: time to notice and replay
+
+
+# What a function fed by a queue's event source mapping needs of it (the mapping polls with its role).
+CONSUME_ACTIONS = [
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+]
+
+
+def consuming(sid: str, queue: sqs.IQueue) -> iam.PolicyStatement:
+    """The grant of the function a queue feeds."""
+    return iam.PolicyStatement(sid=sid, actions=CONSUME_ACTIONS, resources=[queue.queue_arn])
+
+
+def sending(sid: str, queue: sqs.IQueue) -> iam.PolicyStatement:
+    """The grant to send to a queue, and nothing else of it."""
+    return iam.PolicyStatement(sid=sid, actions=["sqs:SendMessage"], resources=[queue.queue_arn])
+
+
+def feed(
+    scope: Construct, construct_id: str, function_name: str, queue: sqs.IQueue, batch_size: int
+) -> lambda_.CfnEventSourceMapping:
+    """The function on its queue, with partial batch responses (a failed message alone comes again)."""
+    return lambda_.CfnEventSourceMapping(
+        scope,
+        construct_id,
+        function_name=function_name,
+        event_source_arn=queue.queue_arn,
+        batch_size=batch_size,
+        function_response_types=["ReportBatchItemFailures"],
+    )
 
 
 def _queue(scope: Construct, construct_id: str, **kwargs: object) -> sqs.Queue:

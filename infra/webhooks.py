@@ -19,7 +19,7 @@ from constructs import Construct
 
 from chalicelib.desk.webhooks.retry import RETRY_WINDOW_S, receives_for
 from infra.access import FunctionAccess
-from infra.queues import RETENTION
+from infra.queues import RETENTION, consuming, feed, sending
 
 RETRY_BASE_S = 60  # the code's default (HELPDESK_WEBHOOK_RETRY_BASE_SECONDS unset in a deployment)
 MAX_RECEIVES = receives_for(RETRY_WINDOW_S, RETRY_BASE_S)
@@ -68,34 +68,12 @@ def statements(access: FunctionAccess, queues: WebhookQueues) -> list[iam.Policy
     """The webhook queue grants of one function, as infra/access.py says."""
     found = []
     if access.delivers_webhooks:
-        found.append(
-            iam.PolicyStatement(
-                sid="DeliverWebhooks",
-                actions=[
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:DeleteMessage",
-                    "sqs:GetQueueAttributes",
-                    "sqs:ReceiveMessage",
-                ],
-                resources=[queues.deliveries.queue_arn],
-            )
-        )
+        found.append(consuming("DeliverWebhooks", queues.deliveries))
     if access.queues_webhooks:
-        found.append(
-            iam.PolicyStatement(
-                sid="QueueWebhooks", actions=["sqs:SendMessage"], resources=[queues.deliveries.queue_arn]
-            )
-        )
+        found.append(sending("QueueWebhooks", queues.deliveries))
     return found
 
 
 def wire(scope: Construct, function_name: str, queues: WebhookQueues) -> lambda_.CfnEventSourceMapping:
     """The delivery function on its queue, with partial batch responses (FIFO: no batching window)."""
-    return lambda_.CfnEventSourceMapping(
-        scope,
-        "WebhookDeliveriesMapping",
-        function_name=function_name,
-        event_source_arn=queues.deliveries.queue_arn,
-        batch_size=BATCH_SIZE,
-        function_response_types=["ReportBatchItemFailures"],
-    )
+    return feed(scope, "WebhookDeliveriesMapping", function_name, queues.deliveries, BATCH_SIZE)
