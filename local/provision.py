@@ -83,6 +83,25 @@ def follow_up_state_machine_name(stage: str) -> str:
     return f"helpdesk-{stage}-follow-up-timer"
 
 
+def _queue_with_dead_letters(name: str, visibility_timeout_s: int, max_receives: int) -> str:
+    """A work queue and its DLQ (`<name>-dlq`, or `<name>-dlq.fifo` beside a FIFO queue, which its
+    own must be), redriven after `max_receives`; its URL. Called again, it finds both."""
+    sqs = _client("sqs")
+    fifo = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
+    dead_letter_name = name.removesuffix(".fifo") + "-dlq" + (".fifo" if fifo else "")
+    dead_letter_url = sqs.create_queue(QueueName=dead_letter_name, Attributes=fifo)["QueueUrl"]
+    dead_letter = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]
+    redrive = {"deadLetterTargetArn": dead_letter["QueueArn"], "maxReceiveCount": max_receives}
+    attributes = {
+        **fifo,
+        "VisibilityTimeout": str(visibility_timeout_s),
+        "RedrivePolicy": json.dumps(redrive),
+    }
+    return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+
+
 def create_sla_resources(stage: str) -> dict[str, str]:
     """The SLA event queue (with its DLQ), the SLA timer state machine and the follow-up timer
     (snooze wake-ups, due-date reminders: it sends to the same queue); the settings naming them.
@@ -92,16 +111,7 @@ def create_sla_resources(stage: str) -> dict[str, str]:
     from chalicelib.desk.follow_up import timer as follow_up_timer
     from chalicelib.sla import timer
 
-    sqs = _client("sqs")
-    dead_letter_url = sqs.create_queue(QueueName=f"{sla_queue_name(stage)}-dlq")["QueueUrl"]
-    dead_letter = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]
-    redrive = {"deadLetterTargetArn": dead_letter["QueueArn"], "maxReceiveCount": SLA_MAX_RECEIVES}
-    queue_url = sqs.create_queue(
-        QueueName=sla_queue_name(stage),
-        Attributes={"VisibilityTimeout": str(SLA_VISIBILITY_TIMEOUT_S), "RedrivePolicy": json.dumps(redrive)},
-    )["QueueUrl"]
+    queue_url = _queue_with_dead_letters(sla_queue_name(stage), SLA_VISIBILITY_TIMEOUT_S, SLA_MAX_RECEIVES)
     name = sla_state_machine_name(stage)
     state_machine_arn = _client("stepfunctions").create_state_machine(
         name=name,
@@ -135,26 +145,9 @@ def create_webhook_resources(stage: str, retry_base_s: int) -> dict[str, str]:
     """
     from chalicelib.desk.webhooks.retry import RETRY_WINDOW_S, receives_for
 
-    sqs = _client("sqs")
-    fifo = {"FifoQueue": "true"}
-    dead_letter_url = sqs.create_queue(
-        QueueName=webhook_queue_name(stage).replace(".fifo", "-dlq.fifo"), Attributes=fifo
-    )["QueueUrl"]
-    dead_letter = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]
-    redrive = {
-        "deadLetterTargetArn": dead_letter["QueueArn"],
-        "maxReceiveCount": receives_for(RETRY_WINDOW_S, retry_base_s),
-    }
-    queue_url = sqs.create_queue(
-        QueueName=webhook_queue_name(stage),
-        Attributes={
-            **fifo,
-            "VisibilityTimeout": str(WEBHOOK_VISIBILITY_TIMEOUT_S),
-            "RedrivePolicy": json.dumps(redrive),
-        },
-    )["QueueUrl"]
+    queue_url = _queue_with_dead_letters(
+        webhook_queue_name(stage), WEBHOOK_VISIBILITY_TIMEOUT_S, receives_for(RETRY_WINDOW_S, retry_base_s)
+    )
     return {"HELPDESK_WEBHOOK_QUEUE_URL": queue_url}
 
 
@@ -165,16 +158,9 @@ def notification_queue_name(stage: str) -> str:
 def create_notification_resources(stage: str) -> dict[str, str]:
     """The queue of delayed notification mail flushes and its DLQ, as infra/notifications.py
     declares them; the setting naming the queue."""
-    sqs = _client("sqs")
-    dead_letter_url = sqs.create_queue(QueueName=f"{notification_queue_name(stage)}-dlq")["QueueUrl"]
-    dead_letter = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]
-    redrive = {"deadLetterTargetArn": dead_letter["QueueArn"], "maxReceiveCount": SLA_MAX_RECEIVES}
-    queue_url = sqs.create_queue(
-        QueueName=notification_queue_name(stage),
-        Attributes={"VisibilityTimeout": str(SLA_VISIBILITY_TIMEOUT_S), "RedrivePolicy": json.dumps(redrive)},
-    )["QueueUrl"]
+    queue_url = _queue_with_dead_letters(
+        notification_queue_name(stage), SLA_VISIBILITY_TIMEOUT_S, SLA_MAX_RECEIVES
+    )
     return {"HELPDESK_NOTIFICATION_QUEUE_URL": queue_url}
 
 
