@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 
 from chalicelib.desk.notifications.mail import flush
+from chalicelib.handlers.batches import each_record
 from chalicelib.observability import logger, with_lambda_context
 
 if TYPE_CHECKING:
@@ -45,7 +46,4 @@ def handle_record(record: SQSRecord) -> int:
 @blueprint.lambda_function(name="notification_mail")
 def notification_mail(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Every record of the batch, answering `batchItemFailures` for the ones that failed."""
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event, handle_record, processor, context)
+    return each_record("sqs", event, handle_record, context)

@@ -13,6 +13,7 @@ from chalice import Blueprint
 
 from chalicelib.desk.follow_up import events as follow_up
 from chalicelib.desk.service_levels.escalation import SlaEvent, handle
+from chalicelib.handlers.batches import each_record
 from chalicelib.observability import logger, with_lambda_context
 
 if TYPE_CHECKING:
@@ -38,11 +39,4 @@ def handle_record(record: SQSRecord) -> str:
 @blueprint.lambda_function(name="sla_events")
 def sla_events(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Every record of the batch, answering `batchItemFailures` for the ones that failed."""
-    # Imported here: powertools' batch package loads every event data class and asyncio (~30 ms),
-    # which the other functions importing app.py would pay at each cold start.
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    # A whole batch failing is reported like a partial one, not raised: the answer says which
-    # messages to redeliver either way, and the invocation is not counted as a Lambda error.
-    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event, handle_record, processor, context)
+    return each_record("sqs", event, handle_record, context)

@@ -22,6 +22,7 @@ from chalice.app import DynamoDBEvent
 
 from chalicelib.desk.events.ticket_event import from_stream_image
 from chalicelib.desk.fan_out import fan_out
+from chalicelib.handlers.batches import each_record
 from chalicelib.observability import logger, with_lambda_context
 
 if TYPE_CHECKING:
@@ -60,10 +61,5 @@ def handle_record(record: DynamoDBRecord) -> str:
 )
 def ticket_events(event: DynamoDBEvent) -> PartialItemFailureResponse:
     """Every record of the batch, answering `batchItemFailures` for the ones that failed."""
-    # Imported here, as in handlers/sla.py: the batch package costs the other functions' cold starts.
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    processor = BatchProcessor(EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    raw: dict[str, Any] = event.to_dict()
     context: Any = event.context  # Lambda's context object (Chalice types it as a dict)
-    return process_partial_response(raw, handle_record, processor, context)
+    return each_record("dynamodb_stream", event.to_dict(), handle_record, context)
