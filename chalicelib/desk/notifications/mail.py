@@ -20,7 +20,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.aws import client
 from chalicelib.config import ConfigError, settings
-from chalicelib.desk.base.transactions import condition_failed
+from chalicelib.desk.base.transactions import condition_failed, retry_on_race
 from chalicelib.desk.events import TicketEvent
 from chalicelib.desk.mail_out.outbound import agent_mail, send
 from chalicelib.desk.notifications import batching
@@ -129,56 +129,56 @@ def queue_flush(email: str, name: str, number: int, subject: str, seconds: int) 
 def on_event(email: str, name: str, number: int, subject: str, text: str, *, now: int) -> str:
     """Mail the event's `text` now, or collect it for the window's flush; returns which."""
     window_s = settings().notification_mail_window_s
-    for _ in range(ATTEMPTS):
+
+    def attempt(_: int) -> batching.Decision:
         current, version = _read(email, number)
         decision = batching.on_event(current, text, now, window_s)
         if decision.flush_in is not None:
             # Queued before the window says so: a lost write leaves a flush with nothing to do,
             # never a window waiting for a flush that was not sent.
             queue_flush(email, name, number, subject, decision.flush_in)
-        try:
-            _write(email, number, decision.window, version, now)
-        except PutError as error:
-            if condition_failed(error):
-                continue
-            raise
-        if decision.action == "send":
-            deliver(email, name, number, subject, (text,))
-        return decision.action
-    raise RuntimeError(f"the mail window of {email} on ticket {number} kept changing")
+        _write(email, number, decision.window, version, now)
+        return decision
+
+    decision = retry_on_race(attempt, ATTEMPTS, _kept_changing(email, number))
+    if decision.action == "send":
+        deliver(email, name, number, subject, (text,))
+    return decision.action
 
 
 def flush(email: str, name: str, number: int, subject: str, *, now: int) -> int:
     """A delayed flush: mail what the window collected (unless the agent is no longer available
     for mail); returns the number of lines mailed."""
     window_s = settings().notification_mail_window_s
-    for _ in range(ATTEMPTS):
+
+    def attempt(_: int) -> batching.Flush | None:
         current, version = _read(email, number)
         step = batching.on_flush(current, now, window_s)
         if step.flush_in is not None:
             queue_flush(email, name, number, subject, step.flush_in)
-            return 0
+            return None
         if current is None:
-            return 0
-        try:
-            _write(email, number, step.window, version, now)
-        except PutError as error:
-            if condition_failed(error):
-                continue
-            raise
-        if not step.lines:
-            return 0
-        agent = next((a for a in directory.agents() if a.email.lower() == email.lower()), None)
-        if agent is None or not agent.is_available(float(now)):
-            logger.info("notification mail dropped: agent not available", extra={"ticket": number})
-            return 0
-        try:
-            deliver(email, agent.name or name, number, subject, step.lines)
-        except Exception:
-            _restore(email, number, step.lines, now)
-            raise
-        return len(step.lines)
-    raise RuntimeError(f"the mail window of {email} on ticket {number} kept changing")
+            return None
+        _write(email, number, step.window, version, now)
+        return step
+
+    step = retry_on_race(attempt, ATTEMPTS, _kept_changing(email, number))
+    if step is None or not step.lines:
+        return 0
+    agent = next((a for a in directory.agents() if a.email.lower() == email.lower()), None)
+    if agent is None or not agent.is_available(float(now)):
+        logger.info("notification mail dropped: agent not available", extra={"ticket": number})
+        return 0
+    try:
+        deliver(email, agent.name or name, number, subject, step.lines)
+    except Exception:
+        _restore(email, number, step.lines, now)
+        raise
+    return len(step.lines)
+
+
+def _kept_changing(email: str, number: int) -> RuntimeError:
+    return RuntimeError(f"the mail window of {email} on ticket {number} kept changing")
 
 
 def _restore(email: str, number: int, lines: tuple[str, ...], now: int) -> None:
