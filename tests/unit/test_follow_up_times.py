@@ -8,16 +8,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from chalicelib.desk.base.times import parse_local, zone
 from chalicelib.desk.events.descriptions import describe_event
 from chalicelib.desk.follow_up import timer
 from chalicelib.desk.follow_up.times import (
     due_state,
     parse_date,
-    parse_local,
     quick_pick,
     reminder_at,
     whole_seconds,
-    zone,
 )
 
 BERLIN, NEW_YORK, SYDNEY, KIRITIMATI = (

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pynamodb.expressions.update import Action
 
 from chalicelib.desk.base.errors import InvalidRequest
+from chalicelib.desk.base.times import parse_local, zone
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile, forget_profile
 from chalicelib.models import Agent
@@ -26,15 +26,11 @@ def parse_until(text: str, time_zone: str) -> datetime:
     """`2026-12-24T17:00` (a wall-clock time in `time_zone`, as a datetime-local field sends it) or an
     ISO time with an offset (the JSON API) → an aware instant."""
     try:
-        value = datetime.fromisoformat(text.strip())
+        return parse_local(text, zone(time_zone))
     except ValueError:
         raise InvalidRequest(
             f"{text!r} is not a date and time like 2026-12-24T17:00", field="until"
         ) from None
-    if value.tzinfo is None:
-        # fold=0: of a repeated fall-back hour, the first; a time in a spring-forward gap moves forward
-        value = value.replace(tzinfo=ZoneInfo(time_zone))
-    return value
 
 
 def set_away(agent: AgentProfile, until: datetime, note: str, now: datetime) -> AgentProfile:

@@ -19,9 +19,10 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk.base.cursor import decode_cursor
 from chalicelib.desk.base.errors import Conflict, InvalidRequest
+from chalicelib.desk.base.times import zone
 from chalicelib.desk.base.transactions import condition_failed, is_race
 from chalicelib.desk.follow_up import telling, timers
-from chalicelib.desk.follow_up.times import local_day, parse_date, reminder_at, zone
+from chalicelib.desk.follow_up.times import local_day, parse_date, reminder_at
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import sla

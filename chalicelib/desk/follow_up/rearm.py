@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chalicelib.desk.base.times import zone
 from chalicelib.desk.follow_up import timers
-from chalicelib.desk.follow_up.times import parse_date, reminder_at, zone
+from chalicelib.desk.follow_up.times import parse_date, reminder_at
 from chalicelib.desk.setup import directory
 from chalicelib.models import Ticket
 

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.desk.base.errors import Conflict, InvalidRequest
-from chalicelib.desk.base.times import sortable_time
+from chalicelib.desk.base.times import parse_local, sortable_time, zone
 from chalicelib.desk.base.transactions import is_race
 from chalicelib.desk.follow_up import telling, timers
-from chalicelib.desk.follow_up.times import QUICK_PICKS, parse_local, quick_pick, whole_seconds, zone
+from chalicelib.desk.follow_up.times import QUICK_PICKS, quick_pick, whole_seconds
 from chalicelib.desk.setup.agents import AgentProfile
 from chalicelib.desk.ticket import sla, transition
 from chalicelib.desk.ticket.records import event_message, utcnow

@@ -2,35 +2,21 @@
 
 Snooze quick picks ("tomorrow 9:00", "next Monday 9:00"), a chosen local date and time, the
 morning a due date's reminder goes out, and whether a due date is today or past, all in the zone
-of whoever looks. Local times that a DST change skips move forward by the gap (02:30 on a spring
-night is 03:30); ones it repeats take their first occurrence (`fold=0`), as a wall clock read then.
+of whoever looks, by `desk.base.times.at_local`'s DST rule.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from chalicelib.desk.base.times import at_local
 
 QuickPick = Literal["tomorrow", "next_monday"]
 QUICK_PICKS: tuple[QuickPick, ...] = ("tomorrow", "next_monday")
 MORNING = time(9, 0)
 DueState = Literal["overdue", "today", "later"]
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The agent's zone; an unknown or empty name is UTC (a profile is never a reason to fail)."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant the wall clocks of `tz` show `clock` on `day` (see the module's DST rule)."""
-    # PEP 495: with fold=0 a skipped time takes the offset before the change, which lands after the
-    # gap, and a repeated time its first occurrence.
-    return datetime.combine(day, clock).replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
 def local_day(now: datetime, tz: ZoneInfo) -> date:
@@ -44,15 +30,6 @@ def quick_pick(pick: QuickPick, now: datetime, tz: ZoneInfo) -> datetime:
         return at_local(today + timedelta(days=1), MORNING, tz)
     days = (7 - today.weekday()) % 7 or 7
     return at_local(today + timedelta(days=days), MORNING, tz)
-
-
-def parse_local(value: str, tz: ZoneInfo) -> datetime:
-    """`YYYY-MM-DDTHH:MM` (what `<input type="datetime-local">` sends; seconds allowed) read in `tz`,
-    or an ISO instant with its own offset. ValueError for anything else."""
-    parsed = datetime.fromisoformat(value.strip())
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC).replace(microsecond=0)
-    return at_local(parsed.date(), parsed.time().replace(microsecond=0), tz)
 
 
 def reminder_at(due: date, tz: ZoneInfo) -> datetime:

@@ -8,8 +8,9 @@ from chalice import Blueprint, Response
 
 from chalicelib.desk import search
 from chalicelib.desk.base.errors import NotFound
+from chalicelib.desk.base.times import zone
 from chalicelib.desk.follow_up import due_dates
-from chalicelib.desk.follow_up.times import local_day, zone
+from chalicelib.desk.follow_up.times import local_day
 from chalicelib.desk.notifications import inbox
 from chalicelib.desk.setup import directory
 from chalicelib.desk.setup.agents import AgentProfile

@@ -12,8 +12,9 @@ from chalicelib.config import settings
 from chalicelib.desk.agent_work import merge, replies, ticket_changes
 from chalicelib.desk.base import storage
 from chalicelib.desk.base.errors import Conflict, Gone, InvalidRequest, NotFound
+from chalicelib.desk.base.times import zone
 from chalicelib.desk.follow_up import due_dates, snooze
-from chalicelib.desk.follow_up.times import QUICK_PICKS, quick_pick, zone
+from chalicelib.desk.follow_up.times import QUICK_PICKS, quick_pick
 from chalicelib.desk.notifications import mentions
 from chalicelib.desk.portal import revocation
 from chalicelib.desk.setup import directory
