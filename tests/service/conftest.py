@@ -97,6 +97,20 @@ def requests_made() -> RequestCounter:
 
 
 @pytest.fixture
+def admin_off_the_rota(fresh_tables):
+    """The seeded admin in no team: it is in every mailbox's team with the default working hours
+    (Mon-Fri 09:00-17:00 UTC), so on a weekday afternoon it would be eligible for auto-assignment
+    and take turns. Tests of who gets a ticket count only the agents they add."""
+    from chalicelib.desk.setup import directory
+    from chalicelib.desk.setup.agents import forget_profile
+    from chalicelib.models import Agent
+
+    Agent(email="admin@example.com").update(actions=[Agent.teams.set([])])
+    forget_profile("admin@example.com")
+    directory.forget()
+
+
+@pytest.fixture
 def admin():
     from chalicelib.desk.setup.agents import load_agent
 

@@ -20,7 +20,7 @@ from chalicelib.models import Agent, Message, Ticket
 from tests.mailbuilder import raw_mail
 from tests.service.agent_http import cookie, csrf_of, post
 
-pytestmark = pytest.mark.usefixtures("fresh_tables")
+pytestmark = pytest.mark.usefixtures("fresh_tables", "admin_off_the_rota")
 TEAM_MATES = ("ana@example.com", "ben@example.com", "cy@example.com")
 
 

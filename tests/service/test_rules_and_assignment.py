@@ -11,7 +11,7 @@ from chalicelib.desk.setup import directory
 from chalicelib.models import Agent, Message, Ticket
 from tests.mailbuilder import raw_mail
 
-pytestmark = pytest.mark.usefixtures("fresh_tables")
+pytestmark = pytest.mark.usefixtures("fresh_tables", "admin_off_the_rota")
 
 
 def words_rule(name: str, word: str, *actions: dict) -> dict:
